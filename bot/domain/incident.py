@@ -1,0 +1,87 @@
+"""The incident and what hangs off it, free of Slack and SQL."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain.lifecycle import Status
+from bot.domain.severity import severity_label
+
+
+@dataclass
+class Incident:
+    id: int
+    slug: str
+    title: str
+    severity: int
+    declared_at: datetime
+    declared_by: str
+    status: Status = Status.NEW
+    origin_channel_id: str | None = None
+    channel_id: str | None = None
+    channel_name: str | None = None
+    summary_ts: str | None = None
+    commander_id: str | None = None
+    acknowledged_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    root_cause: str = ""
+    last_update_at: datetime | None = None
+    last_update_text: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.id}"
+
+    @property
+    def severity_label(self) -> str:
+        return severity_label(self.severity)
+
+    def move_to(self, target: Status, at: datetime) -> None:
+        """Set the status and stamp the milestones it passes, so MTTA/MTTR stay true."""
+        self.status = target
+        if target.rank >= Status.ACKNOWLEDGED.rank and self.acknowledged_at is None:
+            self.acknowledged_at = at
+        if target.rank >= Status.MONITORING.rank and self.mitigated_at is None:
+            self.mitigated_at = at
+        if target.rank >= Status.RESOLVED.rank and self.resolved_at is None:
+            self.resolved_at = at
+        if target is Status.CLOSED and self.closed_at is None:
+            self.closed_at = at
+        if target.is_open:
+            self.resolved_at = self.closed_at = None
+            if target.rank < Status.MONITORING.rank:
+                self.mitigated_at = None
+
+
+@dataclass
+class Participant:
+    incident_id: int
+    user_id: str
+    joined_at: datetime
+
+
+@dataclass
+class ActionItem:
+    incident_id: int
+    number: int
+    text: str
+    created_at: datetime
+    created_by: str
+    owner_id: str | None = None
+
+
+@dataclass
+class IncidentRecord:
+    """Everything the export and the summary need, read in one go."""
+
+    incident: Incident
+    events: list = field(default_factory=list)
+    participants: list[Participant] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name(self, user_id: str | None) -> str:
+        if not user_id:
+            return "-"
+        return self.names.get(user_id, user_id)

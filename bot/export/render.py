@@ -1,0 +1,88 @@
+"""The Markdown postmortem draft: one Jinja2 environment, a template an operator may replace."""
+
+from datetime import datetime
+from pathlib import Path
+
+import jinja2
+
+from bot.domain.incident import Incident, IncidentRecord
+from bot.domain.timeline import GENESIS
+
+DEFAULT_TEMPLATE = "postmortem.md.j2"
+CHAIN_LINE = "timeline-sha256: "
+
+
+def export_filename(incident: Incident) -> str:
+    return f"{incident.declared_at:%Y-%m-%d-%H%M}-{incident.slug}.md"
+
+
+def iso(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+def cell(value: object) -> str:
+    """Text as typed, except what would break a Markdown table row."""
+    text = "" if value is None else str(value)
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return "<br>".join(line.strip() for line in text.strip().splitlines()) or "-"
+
+
+class Renderer:
+    def __init__(self, template: Path | None = None) -> None:
+        loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("bot.export", "templates")]
+        self.template_name = DEFAULT_TEMPLATE
+        if template is not None:
+            loaders.insert(0, jinja2.FileSystemLoader(str(template.parent)))
+            self.template_name = template.name
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(cell=cell, iso=iso)
+
+    def check(self) -> None:
+        """Fail at start-up, not at the first resolve, on a template that does not parse."""
+        self.env.get_template(self.template_name)
+
+    def render(self, record: IncidentRecord) -> str:
+        text = self.env.get_template(self.template_name).render(view(record)).rstrip("\n")
+        head = record.events[-1].hash if record.events else GENESIS
+        # The chain head closes every export, whatever the template says.
+        if not text.splitlines()[-1].startswith(CHAIN_LINE):
+            text += f"\n\n{CHAIN_LINE}{head}"
+        return text + "\n"
+
+
+def view(record: IncidentRecord) -> dict:
+    incident = record.incident
+    day = incident.declared_at.date()
+
+    def clock(at: datetime) -> str:
+        return f"{at:%H:%M}" if at.date() == day else f"{at:%m-%d %H:%M}"
+
+    return {
+        "incident": incident,
+        "commander": record.name(incident.commander_id) if incident.commander_id else "",
+        "declared_by": record.name(incident.declared_by),
+        "timeline": [
+            {"time": clock(e.at), "step": e.step or "-", "action": e.action,
+             "details": e.details, "who": record.name(e.actor_id)}
+            for e in record.events
+        ],
+        "approvals": [],
+        "runbook_steps": [],
+        "snapshots": [],
+        "participants": [
+            {"name": record.name(p.user_id), "joined": clock(p.joined_at)}
+            for p in record.participants
+        ],
+        "action_items": [
+            {"text": a.text, "owner": record.name(a.owner_id) if a.owner_id else ""}
+            for a in record.action_items
+        ],
+        "chain_head": record.events[-1].hash if record.events else GENESIS,
+    }

@@ -1,0 +1,153 @@
+"""Incident use cases: declare, log, status, severity, commander, update, action, resolve."""
+
+from bot.domain import notices
+from bot.domain.errors import IncidentError
+from bot.domain.incident import ActionItem, Incident, Participant
+from bot.domain.lifecycle import Status, check_transition
+from bot.domain.severity import severity_label
+from bot.services.caller import Caller
+from bot.services.context import event, incident_command, record_caller
+from bot.services.exporter import ExportResult, Exporter
+from bot.storage.store import Store, Tx
+
+
+async def declare(store: Store, *, caller: Caller, severity: int, slug: str, title: str) -> Incident:
+    async with store.transaction() as tx:
+        await record_caller(tx, caller, None)
+        incident = await tx.add_incident(
+            Incident(id=0, slug=slug, title=title or slug, severity=severity,
+                     declared_at=tx.now, declared_by=caller.user_id,
+                     origin_channel_id=caller.channel_id)
+        )
+        await tx.append(event(tx, incident, caller.user_id, "declared",
+                              f"{incident.severity_label} {slug}: {incident.title}"))
+        lane = notices.incident_lane(incident.id)
+        tx.notify(
+            notices.Notice("create_channel", lane),
+            notices.Notice("invite", lane, {"user": caller.user_id}),
+            notices.Notice("post_summary", lane),
+            notices.announce(incident.id, "declared", user=caller.user_id),
+        )
+        return incident
+
+
+async def log(store: Store, *, caller: Caller, text: str) -> None:
+    async with incident_command(store, caller) as (tx, incident):
+        entry = await tx.append(event(tx, incident, caller.user_id, "log", text))
+        tx.notify(notices.to_channel(incident.id, "log", user=caller.user_id, text=text,
+                                     at=entry.at.isoformat()))
+
+
+async def set_status(store: Store, *, caller: Caller, target: Status, rationale: str,
+                     exporter: Exporter) -> ExportResult | None:
+    """Move along the lifecycle; reaching resolved or closed writes the export."""
+    async with incident_command(store, caller) as (tx, incident):
+        return await _transition(tx, incident, caller, target, rationale, exporter)
+
+
+async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status,
+                      rationale: str, exporter: Exporter, root_cause: str = "") -> ExportResult | None:
+    check_transition(incident.status, target, rationale)
+    previous = incident.status
+    incident.move_to(target, tx.now)
+    if root_cause:
+        incident.root_cause = root_cause
+    await tx.save_incident(incident)
+    details = f"{previous} -> {target}" + (f": {rationale}" if rationale else "")
+    await tx.append(event(tx, incident, caller.user_id, "status_changed", details,
+                          **{"from": str(previous), "to": str(target)}))
+    tx.notify(notices.to_channel(incident.id, "status_changed", user=caller.user_id,
+                                 old=str(previous), new=str(target), rationale=rationale),
+              notices.refresh_summary(incident.id))
+    if target.is_open:
+        return None
+    if previous.is_open:
+        await tx.append(event(tx, incident, caller.user_id, "resolved", incident.root_cause))
+        tx.notify(notices.to_channel(incident.id, "resolved", user=caller.user_id,
+                                     root_cause=incident.root_cause))
+    return await exporter.export(tx, incident.id)
+
+
+async def resolve(store: Store, *, caller: Caller, root_cause: str,
+                  exporter: Exporter) -> ExportResult | None:
+    async with incident_command(store, caller) as (tx, incident):
+        if not incident.status.is_open:
+            raise IncidentError(
+                f"{incident.ref} is already {incident.status}. "
+                f"To reopen it: `/incident status mitigating <why>`."
+            )
+        return await _transition(tx, incident, caller, Status.RESOLVED, "", exporter,
+                                 root_cause=root_cause)
+
+
+async def set_severity(store: Store, *, caller: Caller, severity: int, rationale: str) -> None:
+    async with incident_command(store, caller) as (tx, incident):
+        if severity == incident.severity:
+            raise IncidentError(f"{incident.ref} is already {incident.severity_label}.")
+        previous = incident.severity_label
+        incident.severity = severity
+        await tx.save_incident(incident)
+        await tx.append(event(tx, incident, caller.user_id, "severity_changed",
+                              f"{previous} -> {severity_label(severity)}: {rationale}",
+                              **{"from": previous, "to": severity_label(severity)}))
+        tx.notify(notices.to_channel(incident.id, "severity_changed", user=caller.user_id,
+                                     old=previous, new=severity_label(severity),
+                                     rationale=rationale),
+                  notices.refresh_summary(incident.id))
+
+
+async def assign_commander(store: Store, *, caller: Caller, user_id: str, name: str) -> None:
+    async with incident_command(store, caller) as (tx, incident):
+        if incident.commander_id == user_id:
+            raise IncidentError(f"{name or user_id} is already the commander.")
+        await tx.remember_user(user_id, name)
+        incident.commander_id = user_id
+        await tx.save_incident(incident)
+        await tx.append(event(tx, incident, caller.user_id, "commander_assigned",
+                              name or user_id, commander=user_id))
+        tx.notify(notices.to_channel(incident.id, "commander_assigned", user=caller.user_id,
+                                     commander=user_id),
+                  notices.refresh_summary(incident.id))
+
+
+async def post_update(store: Store, *, caller: Caller, text: str) -> None:
+    async with incident_command(store, caller) as (tx, incident):
+        incident.last_update_at, incident.last_update_text = tx.now, text
+        await tx.save_incident(incident)
+        await tx.append(event(tx, incident, caller.user_id, "status_update", text))
+        tx.notify(notices.to_channel(incident.id, "status_update", user=caller.user_id, text=text),
+                  notices.announce(incident.id, "status_update", user=caller.user_id, text=text),
+                  notices.refresh_summary(incident.id))
+
+
+async def add_action_item(store: Store, *, caller: Caller, text: str, owner_id: str | None,
+                          owner_name: str) -> ActionItem:
+    async with incident_command(store, caller) as (tx, incident):
+        if owner_id:
+            await tx.remember_user(owner_id, owner_name)
+        item = await tx.add_action_item(
+            ActionItem(incident_id=incident.id, number=0, text=text, created_at=tx.now,
+                       created_by=caller.user_id, owner_id=owner_id)
+        )
+        owner = f" @{owner_name or owner_id}" if owner_id else ""
+        await tx.append(event(tx, incident, caller.user_id, "action_item",
+                              f"#{item.number} {text}{owner}", number=item.number, owner=owner_id))
+        tx.notify(notices.to_channel(incident.id, "action_item", user=caller.user_id,
+                                     number=item.number, text=text, owner=owner_id))
+        return item
+
+
+async def participant_joined(store: Store, *, event_id: str, channel_id: str, user_id: str) -> bool:
+    """Record a join once, however often Slack delivers it. True when newly recorded."""
+    async with store.transaction() as tx:
+        if not await tx.first_delivery_of_event(event_id):
+            return False
+        incident = await tx.incident_by_channel(channel_id, lock=True)
+        if incident is None:
+            return False
+        joined = Participant(incident_id=incident.id, user_id=user_id, joined_at=tx.now)
+        if not await tx.add_participant(joined):
+            return False
+        await tx.append(event(tx, incident, user_id, "participant_joined"))
+        tx.notify(notices.Notice("lookup_user", f"user:{user_id}", {"user": user_id}))
+        return True

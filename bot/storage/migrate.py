@@ -1,0 +1,32 @@
+"""Alembic, run from code: `incident-bot db upgrade`, `serve` on start, and the tests."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+import bot
+
+
+def migrations_dir() -> Path:
+    for candidate in (Path(bot.__file__).resolve().parent.parent / "migrations",
+                      Path.cwd() / "migrations"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise FileNotFoundError("migrations/ folder not found next to the bot package")
+
+
+def sync_url(url: str) -> str:
+    """Alembic runs synchronously; psycopg 3 serves both, SQLite uses the stdlib driver."""
+    return url.replace("sqlite+aiosqlite:", "sqlite:")
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)

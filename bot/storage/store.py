@@ -1,0 +1,221 @@
+"""The repository: one transaction object per use case, speaking domain objects."""
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.domain.errors import DuplicateDelivery
+from bot.domain.incident import ActionItem, Incident, IncidentRecord, Participant
+from bot.domain.lifecycle import Status
+from bot.domain.notices import Notice
+from bot.domain.timeline import TimelineEvent, chain
+from bot.storage.engine import make_engine
+from bot.storage.tables import (
+    ActionItemRow,
+    CommandRow,
+    EventRow,
+    IncidentRow,
+    OutboxRow,
+    ParticipantRow,
+    SlackEventRow,
+    UserRow,
+)
+
+T = TypeVar("T")
+
+
+def to_domain(cls: type[T], row: Any) -> T:
+    values = {f.name: getattr(row, f.name) for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+              if hasattr(row, f.name)}
+    return cls(**values)
+
+
+def _incident(row: IncidentRow) -> Incident:
+    incident = to_domain(Incident, row)
+    incident.status = Status(row.status)
+    return incident
+
+
+class Tx:
+    """What a use case may read and write inside one transaction."""
+
+    def __init__(self, session: AsyncSession, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.notices = 0
+
+    # incidents -----------------------------------------------------------
+    async def add_incident(self, incident: Incident) -> Incident:
+        row = IncidentRow(**dataclasses.asdict(incident) | {"id": None, "status": incident.status})
+        self.session.add(row)
+        await self.session.flush()
+        incident.id = row.id  # type: ignore[assignment]
+        return incident
+
+    async def incident(self, incident_id: int, *, lock: bool = False) -> Incident | None:
+        row = await self._incident_row(IncidentRow.id == incident_id, lock)
+        return _incident(row) if row else None
+
+    async def incident_by_channel(self, channel_id: str, *, lock: bool = False) -> Incident | None:
+        row = await self._incident_row(IncidentRow.channel_id == channel_id, lock)
+        return _incident(row) if row else None
+
+    async def _incident_row(self, where: Any, lock: bool) -> IncidentRow | None:
+        query = select(IncidentRow).where(where)
+        if lock:
+            # Serializes everything that touches one incident (its chain above all).
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def save_incident(self, incident: Incident) -> None:
+        row = await self.session.get(IncidentRow, incident.id)
+        assert row is not None
+        for key, value in dataclasses.asdict(incident).items():
+            setattr(row, key, value)
+
+    async def incidents(self) -> list[Incident]:
+        rows = (await self.session.execute(select(IncidentRow).order_by(IncidentRow.id))).scalars()
+        return [_incident(row) for row in rows]
+
+    # timeline --------------------------------------------------------------
+    async def append(self, event: TimelineEvent) -> TimelineEvent:
+        """Chain and store an event. The caller holds the incident's lock."""
+        last = (
+            await self.session.execute(
+                select(EventRow)
+                .where(EventRow.incident_id == event.incident_id)
+                .order_by(EventRow.seq.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        chain(event, to_domain(TimelineEvent, last) if last else None)
+        self.session.add(EventRow(**dataclasses.asdict(event)))
+        await self.session.flush()
+        return event
+
+    async def events(self, incident_id: int) -> list[TimelineEvent]:
+        rows = await self.session.execute(
+            select(EventRow).where(EventRow.incident_id == incident_id).order_by(EventRow.seq)
+        )
+        return [to_domain(TimelineEvent, row) for row in rows.scalars()]
+
+    # people ----------------------------------------------------------------
+    async def add_participant(self, participant: Participant) -> bool:
+        """Record a join; False when the person had joined before."""
+        key = (participant.incident_id, participant.user_id)
+        if await self.session.get(ParticipantRow, key):
+            return False
+        self.session.add(ParticipantRow(**dataclasses.asdict(participant)))
+        await self.session.flush()
+        return True
+
+    async def remember_user(self, user_id: str, name: str) -> None:
+        if not name:
+            return
+        row = await self.session.get(UserRow, user_id)
+        if row is None:
+            self.session.add(UserRow(id=user_id, name=name))
+        elif row.name != name:
+            row.name = name
+
+    async def names(self) -> dict[str, str]:
+        rows = await self.session.execute(select(UserRow))
+        return {row.id: row.name for row in rows.scalars()}
+
+    # action items ------------------------------------------------------------
+    async def add_action_item(self, item: ActionItem) -> ActionItem:
+        count = await self.session.scalar(
+            select(func.count()).where(ActionItemRow.incident_id == item.incident_id)
+        )
+        item.number = (count or 0) + 1
+        self.session.add(ActionItemRow(**dataclasses.asdict(item)))
+        await self.session.flush()
+        return item
+
+    async def record(self, incident_id: int) -> IncidentRecord:
+        incident = await self.incident(incident_id)
+        assert incident is not None
+        participants = await self.session.execute(
+            select(ParticipantRow)
+            .where(ParticipantRow.incident_id == incident_id)
+            .order_by(ParticipantRow.joined_at, ParticipantRow.user_id)
+        )
+        items = await self.session.execute(
+            select(ActionItemRow)
+            .where(ActionItemRow.incident_id == incident_id)
+            .order_by(ActionItemRow.number)
+        )
+        return IncidentRecord(
+            incident=incident,
+            events=await self.events(incident_id),
+            participants=[to_domain(Participant, r) for r in participants.scalars()],
+            action_items=[to_domain(ActionItem, r) for r in items.scalars()],
+            names=await self.names(),
+        )
+
+    # deliveries --------------------------------------------------------------
+    async def record_command(
+        self, *, trigger_id: str, incident_id: int | None, user_id: str, channel_id: str,
+        command: str, text: str,
+    ) -> None:
+        """Keep the command; a second delivery of the same trigger raises DuplicateDelivery."""
+        row = CommandRow(trigger_id=trigger_id, incident_id=incident_id, user_id=user_id,
+                         channel_id=channel_id, command=command, text=text, at=self.now)
+        await self._insert_once(row)
+
+    async def first_delivery_of_event(self, event_id: str) -> bool:
+        try:
+            await self._insert_once(SlackEventRow(event_id=event_id, received_at=self.now))
+        except DuplicateDelivery:
+            return False
+        return True
+
+    async def _insert_once(self, row: Any) -> None:
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError:
+            raise DuplicateDelivery from None
+
+    # outbox --------------------------------------------------------------------
+    def notify(self, *notices: Notice) -> None:
+        for notice in notices:
+            self.session.add(OutboxRow(lane=notice.lane, kind=notice.kind,
+                                       payload=notice.payload, created_at=self.now,
+                                       due_at=self.now))
+            self.notices += 1
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime]) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # Set after a commit that left notices, so the outbox wakes at once.
+        self.outbox_signal = asyncio.Event()
+
+    @classmethod
+    def from_url(cls, url: str, *, clock: Callable[[], datetime]) -> "Store":
+        return cls(make_engine(url), clock=clock)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self.sessions() as session, session.begin():
+            tx = Tx(session, self.clock())
+            yield tx
+        if tx.notices:
+            self.outbox_signal.set()
+
+    async def close(self) -> None:
+        await self.engine.dispose()

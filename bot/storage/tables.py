@@ -1,0 +1,133 @@
+"""The tables. Each mirrors a domain object field for field, so mapping stays trivial."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.storage.types import UTCDateTime
+
+
+def _at(nullable: bool = False, index: bool = False):  # noqa: ANN202
+    return Field(
+        default=None if nullable else ...,
+        sa_type=UTCDateTime,
+        nullable=nullable,
+        index=index,
+    )
+
+
+class IncidentRow(SQLModel, table=True):
+    __tablename__ = "incidents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=200)
+    title: str = Field(sa_type=Text)
+    severity: int
+    status: str = Field(max_length=20)
+    declared_at: datetime = _at()
+    declared_by: str = Field(max_length=32)
+    origin_channel_id: str | None = Field(default=None, max_length=32)
+    channel_id: str | None = Field(default=None, max_length=32, unique=True)
+    channel_name: str | None = Field(default=None, max_length=80)
+    summary_ts: str | None = Field(default=None, max_length=32)
+    commander_id: str | None = Field(default=None, max_length=32)
+    acknowledged_at: datetime | None = _at(nullable=True)
+    mitigated_at: datetime | None = _at(nullable=True)
+    resolved_at: datetime | None = _at(nullable=True)
+    closed_at: datetime | None = _at(nullable=True)
+    root_cause: str = Field(default="", sa_type=Text)
+    last_update_at: datetime | None = _at(nullable=True)
+    last_update_text: str = Field(default="", sa_type=Text)
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "timeline_events"
+    __table_args__ = (UniqueConstraint("incident_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id")
+    seq: int
+    at: datetime = _at()
+    actor_id: str = Field(max_length=32)
+    action: str = Field(max_length=40)
+    step: str | None = Field(default=None, max_length=200)
+    details: str = Field(default="", sa_type=Text)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class ParticipantRow(SQLModel, table=True):
+    __tablename__ = "participants"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    user_id: str = Field(max_length=32, primary_key=True)
+    joined_at: datetime = _at()
+
+
+class ActionItemRow(SQLModel, table=True):
+    __tablename__ = "action_items"
+    __table_args__ = (UniqueConstraint("incident_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id")
+    number: int
+    text: str = Field(sa_type=Text)
+    owner_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _at()
+    created_by: str = Field(max_length=32)
+
+
+class UserRow(SQLModel, table=True):
+    """Display names, so exports show people, not IDs."""
+
+    __tablename__ = "users"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+
+
+class CommandRow(SQLModel, table=True):
+    """Every slash command that changed something; trigger_id makes a repeat visible."""
+
+    __tablename__ = "commands"
+
+    id: int | None = Field(default=None, primary_key=True)
+    trigger_id: str = Field(max_length=200, unique=True)
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    user_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    command: str = Field(max_length=40)
+    text: str = Field(sa_type=Text)
+    at: datetime = _at()
+
+
+class SlackEventRow(SQLModel, table=True):
+    """Event ids already handled, so Slack's retries record once."""
+
+    __tablename__ = "slack_events"
+
+    event_id: str = Field(primary_key=True, max_length=100)
+    received_at: datetime = _at()
+
+
+class OutboxRow(SQLModel, table=True):
+    """A Slack call owed. Rows of a lane go out in id order; a lease keeps replicas apart."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "failed_at", "lane"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lane: str = Field(max_length=64)
+    kind: str = Field(max_length=40)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _at()
+    due_at: datetime = _at()
+    lease_until: datetime | None = _at(nullable=True)
+    attempts: int = 0
+    # True while an attempt may have reached Slack without us learning the outcome.
+    uncertain: bool = False
+    last_error: str | None = Field(default=None, sa_type=Text)
+    delivered_at: datetime | None = _at(nullable=True)
+    failed_at: datetime | None = _at(nullable=True)
