@@ -24,8 +24,8 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    slack_bot_token: str = Field(min_length=1)
-    slack_signing_secret: str = Field(min_length=1)
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_timeout: Duration = timedelta(seconds=10)
@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    def require_slack(self) -> None:
+        """Only talking to Slack needs the secrets; export, verify and stats do not."""
+        for name in ("slack_bot_token", "slack_signing_secret"):
+            if not getattr(self, name):
+                raise ConfigError(f"{name.upper()} is not set")
 
     def status_update_interval(self, severity: int) -> timedelta:
         return getattr(self, f"status_update_interval_sev{severity}")

@@ -1,11 +1,13 @@
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import engine_from_config, pool, text
 from sqlmodel import SQLModel
 
 import bot.storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata
+# Any constant will do; replicas starting together take turns at upgrading.
+MIGRATION_LOCK = 7_140_424
 
 
 def run_migrations() -> None:
@@ -15,6 +17,9 @@ def run_migrations() -> None:
         poolclass=pool.NullPool,
     )
     with connectable.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -20,13 +20,14 @@ class Exporter:
         self.export_dir = export_dir
         self.renderer = renderer
 
-    async def export(self, tx: Tx, incident_id: int) -> ExportResult:
+    async def export(self, tx: Tx, incident_id: int, *, upload: bool = True) -> ExportResult:
         """Render from the record; a file that cannot be written never blocks resolve."""
         record = await tx.record(incident_id)
         content = self.renderer.render(record)
         path = self._path_for(record.incident)
-        tx.notify(notices.Notice("upload_export", notices.incident_lane(incident_id),
-                                 {"filename": path.name, "content": content}))
+        if upload:
+            tx.notify(notices.Notice("upload_export", notices.incident_lane(incident_id),
+                                     {"filename": path.name, "content": content}))
         try:
             write_file(path, content)
         except OSError as exc:

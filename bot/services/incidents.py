@@ -7,7 +7,7 @@ from bot.domain.lifecycle import Status, check_transition
 from bot.domain.severity import severity_label
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command, record_caller
-from bot.services.exporter import ExportResult, Exporter
+from bot.services.exporter import Exporter, ExportResult
 from bot.storage.store import Store, Tx
 
 

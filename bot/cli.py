@@ -1,0 +1,169 @@
+"""`incident-bot`: serve | demo | db upgrade | export | verify | stats."""
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+import click
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.domain.durations import format_duration
+from bot.domain.errors import IncidentError
+from bot.export.render import Renderer
+from bot.services import records
+from bot.services.exporter import Exporter
+from bot.storage.migrate import upgrade
+from bot.storage.store import Store
+
+T = TypeVar("T")
+
+
+def fail(message: str) -> None:
+    click.echo(f"incident-bot: {message}", err=True)
+    sys.exit(2)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as error:
+        fail(str(error))
+        raise  # unreachable
+
+
+def with_store(action: Callable[[Store], Awaitable[T]]) -> T:
+    """Run an action on the database, bringing its schema up to date first."""
+    config = settings()
+
+    async def run() -> T:
+        store = Store.from_url(config.database_url, clock=lambda: None)  # type: ignore[arg-type,return-value]
+        try:
+            return await action(store)
+        finally:
+            await store.close()
+
+    try:
+        upgrade(config.database_url)
+        return asyncio.run(run())
+    except IncidentError as error:
+        fail(str(error))
+        raise
+    except OSError as error:
+        fail(f"database unavailable: {error}")
+        raise
+
+
+@click.group()
+def main() -> None:
+    """Slack incident bot that keeps the incident record in git."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+def serve() -> None:
+    """Answer Slack on PORT at /slack/events (Socket Mode when SLACK_APP_TOKEN is set)."""
+    from bot.slack.runtime import BotRuntime
+
+    config = settings()
+    try:
+        config.require_slack()
+        upgrade(config.database_url)
+        runtime = BotRuntime(config)
+    except ConfigError as error:
+        fail(str(error))
+    except Exception as error:  # a broken template or unreachable database: one line
+        fail(f"cannot start: {error}")
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        url = await runtime.start()
+        logging.getLogger("bot").info("listening on %s/slack/events", url)
+        await stop.wait()
+        await runtime.stop()
+
+    asyncio.run(run())
+
+
+@main.command()
+def demo() -> None:
+    """Play one incident end to end against a local stand-in of Slack; print the export."""
+    from bot.demo import run_demo
+
+    logging.getLogger().setLevel(logging.WARNING)
+    asyncio.run(run_demo(click.echo))
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the latest version."""
+    config = settings()
+    try:
+        upgrade(config.database_url)
+    except Exception as error:
+        fail(f"upgrade failed: {error}")
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.argument("incident")
+def export(incident: str) -> None:
+    """Write INC-<n>'s Markdown export to EXPORT_DIR again."""
+    config = settings()
+
+    async def action(store: Store) -> None:
+        exporter = Exporter(export_dir=config.export_dir, renderer=Renderer(config.export_template))
+        result = await records.export_again(store, exporter, records.parse_ref(incident))
+        if result.error:
+            raise IncidentError(result.error)
+        click.echo(str(result.path))
+
+    with_store(action)
+
+
+@main.command()
+@click.argument("incident")
+def verify(incident: str) -> None:
+    """Recompute INC-<n>'s timeline hash chain; exit 1 at the first broken link."""
+
+    async def action(store: Store) -> None:
+        number = records.parse_ref(incident)
+        result = await records.verify(store, number)
+        if result.broken:
+            event = result.broken.event
+            click.echo(f"INC-{number}: chain broken at event {event.seq} ({event.action}, "
+                       f"{event.at:%Y-%m-%dT%H:%M:%SZ}): {result.broken.reason}")
+            sys.exit(1)
+        head = result.events[-1].hash if result.events else "-"
+        click.echo(f"INC-{number}: {len(result.events)} events, chain intact, head {head}")
+
+    with_store(action)
+
+
+@main.command()
+@click.option("--since", help="only incidents declared on or after this date (YYYY-MM-DD)")
+def stats(since: str | None) -> None:
+    """Count, MTTA and MTTR by month and severity."""
+
+    def show(value: timedelta | None) -> str:
+        return format_duration(value) if value is not None else "-"
+
+    async def action(store: Store) -> None:
+        groups = await records.stats(store, records.since_date(since))
+        click.echo(f"{'month':<8} {'severity':<8} {'count':>5} {'MTTA':>10} {'MTTR':>10}")
+        for (month, severity), figures in groups.items():
+            click.echo(f"{month:<8} {severity:<8} {figures.count:>5} "
+                       f"{show(figures.mtta):>10} {show(figures.mttr):>10}")
+
+    with_store(action)

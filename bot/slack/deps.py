@@ -1,0 +1,14 @@
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.services.exporter import Exporter
+from bot.storage.store import Store
+
+
+@dataclass
+class Deps:
+    """What listeners need from the middle of the bot."""
+
+    settings: Settings
+    store: Store
+    exporter: Exporter

@@ -1,0 +1,170 @@
+"""`/incident …` text → typed requests, or a UsageError that shows the right usage. Pure."""
+
+import re
+from dataclasses import dataclass
+
+from bot.domain.channel_names import normalize_slug
+from bot.domain.lifecycle import SETTABLE, Status, parse_status
+from bot.domain.severity import parse_severity
+
+USAGE = {
+    "declare": "/incident declare <sev1-4|p1-4> <slug> [title…]   (no arguments: opens a form)",
+    "log": "/incident log <text>",
+    "status": "/incident status <" + "|".join(SETTABLE) + "> [rationale]",
+    "severity": "/incident severity <sev1-4|p1-4> <rationale>",
+    "commander": "/incident commander @user",
+    "update": "/incident update <text for stakeholders>",
+    "action": "/incident action <text> [@owner]",
+    "resolve": "/incident resolve [root cause]",
+    "help": "/incident help",
+}
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
+_TRAILING_MENTION = re.compile(r"\s*<@([UW][A-Z0-9]+)(?:\|([^>]*))?>\s*$")
+
+
+class UsageError(ValueError):
+    def __init__(self, problem: str, command: str | None = None) -> None:
+        self.problem, self.command = problem, command
+        super().__init__(problem)
+
+    def message(self) -> str:
+        usage = [USAGE[self.command]] if self.command else list(USAGE.values())
+        return f"{self.problem}\nUsage:\n" + "\n".join(f"`{line}`" for line in usage)
+
+
+@dataclass(frozen=True)
+class Declare:
+    severity: int | None = None  # None: open the declare form
+    slug: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Log:
+    text: str
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    status: Status
+    rationale: str
+
+
+@dataclass(frozen=True)
+class SetSeverity:
+    severity: int
+    rationale: str
+
+
+@dataclass(frozen=True)
+class Commander:
+    user_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Update:
+    text: str
+
+
+@dataclass(frozen=True)
+class Action:
+    text: str
+    owner_id: str | None
+    owner_name: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    root_cause: str
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+def parse(text: str):  # noqa: ANN201 - one of the request types above
+    words = text.strip().split(maxsplit=1)
+    if not words:
+        return Help()
+    name, rest = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
+    parser = _PARSERS.get(name)
+    if parser is None:
+        raise UsageError(f"Unknown subcommand `{words[0]}`.")
+    return parser(rest)
+
+
+def _required(rest: str, command: str, what: str) -> str:
+    if not rest:
+        raise UsageError(f"Say {what}.", command)
+    return rest
+
+
+def _declare(rest: str) -> Declare:
+    if not rest:
+        return Declare()
+    parts = rest.split(maxsplit=2)
+    try:
+        severity = parse_severity(parts[0])
+    except ValueError as exc:
+        raise UsageError(f"{str(exc)[0].upper()}{str(exc)[1:]}.", "declare") from None
+    if len(parts) < 2:
+        raise UsageError("Give the incident a short slug, e.g. `db-outage`.", "declare")
+    slug = normalize_slug(parts[1])
+    if not slug:
+        raise UsageError(f"`{parts[1]}` has no letters or digits to make a slug from.", "declare")
+    return Declare(severity, slug, parts[2].strip() if len(parts) > 2 else "")
+
+
+def _status(rest: str) -> SetStatus:
+    words = _required(rest, "status", "the new status").split(maxsplit=1)
+    try:
+        status = parse_status(words[0])
+    except ValueError as exc:
+        raise UsageError(f"{str(exc)[0].upper()}{str(exc)[1:]}.", "status") from None
+    return SetStatus(status, words[1].strip() if len(words) > 1 else "")
+
+
+def _severity(rest: str) -> SetSeverity:
+    words = _required(rest, "severity", "the new severity and why").split(maxsplit=1)
+    try:
+        severity = parse_severity(words[0])
+    except ValueError as exc:
+        raise UsageError(f"{str(exc)[0].upper()}{str(exc)[1:]}.", "severity") from None
+    if len(words) < 2:
+        raise UsageError("A severity change needs a rationale.", "severity")
+    return SetSeverity(severity, words[1].strip())
+
+
+def _commander(rest: str) -> Commander:
+    match = _MENTION.match(_required(rest, "commander", "who (as an @mention)"))
+    if not match:
+        raise UsageError(f"`{rest}` is not a person: @mention them so Slack links the name.",
+                         "commander")
+    return Commander(match.group(1), match.group(2) or "")
+
+
+def _action(rest: str) -> Action:
+    text = _required(rest, "action", "what needs doing")
+    owner = _TRAILING_MENTION.search(text)
+    if owner:
+        text = text[: owner.start()].strip()
+        if not text:
+            raise UsageError("Say what needs doing before the owner.", "action")
+        return Action(text, owner.group(1), owner.group(2) or "")
+    return Action(text, None, "")
+
+
+_PARSERS = {
+    "declare": _declare,
+    "log": lambda rest: Log(_required(rest, "log", "what to log")),
+    "status": _status,
+    "severity": _severity,
+    "commander": _commander,
+    "update": lambda rest: Update(_required(rest, "update", "the update")),
+    "action": _action,
+    "resolve": lambda rest: Resolve(rest),
+    "help": lambda rest: Help(),
+}

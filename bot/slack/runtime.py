@@ -1,0 +1,85 @@
+"""One running bot: store, outbound notifier, Bolt app and HTTP server, started and stopped together."""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.domain.clock import Clock, SystemClock
+from bot.export.render import Renderer
+from bot.services.exporter import Exporter
+from bot.slack.app import build_app
+from bot.slack.deps import Deps
+from bot.slack.notifier import SlackNotifier
+from bot.slack.server import make_web_app
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class BotRuntime:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None,
+                 max_backoff: timedelta = timedelta(minutes=2)) -> None:
+        self.settings = settings
+        self.store = Store.from_url(settings.database_url, clock=(clock or SystemClock()).now)
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url,
+            timeout=max(1, int(settings.slack_timeout.total_seconds())),
+            retry_handlers=[],  # the outbox retries, durably; no hidden waits in the client
+        )
+        renderer = Renderer(settings.export_template)
+        renderer.check()
+        self.deps = Deps(settings=settings, store=self.store,
+                         exporter=Exporter(export_dir=settings.export_dir, renderer=renderer))
+        self.notifier = SlackNotifier(store=self.store, client=self.client,
+                                      announce_channel=settings.announce_channel,
+                                      max_backoff=max_backoff)
+        self.bolt = build_app(self.deps, self.client)
+        self.web = make_web_app(self.bolt, self.store, self.notifier)
+        self._runner: web.AppRunner | None = None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._socket_mode = None
+        self.url = ""
+
+    async def start(self, host: str = "0.0.0.0", port: int | None = None) -> str:
+        self._runner = web.AppRunner(self.web, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, self.settings.port if port is None else port)
+        await site.start()
+        bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
+        self.url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{bound[1]}"
+        self._tasks.append(asyncio.create_task(self.notifier.run(self._stop)))
+        if self.settings.slack_app_token:
+            await self._start_socket_mode()
+        return self.url
+
+    async def _start_socket_mode(self) -> None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        self._socket_mode = AsyncSocketModeHandler(
+            self.bolt, self.settings.slack_app_token,
+            web_client=AsyncWebClient(base_url=self.settings.slack_api_url),
+        )
+        await self._socket_mode.connect_async()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._socket_mode is not None:
+            await self._socket_mode.close_async()
+        for task in self._tasks:
+            await task
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.store.close()
+
+    async def __aenter__(self) -> "BotRuntime":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()

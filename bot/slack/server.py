@@ -1,0 +1,51 @@
+"""aiohttp wiring: `POST /slack/events`, `GET /healthz`, `GET /metrics`."""
+
+import logging
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import text
+
+from bot.slack.notifier import SlackNotifier
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+
+def make_web_app(bolt: AsyncApp, store: Store, notifier: SlackNotifier) -> web.Application:
+    registry = CollectorRegistry()
+    pending = Gauge("incident_bot_outbox_pending", "Slack calls owed", registry=registry)
+    failed = Gauge("incident_bot_outbox_failed", "Slack calls Slack refused for good",
+                   registry=registry)
+    delivered = Gauge("incident_bot_slack_calls_delivered",
+                      "Slack calls delivered by this process", registry=registry)
+
+    async def slack_events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(_: web.Request) -> web.Response:
+        try:
+            async with store.sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check: database unavailable: %s", exc)
+            return web.json_response({"ok": False, "database": "unavailable"}, status=503)
+        return web.json_response({"ok": True, "database": "ok"})
+
+    async def metrics(_: web.Request) -> web.Response:
+        counts = await notifier.outbox.counts()
+        pending.set(counts["pending"])
+        failed.set(counts["failed"])
+        delivered.set(notifier.delivered)
+        return web.Response(body=generate_latest(registry),
+                            headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    app.router.add_post(EVENTS_PATH, slack_events)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app

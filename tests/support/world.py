@@ -1,0 +1,72 @@
+"""A running bot between a stand-in Slack Web API and a sender of signed Slack requests."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from bot.config import load_settings
+from bot.slack.runtime import BotRuntime
+from bot.standin.sender import SlackSender
+from bot.standin.web_api import FakeSlackAPI
+
+SIGNING_SECRET = "test-signing-secret"
+ALICE, BOB, CAROL, MALLORY = "U0ALICE", "U0BOB", "U0CAROL", "U0MALLORY"
+
+
+@dataclass
+class World:
+    slack: FakeSlackAPI
+    bot: BotRuntime
+    sender: SlackSender
+    export_dir: Path
+    ops: str
+
+    async def incident(self, text: str, *, user: str = ALICE, channel: str | None = None):
+        """Run `/incident <text>` and return Slack's view of the answer."""
+        return await self.sender.slash("/incident", text, user=user, channel=channel or self.ops)
+
+    async def delivered(self) -> None:
+        await self.bot.notifier.drain(timeout=20)
+
+    async def declare(self, text: str = "sev1 db-outage Primary DB down", user: str = ALICE) -> str:
+        """Declare, let the bot open the channel, and return the channel id."""
+        response = await self.incident(f"declare {text}", user=user)
+        assert response.status == 200, response.body
+        await self.delivered()
+        return (await self.incidents())[-1].channel_id
+
+    async def incidents(self):
+        async with self.bot.store.transaction() as tx:
+            return await tx.incidents()
+
+    async def record(self, incident_id: int = 1):
+        async with self.bot.store.transaction() as tx:
+            return await tx.record(incident_id)
+
+    def posted(self, channel: str) -> list[str]:
+        return [m.text for m in self.slack.messages(channel)]
+
+
+async def start_world(database_url: str, tmp_path: Path, clock=None, **settings: object) -> World:
+    slack = FakeSlackAPI()
+    await slack.start()
+    for user_id, name in ((ALICE, "alice"), (BOB, "bob"), (CAROL, "carol"), (MALLORY, "mallory")):
+        slack.add_user(user_id, name)
+    ops = slack.add_channel("ops", creator=ALICE, members=[ALICE, BOB, CAROL, MALLORY])
+    config = load_settings(**{
+        "slack_bot_token": slack.bot_token, "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack.url, "database_url": database_url,
+        "export_dir": tmp_path / "incidents", "slack_timeout": timedelta(seconds=1),
+        "slack_app_token": "", "announce_channel": "",
+        **settings,
+    })
+    bot = BotRuntime(config, clock=clock, max_backoff=timedelta(milliseconds=200))
+    await bot.start(host="127.0.0.1", port=0)
+    sender = SlackSender(events_url=f"{bot.url}/slack/events", signing_secret=SIGNING_SECRET,
+                         api=slack)
+    return World(slack, bot, sender, tmp_path / "incidents", ops)
+
+
+async def stop_world(world: World) -> None:
+    await world.bot.stop()
+    await world.slack.stop()
