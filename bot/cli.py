@@ -11,6 +11,7 @@ from typing import TypeVar
 import click
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.domain.clock import SystemClock
 from bot.domain.durations import format_duration
 from bot.domain.errors import IncidentError
 from bot.export.render import Renderer
@@ -40,7 +41,7 @@ def with_store(action: Callable[[Store], Awaitable[T]]) -> T:
     config = settings()
 
     async def run() -> T:
-        store = Store.from_url(config.database_url, clock=lambda: None)  # type: ignore[arg-type,return-value]
+        store = Store.from_url(config.database_url, clock=SystemClock().now)
         try:
             return await action(store)
         finally:
@@ -60,7 +61,8 @@ def with_store(action: Callable[[Store], Awaitable[T]]) -> T:
 @click.group()
 def main() -> None:
     """Slack incident bot that keeps the incident record in git."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @main.command()
@@ -68,6 +70,7 @@ def serve() -> None:
     """Answer Slack on PORT at /slack/events (Socket Mode when SLACK_APP_TOKEN is set)."""
     from bot.slack.runtime import BotRuntime
 
+    logging.getLogger("bot").setLevel(logging.INFO)
     config = settings()
     try:
         config.require_slack()
@@ -96,7 +99,6 @@ def demo() -> None:
     """Play one incident end to end against a local stand-in of Slack; print the export."""
     from bot.demo import run_demo
 
-    logging.getLogger().setLevel(logging.WARNING)
     asyncio.run(run_demo(click.echo))
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.config import load_settings
 from bot.slack.runtime import BotRuntime
-from bot.standin.sender import SlackSender
-from bot.standin.web_api import FakeSlackAPI
+from bot.standin.slack_api import FakeSlackAPI
+from bot.standin.slack_sender import SlackSender
 from bot.storage.migrate import upgrade
 
 SIGNING_SECRET = "demo-signing-secret"
@@ -52,12 +52,13 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             for user_id, text in SCRIPT:
                 response = await sender.slash("/incident", text, user=user_id, channel=channel)
                 say(f"{PEOPLE[user_id]:>6} > /incident {text}")
-                say(f"{'':>6}   ({response.elapsed * 1000:.0f} ms) {response.json['text']}")
+                say(f"{'':>6}   {response.json['text']}  ({response.elapsed * 1000:.0f} ms)")
                 await bot.notifier.drain()
                 if text.startswith("declare"):
                     channel = slack.channel_by_name("inc-1-db-outage").id
-                    await sender.slash("/incident", "log", user="U0BOB", channel=channel)
-                    slack.api_join(channel, "U0BOB") if hasattr(slack, "api_join") else None
+                    for joiner in ("U0BOB", "U0CAROL"):
+                        await slack.join(channel, joiner)
+                        say(f"{PEOPLE[joiner]:>6} joins #inc-1-db-outage")
             await bot.notifier.drain()
         say("")
         say(f"#{slack.channels[channel].name} as Slack shows it:")

@@ -38,20 +38,24 @@ MAX_NAME_ATTEMPTS = 50
 
 class Retry(Exception):
     def __init__(self, reason: str, *, after: timedelta | None = None,
-                 uncertain: bool = False) -> None:
+                 uncertain: bool = False, in_flight: bool = False) -> None:
         super().__init__(reason)
-        self.after, self.uncertain = after, uncertain
+        self.after, self.uncertain, self.in_flight = after, uncertain or in_flight, in_flight
 
 
 class SlackNotifier:
     def __init__(self, *, store: Store, client: AsyncWebClient, announce_channel: str | None,
                  max_backoff: timedelta = timedelta(minutes=2),
+                 settle: timedelta = timedelta(seconds=20),
                  lease: timedelta = timedelta(minutes=5)) -> None:
         self.store = store
         self.client = client
         self.outbox = Outbox(store, lease=lease)
         self.announce_channel = announce_channel
         self.max_backoff = max_backoff
+        # A request we stopped waiting for may still be running at Slack; give it
+        # time to land before looking for it, or we would post it twice.
+        self.settle = settle
         self.bot_user_id: str | None = None
         self.delivered = 0
 
@@ -91,6 +95,8 @@ class SlackNotifier:
             await self._deliver(item)
         except Retry as retry:
             after = retry.after or self._backoff(item.attempts)
+            if retry.in_flight:
+                after = max(after, self.settle)
             log.warning("slack call %s #%s deferred %ss: %s", item.kind, item.id,
                         after.total_seconds(), retry)
             await self.outbox.retry(item, after=after, error=str(retry), uncertain=retry.uncertain)
@@ -100,8 +106,8 @@ class SlackNotifier:
             await self.outbox.give_up(item, f"slack error: {error}")
         except Exception as exc:
             log.exception("delivering %s #%s failed", item.kind, item.id)
-            await self.outbox.retry(item, after=self._backoff(item.attempts), error=repr(exc),
-                                    uncertain=True)
+            await self.outbox.retry(item, after=max(self._backoff(item.attempts), self.settle),
+                                    error=repr(exc), uncertain=True)
         else:
             self.delivered += 1
             await self.outbox.delivered(item)
@@ -129,7 +135,7 @@ class SlackNotifier:
                 raise Retry(f"{method}: {error}") from None
             raise
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise Retry(f"{method}: {type(exc).__name__}", uncertain=True) from None
+            raise Retry(f"{method}: {type(exc).__name__}", in_flight=True) from None
 
     # the kinds of call ---------------------------------------------------------
     async def _deliver(self, item: OutboxItem) -> None:
@@ -254,7 +260,7 @@ class SlackNotifier:
                             uncertain=True) from None
             raise
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise Retry(f"files upload: {type(exc).__name__}", uncertain=True) from None
+            raise Retry(f"files upload: {type(exc).__name__}", in_flight=True) from None
 
     async def _lookup_user(self, user_id: str) -> None:
         response = await self.call("users.info", user=user_id)

@@ -37,8 +37,13 @@ class BotRuntime:
                          exporter=Exporter(export_dir=settings.export_dir, renderer=renderer))
         self.notifier = SlackNotifier(store=self.store, client=self.client,
                                       announce_channel=settings.announce_channel,
-                                      max_backoff=max_backoff)
-        self.bolt = build_app(self.deps, self.client)
+                                      max_backoff=max_backoff,
+                                      settle=2 * settings.slack_timeout)
+        # Bolt puts the token on a copy per request; handing it a token-less client
+        # keeps one source of truth for the token (its authorize function).
+        self.bolt = build_app(self.deps, AsyncWebClient(base_url=settings.slack_api_url,
+                                                        timeout=self.client.timeout,
+                                                        retry_handlers=[]))
         self.web = make_web_app(self.bolt, self.store, self.notifier)
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()

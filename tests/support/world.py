@@ -6,8 +6,8 @@ from pathlib import Path
 
 from bot.config import load_settings
 from bot.slack.runtime import BotRuntime
-from bot.standin.sender import SlackSender
-from bot.standin.web_api import FakeSlackAPI
+from bot.standin.slack_api import FakeSlackAPI
+from bot.standin.slack_sender import SlackSender
 
 SIGNING_SECRET = "test-signing-secret"
 ALICE, BOB, CAROL, MALLORY = "U0ALICE", "U0BOB", "U0CAROL", "U0MALLORY"
@@ -47,12 +47,18 @@ class World:
         return [m.text for m in self.slack.messages(channel)]
 
 
-async def start_world(database_url: str, tmp_path: Path, clock=None, **settings: object) -> World:
-    slack = FakeSlackAPI()
-    await slack.start()
-    for user_id, name in ((ALICE, "alice"), (BOB, "bob"), (CAROL, "carol"), (MALLORY, "mallory")):
-        slack.add_user(user_id, name)
-    ops = slack.add_channel("ops", creator=ALICE, members=[ALICE, BOB, CAROL, MALLORY])
+async def start_world(database_url: str, tmp_path: Path, *, slack: FakeSlackAPI | None = None,
+                      clock=None, **settings: object) -> World:
+    """A bot on `database_url`; pass `slack` to put a second bot (a replica, a restart)
+    in front of the same Slack."""
+    if slack is None:
+        slack = FakeSlackAPI()
+        await slack.start()
+        for user_id, name in ((ALICE, "alice"), (BOB, "bob"), (CAROL, "carol"),
+                              (MALLORY, "mallory")):
+            slack.add_user(user_id, name)
+        slack.add_channel("ops", creator=ALICE, members=[ALICE, BOB, CAROL, MALLORY])
+    ops = slack.channel_by_name("ops").id
     config = load_settings(**{
         "slack_bot_token": slack.bot_token, "slack_signing_secret": SIGNING_SECRET,
         "slack_api_url": slack.url, "database_url": database_url,
@@ -67,6 +73,7 @@ async def start_world(database_url: str, tmp_path: Path, clock=None, **settings:
     return World(slack, bot, sender, tmp_path / "incidents", ops)
 
 
-async def stop_world(world: World) -> None:
+async def stop_world(world: World, *, keep_slack: bool = False) -> None:
     await world.bot.stop()
-    await world.slack.stop()
+    if not keep_slack:
+        await world.slack.stop()

@@ -1,0 +1,492 @@
+"""A local stand-in of the Slack Web API that keeps Slack's rules.
+
+Runs on 127.0.0.1 and answers the methods the bot uses with Slack's shapes and
+error codes, validates Block Kit, and can be told to fail the way Slack does
+(429 with Retry-After, 5xx, hanging). It records every call, so tests can ask
+what Slack was asked and what it would show.
+"""
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.standin.block_kit import BlockError, validate_blocks
+
+CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
+PINGS = re.compile(r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+
+class SlackError(Exception):
+    def __init__(self, error: str, **extra: object) -> None:
+        super().__init__(error)
+        self.error, self.extra = error, extra
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    creator: str
+    created: int
+    members: set[str] = field(default_factory=set)
+    is_archived: bool = False
+    is_private: bool = False
+    topic: str = ""
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "is_channel": True, "created": self.created,
+                "creator": self.creator, "is_archived": self.is_archived,
+                "is_private": self.is_private, "num_members": len(self.members),
+                "topic": {"value": self.topic}}
+
+
+@dataclass
+class Message:
+    ts: str
+    channel: str
+    user: str
+    text: str
+    blocks: list
+    metadata: dict | None = None
+    thread_ts: str | None = None
+    edits: list = field(default_factory=list)
+
+    def as_json(self, with_metadata: bool = False) -> dict:
+        out: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user,
+                               "text": self.text, "blocks": self.blocks}
+        if self.thread_ts:
+            out["thread_ts"] = self.thread_ts
+        if with_metadata and self.metadata:
+            out["metadata"] = self.metadata
+        return out
+
+
+@dataclass
+class UploadedFile:
+    id: str
+    filename: str
+    title: str = ""
+    content: bytes = b""
+    channels: list[str] = field(default_factory=list)
+    initial_comment: str = ""
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict
+    status: int
+    ok: bool | None
+    error: str | None
+    at: float
+
+
+@dataclass
+class _Fault:
+    status: int | None = None
+    retry_after: float = 1
+    delay: float = 0
+    error: str | None = None
+
+
+class FakeSlackAPI:
+    def __init__(self, *, bot_user_id: str = "UBOT", bot_token: str = "xoxb-standin",
+                 team_id: str = "T0001") -> None:
+        self.bot_user_id, self.bot_token, self.team_id = bot_user_id, bot_token, team_id
+        self.users: dict[str, dict] = {}
+        self.channels: dict[str, Channel] = {}
+        self._messages: dict[str, list[Message]] = defaultdict(list)
+        self.pins: dict[str, set[str]] = defaultdict(set)
+        self.files: list[UploadedFile] = []
+        self._pending_uploads: dict[str, UploadedFile] = {}
+        self.ephemerals: list[dict] = []
+        self.views: list[dict] = []
+        self.responses: list[dict] = []
+        self.calls: list[Call] = []
+        self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
+        self._outage: _Fault | None = None
+        self._ids = itertools.count(1)
+        self._last_ts = 0.0
+        self._sender = None
+        self._tasks: set[asyncio.Task] = set()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # lifecycle ---------------------------------------------------------------
+    async def start(self) -> str:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/response/{key}", self._response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+        self.url = f"{self.base}/api/"
+        return self.url
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> "FakeSlackAPI":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    # the workspace -------------------------------------------------------------
+    def add_user(self, user_id: str, name: str, real_name: str | None = None) -> None:
+        self.users[user_id] = {"id": user_id, "name": name, "real_name": real_name or name,
+                               "profile": {"display_name": name, "real_name": real_name or name}}
+
+    def add_channel(self, name: str, *, creator: str = "UOTHER", members: list[str] = (),
+                    is_private: bool = False) -> str:
+        channel = Channel(self._new_id("C"), name, creator, int(time.time()),
+                          set(members) | {creator}, is_private=is_private)
+        self.channels[channel.id] = channel
+        return channel.id
+
+    def channel_by_name(self, name: str) -> Channel | None:
+        return next((c for c in self.channels.values() if c.name == name), None)
+
+    def messages(self, channel_id: str) -> list[Message]:
+        return list(self._messages[channel_id])
+
+    def response_url(self, key: str) -> str:
+        return f"{self.base}/response/{key}"
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def pings(self, channel_id: str | None = None) -> list[tuple[str, str, str]]:
+        """Every token in what the bot posted that would notify someone in real Slack."""
+        found = []
+        for channel, messages in self._messages.items():
+            if channel_id and channel != channel_id:
+                continue
+            for message in messages:
+                for text in [message.text, *_texts(message.blocks)]:
+                    found += [(channel, message.ts, t) for t in PINGS.findall(text or "")]
+        return found
+
+    async def join(self, channel_id: str, user_id: str) -> None:
+        """A person joins a channel by themselves (no Web API call from the bot)."""
+        self.channels[channel_id].members.add(user_id)
+        self._joined(channel_id, [user_id])
+
+    def deliver_events(self, sender: Any) -> None:
+        """Send member_joined_channel to the bot through `sender`, as Slack would."""
+        self._sender = sender
+
+    def _joined(self, channel_id: str, users: list[str]) -> None:
+        if self._sender is None:
+            return
+        for user in users:
+            event = {"type": "member_joined_channel", "user": user, "channel": channel_id,
+                     "channel_type": "C", "team": self.team_id}
+            task = asyncio.get_running_loop().create_task(self._sender.event(event))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    # faults ---------------------------------------------------------------------
+    def fault(self, method: str, *, status: int | None = None, retry_after: float = 1,
+              delay: float = 0, error: str | None = None, times: int = 1) -> None:
+        for _ in range(times):
+            self._faults[method].append(_Fault(status, retry_after, delay, error))
+
+    def outage(self, *, status: int | None = None, delay: float = 0) -> None:
+        self._outage = _Fault(status=status, delay=delay)
+
+    def restore(self) -> None:
+        self._outage = None
+
+    def _next_fault(self, method: str) -> _Fault | None:
+        if self._outage is not None:
+            return self._outage
+        for key in (method, "*"):
+            if self._faults[key]:
+                return self._faults[key].popleft()
+        return None
+
+    # HTTP ---------------------------------------------------------------------------
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _params(request)
+        fault = self._next_fault(method)
+        if fault and fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault and fault.status:
+            self._log(method, params, fault.status, False, "ratelimited" if fault.status == 429 else None)
+            if fault.status == 429:
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": str(int(fault.retry_after))})
+            return web.Response(status=fault.status, text="upstream error")
+        try:
+            if fault and fault.error:
+                raise SlackError(fault.error)
+            self._authorize(request, params)
+            handler = getattr(self, "_" + method.replace(".", "_"), None)
+            if handler is None:
+                raise SlackError("unknown_method")
+            body = {"ok": True, **handler(params)}
+        except SlackError as exc:
+            body = {"ok": False, "error": exc.error, **exc.extra}
+        self._log(method, params, 200, body["ok"], body.get("error"))
+        return web.json_response(body)
+
+    def _log(self, method: str, params: dict, status: int, ok: bool | None, error: str | None) -> None:
+        self.calls.append(Call(method, params, status, ok, error, time.time()))
+
+    def _authorize(self, request: web.Request, params: dict) -> None:
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header else params.get("token", "")
+        if not token:
+            raise SlackError("not_authed")
+        if token != self.bot_token:
+            raise SlackError("invalid_auth")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        pending = self._pending_uploads.get(request.match_info["file_id"])
+        if pending is None:
+            return web.Response(status=404)
+        if request.content_type.startswith("multipart/"):
+            async for part in await request.multipart():
+                pending.content = await part.read()  # type: ignore[union-attr]
+        else:
+            pending.content = await request.read()
+        return web.Response(text=f"OK - {len(pending.content)}")
+
+    async def _response(self, request: web.Request) -> web.Response:
+        self.responses.append({"key": request.match_info["key"], **await request.json()})
+        return web.Response(text="ok")
+
+    # helpers -----------------------------------------------------------------------------
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):07d}"
+
+    def _new_ts(self) -> str:
+        # Real time, as Slack's are (the bot looks messages up by time), never repeated.
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
+
+    def _channel(self, params: dict, key: str = "channel") -> Channel:
+        ref = params.get(key, "")
+        channel = self.channels.get(ref) or self.channel_by_name(ref.lstrip("#"))
+        if channel is None:
+            raise SlackError("channel_not_found")
+        return channel
+
+    def _member_channel(self, params: dict, key: str = "channel") -> Channel:
+        channel = self._channel(params, key)
+        if self.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        return channel
+
+    def _message(self, channel: Channel, ts: str) -> Message:
+        for message in self._messages[channel.id]:
+            if message.ts == ts:
+                return message
+        raise SlackError("message_not_found")
+
+    @staticmethod
+    def _blocks(params: dict, limit: int = 50) -> list:
+        blocks = _json(params.get("blocks"), [])
+        try:
+            validate_blocks(blocks, limit=limit)
+        except BlockError as exc:
+            raise SlackError("invalid_blocks", response_metadata={"messages": [str(exc)]}) from None
+        return blocks
+
+    # methods -------------------------------------------------------------------------------
+    def _auth_test(self, params: dict) -> dict:
+        return {"user_id": self.bot_user_id, "team_id": self.team_id, "bot_id": "B0001",
+                "user": "incident-bot", "url": "https://standin.slack.test/"}
+
+    def _conversations_create(self, params: dict) -> dict:
+        name = params.get("name", "")
+        if not name:
+            raise SlackError("invalid_name_required")
+        if len(name) > 80:
+            raise SlackError("invalid_name_maxlength")
+        if not CHANNEL_NAME.match(name):
+            raise SlackError("invalid_name_specials")
+        if not re.search(r"[a-z0-9]", name):
+            raise SlackError("invalid_name_punctuation")
+        if self.channel_by_name(name):
+            raise SlackError("name_taken")
+        channel_id = self.add_channel(name, creator=self.bot_user_id,
+                                      is_private=_bool(params.get("is_private")))
+        return {"channel": self.channels[channel_id].as_json()}
+
+    def _conversations_invite(self, params: dict) -> dict:
+        channel = self._member_channel(params)
+        users = [u for u in str(params.get("users", "")).split(",") if u]
+        if self.bot_user_id in users:
+            raise SlackError("cant_invite_self")
+        for user in users:
+            if user not in self.users:
+                raise SlackError("user_not_found")
+        new = [u for u in users if u not in channel.members]
+        if not new:
+            raise SlackError("already_in_channel")
+        channel.members.update(new)
+        self._joined(channel.id, new)
+        return {"channel": channel.as_json()}
+
+    def _conversations_join(self, params: dict) -> dict:
+        channel = self._channel(params)
+        if channel.is_private:
+            raise SlackError("method_not_supported_for_channel_type")
+        channel.members.add(self.bot_user_id)
+        return {"channel": channel.as_json()}
+
+    def _conversations_info(self, params: dict) -> dict:
+        return {"channel": self._channel(params).as_json()}
+
+    def _conversations_list(self, params: dict) -> dict:
+        channels = [c for c in self.channels.values()
+                    if not (_bool(params.get("exclude_archived")) and c.is_archived)]
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 100)
+        page = channels[start:start + limit]
+        next_cursor = str(start + limit) if start + limit < len(channels) else ""
+        return {"channels": [c.as_json() for c in page],
+                "response_metadata": {"next_cursor": next_cursor}}
+
+    def _conversations_history(self, params: dict) -> dict:
+        channel = self._channel(params)
+        if channel.is_private and self.bot_user_id not in channel.members:
+            raise SlackError("not_in_channel")
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or 1e12)
+        with_metadata = _bool(params.get("include_all_metadata"))
+        found = [m for m in reversed(self._messages[channel.id])
+                 if oldest <= float(m.ts) <= latest and m.thread_ts in (None, m.ts)]
+        limit = int(params.get("limit") or 100)
+        return {"messages": [m.as_json(with_metadata) for m in found[:limit]],
+                "has_more": len(found) > limit}
+
+    def _chat_postMessage(self, params: dict) -> dict:  # noqa: N802 - Slack's method name
+        channel = self._member_channel(params)
+        text, blocks = params.get("text") or "", self._blocks(params)
+        if not text and not blocks:
+            raise SlackError("no_text")
+        if len(text) > 40000:
+            raise SlackError("msg_too_long")
+        thread_ts = params.get("thread_ts")
+        if thread_ts:
+            self._message(channel, thread_ts)
+        message = Message(self._new_ts(), channel.id, self.bot_user_id, text, blocks,
+                          _json(params.get("metadata"), None), thread_ts)
+        self._messages[channel.id].append(message)
+        return {"channel": channel.id, "ts": message.ts, "message": message.as_json()}
+
+    def _chat_update(self, params: dict) -> dict:
+        channel = self._channel(params)
+        message = self._message(channel, params.get("ts", ""))
+        if message.user != self.bot_user_id:
+            raise SlackError("cant_update_message")
+        blocks = self._blocks(params)
+        message.edits.append((message.text, message.blocks))
+        if params.get("text") is not None:
+            message.text = params["text"]
+        if "blocks" in params:
+            message.blocks = blocks
+        return {"channel": channel.id, "ts": message.ts, "text": message.text}
+
+    def _chat_postEphemeral(self, params: dict) -> dict:  # noqa: N802
+        channel = self._member_channel(params)
+        if params.get("user") not in channel.members:
+            raise SlackError("user_not_in_channel")
+        self.ephemerals.append({"channel": channel.id, "user": params["user"],
+                                "text": params.get("text", ""), "blocks": self._blocks(params)})
+        return {"message_ts": self._new_ts()}
+
+    def _pins_add(self, params: dict) -> dict:
+        channel = self._channel(params)
+        message = self._message(channel, params.get("timestamp", ""))
+        if message.ts in self.pins[channel.id]:
+            raise SlackError("already_pinned")
+        self.pins[channel.id].add(message.ts)
+        return {}
+
+    def _users_info(self, params: dict) -> dict:
+        user = self.users.get(params.get("user", ""))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": user}
+
+    def _views_open(self, params: dict) -> dict:
+        if not params.get("trigger_id"):
+            raise SlackError("invalid_trigger_id")
+        view = _json(params.get("view"), {})
+        try:
+            validate_blocks(view.get("blocks", []), limit=100)
+        except BlockError as exc:
+            raise SlackError("invalid_arguments", response_metadata={"messages": [str(exc)]}) from None
+        self.views.append({"trigger_id": params["trigger_id"], "view": view})
+        return {"view": {"id": self._new_id("V"), **view}}
+
+    def _files_getUploadURLExternal(self, params: dict) -> dict:  # noqa: N802
+        upload = UploadedFile(self._new_id("F"), params.get("filename", "file"))
+        self._pending_uploads[upload.id] = upload
+        return {"upload_url": f"{self.base}/upload/{upload.id}", "file_id": upload.id}
+
+    def _files_completeUploadExternal(self, params: dict) -> dict:  # noqa: N802
+        channel = self._member_channel(params, "channel_id") if params.get("channel_id") else None
+        done = []
+        for entry in _json(params.get("files"), []):
+            upload = self._pending_uploads.pop(entry["id"], None)
+            if upload is None:
+                raise SlackError("file_not_found")
+            upload.title = entry.get("title") or upload.filename
+            upload.initial_comment = params.get("initial_comment", "")
+            if channel is not None:
+                upload.channels.append(channel.id)
+            self.files.append(upload)
+            done.append({"id": upload.id, "name": upload.filename, "title": upload.title})
+        return {"files": done}
+
+
+async def _params(request: web.Request) -> dict:
+    params: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        params.update(await request.json())
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        params.update(dict(await request.post()))
+    return params
+
+
+def _json(value: Any, default: Any) -> Any:
+    if value is None or value == "":
+        return default
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _bool(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
+
+
+def _texts(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["text"]] if isinstance(node.get("text"), str) else []
+        return own + [t for value in node.values() for t in _texts(value)]
+    if isinstance(node, list):
+        return [t for item in node for t in _texts(item)]
+    return []

@@ -1,0 +1,95 @@
+"""Slack failing (429, 5xx, hanging), restarts and replicas: nothing lost, nothing doubled."""
+
+import asyncio
+import time
+
+from tests.support.world import BOB, start_world, stop_world
+
+
+def posts_containing(world, channel: str, text: str) -> list[str]:
+    return [t for t in world.posted(channel) if text in t]
+
+
+async def test_rate_limited_log_is_recorded_at_once_and_posted_after_retry_after(world):
+    channel = await world.declare()
+    world.slack.fault("chat.postMessage", status=429, retry_after=1, times=2)
+    started = time.monotonic()
+    response = await world.incident("log rate limited but recorded", channel=channel)
+    assert response.json["text"] == "Logged."
+    assert [e.action for e in (await world.record()).events][-1] == "log"
+
+    await world.delivered()
+    assert time.monotonic() - started >= 1.5  # waited out Retry-After twice, did not hammer
+    assert len(posts_containing(world, channel, "rate limited but recorded")) == 1
+    assert len(world.slack.calls_to("chat.postMessage")) == 1 + 3  # summary + 2 refused + 1
+
+
+async def test_server_errors_are_retried_until_the_post_lands_once(world):
+    channel = await world.declare()
+    world.slack.fault("chat.postMessage", status=500, times=3)
+    await world.incident("log through the storm", channel=channel)
+    await world.delivered()
+    assert len(posts_containing(world, channel, "through the storm")) == 1
+
+
+async def test_a_post_that_timed_out_but_landed_is_not_posted_again(world):
+    channel = await world.declare()
+    world.slack.fault("chat.postMessage", delay=2.5, times=1)  # past the 1 s client timeout
+    await world.incident("log slow slack", channel=channel, user=BOB)
+    await world.delivered()
+    await asyncio.sleep(2)  # the hung request completes on Slack's side
+    await world.delivered()
+    assert len(posts_containing(world, channel, "slow slack")) == 1
+    assert world.slack.calls_to("conversations.history")  # it looked before posting again
+
+
+async def test_acks_stay_fast_and_nothing_is_lost_while_slack_is_down(world):
+    world.slack.outage(status=503)
+    response = await world.incident("declare sev1 api-down API returns 503")
+    assert response.status == 200 and response.elapsed < 1.0
+    assert len(await world.incidents()) == 1
+    await asyncio.sleep(0.5)
+    world.slack.restore()
+    await world.delivered()
+    channel = world.slack.channel_by_name("inc-1-api-down")
+    assert channel is not None and world.slack.pins[channel.id]
+    assert len(world.slack.calls_to("conversations.create")) >= 2
+
+
+async def test_a_hanging_slack_does_not_hold_up_the_ack(world):
+    channel = await world.declare()
+    world.slack.outage(delay=30)
+    response = await world.incident("log slack is hanging", channel=channel)
+    assert response.status == 200 and response.elapsed < 1.0
+    world.slack.restore()
+
+
+async def test_owed_posts_survive_a_restart(database_url, tmp_path):
+    first = await start_world(database_url, tmp_path)
+    channel = await first.declare()
+    first.slack.outage(status=500)
+    await first.incident("log written before the crash", channel=channel)
+    await stop_world(first, keep_slack=True)  # gone with the post still owed
+    first.slack.restore()
+
+    second = await start_world(database_url, tmp_path, slack=first.slack)
+    try:
+        await second.delivered()
+        assert len(posts_containing(second, channel, "written before the crash")) == 1
+    finally:
+        await stop_world(second)
+
+
+async def test_two_replicas_deliver_every_post_exactly_once(database_url, tmp_path):
+    one = await start_world(database_url, tmp_path)
+    two = await start_world(database_url, tmp_path, slack=one.slack)
+    try:
+        channel = await one.declare()
+        for n in range(20):
+            await (one if n % 2 else two).incident(f"log entry {n:02d}", channel=channel)
+        await asyncio.gather(one.delivered(), two.delivered())
+        for n in range(20):
+            assert len(posts_containing(one, channel, f"entry {n:02d}")) == 1
+    finally:
+        await stop_world(two, keep_slack=True)
+        await stop_world(one)
