@@ -1,0 +1,152 @@
+"""The stand-in holds the bot to Slack's rules; these prove it does, through the real SDK client."""
+
+import asyncio
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.standin.slack_api import FakeSlackAPI
+
+
+@pytest.fixture
+async def slack():
+    async with FakeSlackAPI() as api:
+        api.add_user("U1", "alice")
+        yield api
+
+
+@pytest.fixture
+def client(slack) -> AsyncWebClient:
+    return AsyncWebClient(token=slack.bot_token, base_url=slack.url, timeout=1, retry_handlers=[])
+
+
+async def error_of(call) -> str:
+    with pytest.raises(SlackApiError) as caught:
+        await call
+    return caught.value.response["error"]
+
+
+@pytest.mark.parametrize(("name", "error"), [
+    ("", "invalid_name_required"),
+    ("x" * 81, "invalid_name_maxlength"),
+    ("Upper", "invalid_name_specials"),
+    ("with space", "invalid_name_specials"),
+    ("dots.here", "invalid_name_specials"),
+    ("---", "invalid_name_punctuation"),
+])
+async def test_channel_names_slack_refuses(client, name, error):
+    assert await error_of(client.conversations_create(name=name)) == error
+
+
+async def test_a_taken_name_is_refused_and_an_80_character_name_is_fine(client, slack):
+    slack.add_channel("general")
+    assert await error_of(client.conversations_create(name="general")) == "name_taken"
+    created = await client.conversations_create(name="x" * 80)
+    assert created["channel"]["creator"] == slack.bot_user_id
+
+
+async def test_a_bot_cannot_post_where_it_is_not_a_member(client, slack):
+    elsewhere = slack.add_channel("elsewhere")
+    assert await error_of(client.chat_postMessage(channel=elsewhere, text="hi")) == "not_in_channel"
+    await client.conversations_join(channel=elsewhere)
+    assert (await client.chat_postMessage(channel=elsewhere, text="hi"))["ok"]
+
+
+@pytest.mark.parametrize(("blocks", "pointer"), [
+    ([{"type": "divider"}] * 51, "/blocks"),
+    ([{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}], "/blocks/0/text/text"),
+    ([{"type": "actions", "elements": [{"type": "button", "action_id": "a",
+                                        "text": {"type": "plain_text", "text": "x" * 76}}]}],
+     "/blocks/0/elements/0/text/text"),
+    ([{"type": "actions", "elements": [{"type": "button", "action_id": "a" * 256,
+                                        "text": {"type": "plain_text", "text": "ok"}}]}],
+     "/blocks/0/elements/0/action_id"),
+    ([{"type": "divider", "block_id": "b" * 256}], "/blocks/0/block_id"),
+    ([{"type": "divider", "block_id": "same"}, {"type": "divider", "block_id": "same"}],
+     "/blocks/1/block_id"),
+    ([{"type": "marquee"}], "/blocks/0/type"),
+])
+async def test_block_kit_limits(client, slack, blocks, pointer):
+    channel = (await client.conversations_create(name="limits"))["channel"]["id"]
+    with pytest.raises(SlackApiError) as caught:
+        await client.chat_postMessage(channel=channel, text="t", blocks=blocks)
+    assert caught.value.response["error"] == "invalid_blocks"
+    assert f"[json-pointer:{pointer}]" in caught.value.response["response_metadata"]["messages"][0]
+
+
+async def test_rate_limits_answer_429_with_retry_after(client, slack):
+    slack.fault("auth.test", status=429, retry_after=7)
+    with pytest.raises(SlackApiError) as caught:
+        await client.auth_test()
+    assert caught.value.response.status_code == 429
+    assert caught.value.response.headers["Retry-After"] == "7"
+    assert (await client.auth_test())["ok"]
+
+
+async def test_server_errors_and_outages(client, slack):
+    slack.fault("*", status=500)
+    with pytest.raises(SlackApiError) as caught:
+        await client.auth_test()
+    assert caught.value.response.status_code == 500
+    slack.outage(status=503)
+    for _ in range(3):
+        with pytest.raises(SlackApiError):
+            await client.auth_test()
+    slack.restore()
+    assert (await client.auth_test())["ok"]
+
+
+async def test_a_request_that_hangs_past_the_timeout_still_takes_effect(client, slack):
+    channel = (await client.conversations_create(name="slow"))["channel"]["id"]
+    slack.fault("chat.postMessage", delay=1.5)
+    with pytest.raises(asyncio.TimeoutError):
+        await client.chat_postMessage(channel=channel, text="late")
+    await asyncio.sleep(0.8)
+    assert [m.text for m in slack.messages(channel)] == ["late"]
+
+
+async def test_wrong_or_missing_tokens(slack):
+    wrong = AsyncWebClient(token="xoxb-wrong", base_url=slack.url)
+    assert await error_of(wrong.auth_test()) == "invalid_auth"
+    anonymous = AsyncWebClient(base_url=slack.url)
+    assert await error_of(anonymous.auth_test()) == "not_authed"
+
+
+async def test_messages_pins_history_and_metadata(client, slack):
+    channel = (await client.conversations_create(name="story"))["channel"]["id"]
+    posted = await client.chat_postMessage(
+        channel=channel, text="hello",
+        metadata={"event_type": "tagged", "event_payload": {"id": 7}})
+    assert await error_of(client.pins_add(channel=channel, timestamp="1.0")) == "message_not_found"
+    await client.pins_add(channel=channel, timestamp=posted["ts"])
+    assert await error_of(client.pins_add(channel=channel, timestamp=posted["ts"])) == "already_pinned"
+    await client.chat_update(channel=channel, ts=posted["ts"], text="hello again")
+    history = await client.conversations_history(channel=channel, include_all_metadata=True)
+    assert history["messages"][0]["text"] == "hello again"
+    assert history["messages"][0]["metadata"]["event_payload"] == {"id": 7}
+    assert slack.messages(channel)[0].edits[0][0] == "hello"
+
+
+async def test_invites(client, slack):
+    channel = (await client.conversations_create(name="invites"))["channel"]["id"]
+    assert await error_of(client.conversations_invite(channel=channel, users="U404")) == "user_not_found"
+    await client.conversations_invite(channel=channel, users="U1")
+    assert await error_of(client.conversations_invite(channel=channel, users="U1")) == "already_in_channel"
+    assert "U1" in slack.channels[channel].members
+
+
+async def test_files_upload_v2(client, slack):
+    channel = (await client.conversations_create(name="files"))["channel"]["id"]
+    await client.files_upload_v2(channel=channel, content="# INC-1\n", filename="inc.md",
+                                 title="inc.md", initial_comment="the export")
+    upload = slack.files[0]
+    assert (upload.filename, upload.content, upload.channels) == ("inc.md", b"# INC-1\n", [channel])
+
+
+async def test_pings_are_what_would_notify_people(client, slack):
+    channel = (await client.conversations_create(name="pings"))["channel"]["id"]
+    await client.chat_postMessage(channel=channel, text="&lt;!channel&gt; is safe")
+    assert slack.pings(channel) == []
+    await client.chat_postMessage(channel=channel, text="<!here> and <@U1>")
+    assert [token for _, _, token in slack.pings(channel)] == ["<!here>", "<@U1>"]
