@@ -8,6 +8,7 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from bot.domain.durations import parse_duration
+from bot.domain.policy import Policy
 
 
 def _duration(value: object) -> object:
@@ -69,8 +70,13 @@ class Settings(BaseSettings):
             if not getattr(self, name):
                 raise ConfigError(f"{name.upper()} is not set")
 
-    def status_update_interval(self, severity: int) -> timedelta:
-        return getattr(self, f"status_update_interval_sev{severity}")
+    def policy(self) -> Policy:
+        return Policy(
+            approvers=tuple(self.approvers),
+            access_expiry_warning=self.access_expiry_warning,
+            status_update_intervals={
+                n: getattr(self, f"status_update_interval_sev{n}") for n in range(1, 5)},
+        )
 
 
 def _split_ids(value: object) -> object:

@@ -43,7 +43,7 @@ def resolved_incident(database_url, tmp_path) -> dict:
 def test_verify_reports_an_intact_chain(resolved_incident):
     result = run("verify", "INC-1", env=resolved_incident)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("INC-1: 10 events, chain intact, head ")
+    assert result.stdout.startswith("INC-1: 15 events, chain intact, head ")
 
 
 def test_verify_finds_an_edited_row(resolved_incident):

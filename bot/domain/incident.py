@@ -80,6 +80,7 @@ class IncidentRecord:
     participants: list[Participant] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    access_requests: list = field(default_factory=list)
 
     def name(self, user_id: str | None) -> str:
         if not user_id:

@@ -73,7 +73,16 @@ def view(record: IncidentRecord) -> dict:
              "details": e.details, "who": record.name(e.actor_id)}
             for e in record.events
         ],
-        "approvals": [],
+        "approvals": [
+            {"time": clock(r.requested_at), "type": r.state, "access": r.what + (
+                f" (step {r.step})" if r.step else ""), "ref": r.ref,
+             "requester": record.name(r.requester_id),
+             "approver": record.name(r.approver_id) if r.approver_id else "-",
+             "expiry": clock(r.expires_at) if r.expires_at else "-",
+             "revoked": (f"{clock(r.revoked_at)} by {record.name(r.revoked_by)}" if r.revoked_at
+                         else "NOT REVOKED" if r.needs_revoking else "-")}
+            for r in record.access_requests
+        ],
         "runbook_steps": [],
         "snapshots": [],
         "participants": [

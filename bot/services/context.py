@@ -33,7 +33,7 @@ async def record_caller(tx: Tx, caller: Caller, incident_id: int | None) -> None
     await tx.remember_user(caller.user_id, caller.user_name)
 
 
-def event(tx: Tx, incident: Incident, actor_id: str, action: str, details: str = "",
-          **data: object) -> TimelineEvent:
+def event(tx: Tx, incident: Incident, actor_id: str, action: str, details: str = "", *,
+          step: str | None = None, **data: object) -> TimelineEvent:
     return TimelineEvent(incident_id=incident.id, seq=0, at=tx.now, actor_id=actor_id,
-                         action=action, details=details, data=dict(data))
+                         action=action, details=details, step=step, data=dict(data))

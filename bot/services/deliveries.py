@@ -28,3 +28,11 @@ async def summary_posted(store: Store, *, incident_id: int, ts: str) -> None:
 async def user_named(store: Store, *, user_id: str, name: str) -> None:
     async with store.transaction() as tx:
         await tx.remember_user(user_id, name)
+
+
+async def access_posted(store: Store, *, request_id: int, ts: str) -> None:
+    async with store.transaction() as tx:
+        request = await tx.access_request(request_id, lock=True)
+        assert request is not None
+        request.message_ts = ts
+        await tx.save_access_request(request)

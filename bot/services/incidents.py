@@ -1,17 +1,32 @@
 """Incident use cases: declare, log, status, severity, commander, update, action, resolve."""
 
+from dataclasses import dataclass, field
+
 from bot.domain import notices
+from bot.domain.access import AccessRequest
 from bot.domain.errors import IncidentError
 from bot.domain.incident import ActionItem, Incident, Participant
 from bot.domain.lifecycle import Status, check_transition
+from bot.domain.policy import Policy
 from bot.domain.severity import severity_label
+from bot.services.access import unrevoked
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command, record_caller
 from bot.services.exporter import Exporter, ExportResult
+from bot.services.reminders import plan_nudge
 from bot.storage.store import Store, Tx
 
 
-async def declare(store: Store, *, caller: Caller, severity: int, slug: str, title: str) -> Incident:
+@dataclass
+class Resolution:
+    """What resolving produced, and what is still owed: access nobody confirmed revoked."""
+
+    export: ExportResult
+    unrevoked: list[AccessRequest] = field(default_factory=list)
+
+
+async def declare(store: Store, *, caller: Caller, severity: int, slug: str, title: str,
+                  policy: Policy) -> Incident:
     async with store.transaction() as tx:
         await record_caller(tx, caller, None)
         incident = await tx.add_incident(
@@ -28,6 +43,7 @@ async def declare(store: Store, *, caller: Caller, severity: int, slug: str, tit
             notices.Notice("post_summary", lane),
             notices.announce(incident.id, "declared", user=caller.user_id),
         )
+        await plan_nudge(tx, incident, policy)
         return incident
 
 
@@ -39,14 +55,14 @@ async def log(store: Store, *, caller: Caller, text: str) -> None:
 
 
 async def set_status(store: Store, *, caller: Caller, target: Status, rationale: str,
-                     exporter: Exporter) -> ExportResult | None:
+                     exporter: Exporter, policy: Policy) -> Resolution | None:
     """Move along the lifecycle; reaching resolved or closed writes the export."""
     async with incident_command(store, caller) as (tx, incident):
-        return await _transition(tx, incident, caller, target, rationale, exporter)
+        return await _transition(tx, incident, caller, target, rationale, exporter, policy)
 
 
-async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status,
-                      rationale: str, exporter: Exporter, root_cause: str = "") -> ExportResult | None:
+async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status, rationale: str,
+                      exporter: Exporter, policy: Policy, root_cause: str = "") -> Resolution | None:
     check_transition(incident.status, target, rationale)
     previous = incident.status
     incident.move_to(target, tx.now)
@@ -59,28 +75,33 @@ async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status
     tx.notify(notices.to_channel(incident.id, "status_changed", user=caller.user_id,
                                  old=str(previous), new=str(target), rationale=rationale),
               notices.refresh_summary(incident.id))
+    if target.is_open != previous.is_open:
+        await plan_nudge(tx, incident, policy)
     if target.is_open:
         return None
+    owed = unrevoked(await tx.access_requests(incident.id))
     if previous.is_open:
         await tx.append(event(tx, incident, caller.user_id, "resolved", incident.root_cause))
         tx.notify(notices.to_channel(incident.id, "resolved", user=caller.user_id,
-                                     root_cause=incident.root_cause))
-    return await exporter.export(tx, incident.id)
+                                     root_cause=incident.root_cause,
+                                     unrevoked=[r.id for r in owed]))
+    return Resolution(await exporter.export(tx, incident.id), owed)
 
 
-async def resolve(store: Store, *, caller: Caller, root_cause: str,
-                  exporter: Exporter) -> ExportResult | None:
+async def resolve(store: Store, *, caller: Caller, root_cause: str, exporter: Exporter,
+                  policy: Policy) -> Resolution | None:
     async with incident_command(store, caller) as (tx, incident):
         if not incident.status.is_open:
             raise IncidentError(
                 f"{incident.ref} is already {incident.status}. "
                 f"To reopen it: `/incident status mitigating <why>`."
             )
-        return await _transition(tx, incident, caller, Status.RESOLVED, "", exporter,
+        return await _transition(tx, incident, caller, Status.RESOLVED, "", exporter, policy,
                                  root_cause=root_cause)
 
 
-async def set_severity(store: Store, *, caller: Caller, severity: int, rationale: str) -> None:
+async def set_severity(store: Store, *, caller: Caller, severity: int, rationale: str,
+                       policy: Policy) -> None:
     async with incident_command(store, caller) as (tx, incident):
         if severity == incident.severity:
             raise IncidentError(f"{incident.ref} is already {incident.severity_label}.")
@@ -94,6 +115,7 @@ async def set_severity(store: Store, *, caller: Caller, severity: int, rationale
                                      old=previous, new=severity_label(severity),
                                      rationale=rationale),
                   notices.refresh_summary(incident.id))
+        await plan_nudge(tx, incident, policy)
 
 
 async def assign_commander(store: Store, *, caller: Caller, user_id: str, name: str) -> None:
@@ -110,7 +132,7 @@ async def assign_commander(store: Store, *, caller: Caller, user_id: str, name: 
                   notices.refresh_summary(incident.id))
 
 
-async def post_update(store: Store, *, caller: Caller, text: str) -> None:
+async def post_update(store: Store, *, caller: Caller, text: str, policy: Policy) -> None:
     async with incident_command(store, caller) as (tx, incident):
         incident.last_update_at, incident.last_update_text = tx.now, text
         await tx.save_incident(incident)
@@ -118,6 +140,7 @@ async def post_update(store: Store, *, caller: Caller, text: str) -> None:
         tx.notify(notices.to_channel(incident.id, "status_update", user=caller.user_id, text=text),
                   notices.announce(incident.id, "status_update", user=caller.user_id, text=text),
                   notices.refresh_summary(incident.id))
+        await plan_nudge(tx, incident, policy)
 
 
 async def add_action_item(store: Store, *, caller: Caller, text: str, owner_id: str | None,

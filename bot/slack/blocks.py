@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from bot.domain.durations import format_duration
 from bot.domain.incident import IncidentRecord
 
 SECTION_TEXT_LIMIT = 3000
@@ -76,10 +77,20 @@ def section(text: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_TEXT_LIMIT)}}
 
 
-def message(kind: str, facts: dict, names: dict[str, str]) -> str:
-    """One line in the incident channel for something recorded."""
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    element = {"type": "button", "text": {"type": "plain_text", "text": text},
+               "action_id": action_id, "value": value}
+    if style:
+        element["style"] = style
+    return element
+
+
+def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[dict] | None]:
+    """A message in the incident channel for something recorded: text, and buttons if any."""
     who = escape(names.get(facts.get("user", ""), facts.get("user", "someone")))
     text = escape(str(facts.get("text", "")))
+    what = escape(str(facts.get("what", "")))
+    ref = f"AR-{facts.get('request')}"
     why = f" Reason: {escape(facts['rationale'])}" if facts.get("rationale") else ""
     lines = {
         "log": lambda: f":memo: `{hhmm(facts['at'])}` *{who}*: {text}",
@@ -93,9 +104,67 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> str:
         "action_item": lambda: f":white_check_mark: Action item #{facts['number']} by {who}: "
         f"{text}" + (f" (owner {mention(facts['owner'])})" if facts.get("owner") else ""),
         "resolved": lambda: f":large_green_circle: *{who}* resolved the incident."
-        + (f" Root cause: {escape(facts['root_cause'])}" if facts.get("root_cause") else ""),
+        + (f" Root cause: {escape(facts['root_cause'])}" if facts.get("root_cause") else "")
+        + (" Access still to revoke: " + ", ".join(f"AR-{n}" for n in facts["unrevoked"])
+           + " (`/incident access revoke AR-<n>`)." if facts.get("unrevoked") else ""),
+        "access_approved": lambda: f":unlock: {ref} *{what}* approved by {who} for "
+        f"{mention(facts['requester'])}, until {hhmm(facts['expires'])}.",
+        "access_denied": lambda: f":no_entry: {ref} *{what}* denied by {who}."
+        + (f" {escape(facts['note'])}" if facts.get("note") else ""),
+        "access_extended": lambda: f":hourglass_flowing_sand: {ref} *{what}* extended by {who} "
+        f"until {hhmm(facts['expires'])}.",
+        "access_revoked": lambda: f":lock: {ref} *{what}* revoked (confirmed by {who}).",
+        "access_warning": lambda: f":warning: {ref} *{what}* expires at {hhmm(facts['expires'])}. "
+        f"{mention(facts['requester'])} {mention(facts['approver'])}: extend it, or revoke it "
+        "when done.",
+        "access_expired": lambda: f":alarm_clock: {ref} *{what}* has *expired*. "
+        f"{mention(facts['requester'])}: make sure it is taken away, then mark it revoked.",
+        "status_nudge": lambda: f":alarm_clock: {mention(facts['commander'])}, time for a status "
+        "update: `/incident update <what stakeholders should know>`"
+        + (f" (last one at {hhmm(facts['last_update'])})." if facts.get("last_update") else "."),
     }
-    return cut(lines[kind](), SECTION_TEXT_LIMIT)
+    line = cut(lines[kind](), SECTION_TEXT_LIMIT)
+    value = str(facts.get("request", ""))
+    buttons = {
+        "access_warning": [button("Extend", "access_extend", value),
+                           button("Revoke", "access_revoke", value, "danger")],
+        "access_expired": [button("Mark revoked", "access_revoke", value, "primary")],
+    }.get(kind)
+    if buttons is None:
+        return line, None
+    return line, [section(line), {"type": "actions", "block_id": f"{kind}:{value}",
+                                  "elements": buttons}]
+
+
+ACCESS_BADGE = {"pending": ":hourglass: pending", "approved": ":unlock: approved",
+                "denied": ":no_entry: denied", "expired": ":alarm_clock: expired — not yet revoked",
+                "revoked": ":lock: revoked"}
+
+
+def access_request(request, names: dict[str, str], approvers: list[str]) -> tuple[str, list[dict]]:
+    """The request message, re-rendered from state: buttons only while it is pending."""
+    requester = mention(request.requester_id)
+    head = (f":closed_lock_with_key: *{request.ref}* {requester} requests *{escape(request.what)}* "
+            f"for {format_duration(request.duration)}")
+    if request.step:
+        head += f" (runbook step {escape(request.step)})"
+    if request.reason:
+        head += f"\nBecause: {escape(request.reason)}"
+    state = ACCESS_BADGE[request.state]
+    if request.approver_id:
+        verb = "denied" if request.state == "denied" else "approved"
+        state += f" · {verb} by {escape(names.get(request.approver_id, request.approver_id))}"
+    if request.expires_at and request.state != "denied":
+        state += f" · expires {hhmm(request.expires_at)}"
+    blocks = [section(head), {"type": "context", "elements": [{"type": "mrkdwn", "text": state}]}]
+    if request.state == "pending":
+        who = " ".join(mention(a) for a in approvers) or "_no approvers configured (APPROVERS)_"
+        blocks.insert(1, section(f"Approvers: {who}"))
+        value = str(request.id)
+        blocks.append({"type": "actions", "block_id": f"access:{request.id}", "elements": [
+            button("Approve", "access_approve", value, "primary"),
+            button("Deny", "access_deny", value, "danger")]})
+    return cut(f"{request.ref} {request.what}: {request.state}", SECTION_TEXT_LIMIT), blocks
 
 
 def announcement(kind: str, facts: dict, record: IncidentRecord) -> str:

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.domain.policy import Policy
 from bot.services.exporter import Exporter
 from bot.storage.store import Store
 
@@ -12,3 +13,4 @@ class Deps:
     settings: Settings
     store: Store
     exporter: Exporter
+    policy: Policy

@@ -45,6 +45,7 @@ class Retry(Exception):
 
 class SlackNotifier:
     def __init__(self, *, store: Store, client: AsyncWebClient, announce_channel: str | None,
+                 approvers: list[str] | tuple[str, ...] = (),
                  max_backoff: timedelta = timedelta(minutes=2),
                  settle: timedelta = timedelta(seconds=20),
                  lease: timedelta = timedelta(minutes=5)) -> None:
@@ -52,6 +53,7 @@ class SlackNotifier:
         self.client = client
         self.outbox = Outbox(store, lease=lease)
         self.announce_channel = announce_channel
+        self.approvers = list(approvers)
         self.max_backoff = max_backoff
         # A request we stopped waiting for may still be running at Slack; give it
         # time to land before looking for it, or we would post it twice.
@@ -203,8 +205,24 @@ class SlackNotifier:
                         ts=record.incident.summary_ts, text=text, blocks=summary_blocks)
 
     async def _post(self, item: OutboxItem, record: IncidentRecord) -> None:
-        text = blocks.message(item.payload["message"], item.payload, record.names)
-        await self._send(item, self._channel(record), text)
+        text, message_blocks = blocks.message(item.payload["message"], item.payload, record.names)
+        await self._send(item, self._channel(record), text, message_blocks)
+
+    async def _post_access(self, item: OutboxItem, record: IncidentRecord) -> None:
+        request = next(r for r in record.access_requests if r.id == item.payload["request"])
+        if request.message_ts:
+            return
+        text, request_blocks = blocks.access_request(request, record.names, self.approvers)
+        ts = await self._send(item, self._channel(record), text, request_blocks)
+        await deliveries.access_posted(self.store, request_id=request.id, ts=ts)
+
+    async def _refresh_access(self, item: OutboxItem, record: IncidentRecord) -> None:
+        request = next(r for r in record.access_requests if r.id == item.payload["request"])
+        if request.message_ts is None:
+            return  # still to be posted, and will show the state of then
+        text, request_blocks = blocks.access_request(request, record.names, self.approvers)
+        await self.call("chat.update", channel=self._channel(record), ts=request.message_ts,
+                        text=text, blocks=request_blocks)
 
     async def _send(self, item: OutboxItem, channel: str, text: str,
                     message_blocks: list[dict] | None = None) -> str:

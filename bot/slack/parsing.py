@@ -2,8 +2,10 @@
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.domain.channel_names import normalize_slug
+from bot.domain.durations import parse_duration
 from bot.domain.lifecycle import SETTABLE, Status, parse_status
 from bot.domain.severity import parse_severity
 
@@ -16,6 +18,9 @@ USAGE = {
     "update": "/incident update <text for stakeholders>",
     "action": "/incident action <text> [@owner]",
     "resolve": "/incident resolve [root cause]",
+    "access": "/incident access request <what> for <duration> [because <reason>]"
+              " | deny <AR-n> [reason] | revoke <AR-n> | list",
+    "approve": "/approve [AR-n] [for <duration>]",
     "help": "/incident help",
 }
 
@@ -85,6 +90,90 @@ class Help:
     pass
 
 
+@dataclass(frozen=True)
+class RequestAccess:
+    what: str
+    duration: timedelta
+    reason: str
+
+
+@dataclass(frozen=True)
+class DenyAccess:
+    ref: str
+    note: str
+
+
+@dataclass(frozen=True)
+class RevokeAccess:
+    ref: str
+
+
+@dataclass(frozen=True)
+class ListAccess:
+    pass
+
+
+@dataclass(frozen=True)
+class Approve:
+    ref: str | None
+    duration: timedelta | None
+
+
+_ACCESS_REQUEST = re.compile(r"^(?P<what>.+)\s+for\s+(?P<duration>\S+)(?:\s+because\s+(?P<reason>.+))?$",
+                             re.IGNORECASE | re.DOTALL)
+_REF = re.compile(r"^AR-?\d+$", re.IGNORECASE)
+
+
+def _sentence(error: ValueError) -> str:
+    text = str(error)
+    return f"{text[:1].upper()}{text[1:]}."
+
+
+def _duration(text: str, command: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(_sentence(exc), command) from None
+
+
+def _ref(text: str, command: str) -> str:
+    if not _REF.match(text):
+        raise UsageError(f"`{text}` is not an access request id like AR-3.", command)
+    return text.upper()
+
+
+def _access(rest: str):  # noqa: ANN202
+    words = _required(rest, "access", "request, deny, revoke or list").split(maxsplit=1)
+    verb, tail = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
+    if verb == "list":
+        return ListAccess()
+    if verb == "request":
+        match = _ACCESS_REQUEST.match(tail)
+        if not match:
+            raise UsageError("Say what access and for how long, e.g. "
+                             "`prod DB write for 2h because killing sessions`.", "access")
+        return RequestAccess(match["what"].strip(), _duration(match["duration"], "access"),
+                             (match["reason"] or "").strip())
+    if verb in ("deny", "revoke"):
+        parts = _required(tail, "access", "which request (AR-<n>)").split(maxsplit=1)
+        ref = _ref(parts[0], "access")
+        return DenyAccess(ref, parts[1].strip() if len(parts) > 1 else "") if verb == "deny" \
+            else RevokeAccess(ref)
+    raise UsageError(f"Unknown access action `{words[0]}`.", "access")
+
+
+def parse_approve(text: str) -> Approve:
+    words = text.split()
+    ref = _ref(words.pop(0), "approve") if words and not words[0].lower() == "for" else None
+    duration = None
+    if words:
+        if words[0].lower() != "for" or len(words) != 2:
+            raise UsageError("Say `for <duration>` after the id, e.g. `/approve AR-3 for 1h`.",
+                             "approve")
+        duration = _duration(words[1], "approve")
+    return Approve(ref, duration)
+
+
 def parse(text: str):  # noqa: ANN201 - one of the request types above
     words = text.strip().split(maxsplit=1)
     if not words:
@@ -109,7 +198,7 @@ def _declare(rest: str) -> Declare:
     try:
         severity = parse_severity(parts[0])
     except ValueError as exc:
-        raise UsageError(f"{str(exc)[0].upper()}{str(exc)[1:]}.", "declare") from None
+        raise UsageError(_sentence(exc), "declare") from None
     if len(parts) < 2:
         raise UsageError("Give the incident a short slug, e.g. `db-outage`.", "declare")
     slug = normalize_slug(parts[1])
@@ -123,7 +212,7 @@ def _status(rest: str) -> SetStatus:
     try:
         status = parse_status(words[0])
     except ValueError as exc:
-        raise UsageError(f"{str(exc)[0].upper()}{str(exc)[1:]}.", "status") from None
+        raise UsageError(_sentence(exc), "status") from None
     return SetStatus(status, words[1].strip() if len(words) > 1 else "")
 
 
@@ -132,7 +221,7 @@ def _severity(rest: str) -> SetSeverity:
     try:
         severity = parse_severity(words[0])
     except ValueError as exc:
-        raise UsageError(f"{str(exc)[0].upper()}{str(exc)[1:]}.", "severity") from None
+        raise UsageError(_sentence(exc), "severity") from None
     if len(words) < 2:
         raise UsageError("A severity change needs a rationale.", "severity")
     return SetSeverity(severity, words[1].strip())
@@ -167,4 +256,5 @@ _PARSERS = {
     "action": _action,
     "resolve": lambda rest: Resolve(rest),
     "help": lambda rest: Help(),
+    "access": _access,
 }

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.export.render import Renderer
+from bot.scheduler.ticker import ReminderTicker
 from bot.services.exporter import Exporter
 from bot.slack.app import build_app
 from bot.slack.deps import Deps
@@ -22,7 +23,8 @@ log = logging.getLogger(__name__)
 
 class BotRuntime:
     def __init__(self, settings: Settings, *, clock: Clock | None = None,
-                 max_backoff: timedelta = timedelta(minutes=2)) -> None:
+                 max_backoff: timedelta = timedelta(minutes=2),
+                 tick: timedelta = timedelta(seconds=1)) -> None:
         self.settings = settings
         self.store = Store.from_url(settings.database_url, clock=(clock or SystemClock()).now)
         self.client = AsyncWebClient(
@@ -33,10 +35,13 @@ class BotRuntime:
         )
         renderer = Renderer(settings.export_template)
         renderer.check()
-        self.deps = Deps(settings=settings, store=self.store,
+        policy = settings.policy()
+        self.deps = Deps(settings=settings, store=self.store, policy=policy,
                          exporter=Exporter(export_dir=settings.export_dir, renderer=renderer))
+        self.ticker = ReminderTicker(self.store, policy, every=tick)
         self.notifier = SlackNotifier(store=self.store, client=self.client,
                                       announce_channel=settings.announce_channel,
+                                      approvers=policy.approvers,
                                       max_backoff=max_backoff,
                                       settle=2 * settings.slack_timeout)
         # Bolt puts the token on a copy per request; handing it a token-less client
@@ -59,6 +64,7 @@ class BotRuntime:
         bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
         self.url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{bound[1]}"
         self._tasks.append(asyncio.create_task(self.notifier.run(self._stop)))
+        self.ticker.start()
         if self.settings.slack_app_token:
             await self._start_socket_mode()
         return self.url
@@ -74,6 +80,7 @@ class BotRuntime:
 
     async def stop(self) -> None:
         self._stop.set()
+        self.ticker.stop()
         if self._socket_mode is not None:
             await self._socket_mode.close_async()
         for task in self._tasks:

@@ -50,7 +50,8 @@ class Outbox:
             async with self.store.sessions() as session, session.begin():
                 won = await session.execute(
                     update(OutboxRow)
-                    .where(OutboxRow.id == row.id, self._pending(), free)
+                    # Re-check due_at too: another claimer may have deferred it meanwhile.
+                    .where(OutboxRow.id == row.id, self._pending(), free, OutboxRow.due_at <= now)
                     .values(lease_until=now + self.lease, attempts=OutboxRow.attempts + 1,
                             uncertain=True)
                 )

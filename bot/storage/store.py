@@ -7,23 +7,27 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.domain.access import AccessRequest, AccessState
 from bot.domain.errors import DuplicateDelivery
 from bot.domain.incident import ActionItem, Incident, IncidentRecord, Participant
 from bot.domain.lifecycle import Status
 from bot.domain.notices import Notice
+from bot.domain.reminders import Reminder, ReminderKind
 from bot.domain.timeline import TimelineEvent, chain
 from bot.storage.engine import make_engine
 from bot.storage.tables import (
+    AccessRequestRow,
     ActionItemRow,
     CommandRow,
     EventRow,
     IncidentRow,
     OutboxRow,
     ParticipantRow,
+    ReminderRow,
     SlackEventRow,
     UserRow,
 )
@@ -41,6 +45,12 @@ def _incident(row: IncidentRow) -> Incident:
     incident = to_domain(Incident, row)
     incident.status = Status(row.status)
     return incident
+
+
+def _access(row: AccessRequestRow) -> AccessRequest:
+    request = to_domain(AccessRequest, row)
+    request.state = AccessState(row.state)
+    return request
 
 
 class Tx:
@@ -158,7 +168,78 @@ class Tx:
             participants=[to_domain(Participant, r) for r in participants.scalars()],
             action_items=[to_domain(ActionItem, r) for r in items.scalars()],
             names=await self.names(),
+            access_requests=await self.access_requests(incident_id),
         )
+
+    # access requests -----------------------------------------------------------
+    async def add_access_request(self, request: AccessRequest) -> AccessRequest:
+        row = AccessRequestRow(**dataclasses.asdict(request) | {"id": None})
+        self.session.add(row)
+        await self.session.flush()
+        request.id = row.id  # type: ignore[assignment]
+        return request
+
+    async def access_request(self, request_id: int, *, lock: bool = False) -> AccessRequest | None:
+        query = select(AccessRequestRow).where(AccessRequestRow.id == request_id)
+        row = (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+        return _access(row) if row else None
+
+    async def save_access_request(self, request: AccessRequest) -> None:
+        row = await self.session.get(AccessRequestRow, request.id)
+        assert row is not None
+        for key, value in dataclasses.asdict(request).items():
+            setattr(row, key, value)
+
+    async def access_requests(self, incident_id: int | None = None) -> list[AccessRequest]:
+        query = select(AccessRequestRow).order_by(AccessRequestRow.id)
+        if incident_id is not None:
+            query = query.where(AccessRequestRow.incident_id == incident_id)
+        return [_access(row) for row in (await self.session.execute(query)).scalars()]
+
+    # reminders -------------------------------------------------------------------
+    def schedule(self, kind: ReminderKind, incident_id: int, due_at: datetime,
+                 access_request_id: int | None = None) -> None:
+        self.session.add(ReminderRow(kind=kind, incident_id=incident_id, due_at=due_at,
+                                     access_request_id=access_request_id))
+
+    async def cancel_reminders(self, incident_id: int, kinds: set[ReminderKind],
+                               access_request_id: int | None = None) -> None:
+        where = [ReminderRow.incident_id == incident_id, ReminderRow.kind.in_(kinds),
+                 ReminderRow.fired_at.is_(None), ReminderRow.cancelled_at.is_(None)]
+        if access_request_id is not None:
+            where.append(ReminderRow.access_request_id == access_request_id)
+        await self.session.execute(update(ReminderRow).where(*where).values(cancelled_at=self.now))
+
+    async def due_reminders(self, limit: int = 100) -> list[Reminder]:
+        rows = await self.session.execute(
+            select(ReminderRow)
+            .where(ReminderRow.fired_at.is_(None), ReminderRow.cancelled_at.is_(None),
+                   ReminderRow.due_at <= self.now)
+            .order_by(ReminderRow.due_at, ReminderRow.id)
+            .limit(limit)
+        )
+        return [Reminder(r.id, ReminderKind(r.kind), r.incident_id, r.due_at,  # type: ignore[arg-type]
+                         r.access_request_id) for r in rows.scalars()]
+
+    async def pending_reminders(self, incident_id: int) -> list[Reminder]:
+        rows = await self.session.execute(
+            select(ReminderRow)
+            .where(ReminderRow.incident_id == incident_id, ReminderRow.fired_at.is_(None),
+                   ReminderRow.cancelled_at.is_(None))
+            .order_by(ReminderRow.due_at, ReminderRow.id)
+        )
+        return [Reminder(r.id, ReminderKind(r.kind), r.incident_id, r.due_at,  # type: ignore[arg-type]
+                         r.access_request_id) for r in rows.scalars()]
+
+    async def claim_reminder(self, reminder_id: int) -> bool:
+        """Mark fired if nobody has: of two replicas, exactly one gets True."""
+        claimed = await self.session.execute(
+            update(ReminderRow)
+            .where(ReminderRow.id == reminder_id, ReminderRow.fired_at.is_(None),
+                   ReminderRow.cancelled_at.is_(None))
+            .values(fired_at=self.now)
+        )
+        return claimed.rowcount == 1
 
     # deliveries --------------------------------------------------------------
     async def record_command(

@@ -1,8 +1,8 @@
 """The tables. Each mirrors a domain object field for field, so mapping stays trivial."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Interval, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.storage.types import UTCDateTime
@@ -131,3 +131,40 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     delivered_at: datetime | None = _at(nullable=True)
     failed_at: datetime | None = _at(nullable=True)
+
+
+class AccessRequestRow(SQLModel, table=True):
+    __tablename__ = "access_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    what: str = Field(sa_type=Text)
+    duration: timedelta = Field(sa_type=Interval)
+    requester_id: str = Field(max_length=32)
+    requested_at: datetime = _at()
+    reason: str = Field(default="", sa_type=Text)
+    step: str | None = Field(default=None, max_length=200)
+    state: str = Field(max_length=20)
+    approver_id: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = _at(nullable=True)
+    expires_at: datetime | None = _at(nullable=True)
+    decision_note: str = Field(default="", sa_type=Text)
+    expired_at: datetime | None = _at(nullable=True)
+    revoked_at: datetime | None = _at(nullable=True)
+    revoked_by: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+
+
+class ReminderRow(SQLModel, table=True):
+    """A scheduled message. Firing sets fired_at where it is still NULL: once, on one replica."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_due", "fired_at", "cancelled_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    incident_id: int = Field(foreign_key="incidents.id")
+    access_request_id: int | None = Field(default=None, foreign_key="access_requests.id")
+    due_at: datetime = _at()
+    fired_at: datetime | None = _at(nullable=True)
+    cancelled_at: datetime | None = _at(nullable=True)

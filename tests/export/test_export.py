@@ -1,16 +1,19 @@
 """The postmortem draft: exact content (golden file), greppability, operator templates."""
 
 import os
+from datetime import timedelta
 import subprocess
 from pathlib import Path
 
 from bot.domain.lifecycle import Status
+from bot.domain.policy import Policy
 from bot.export.render import Renderer
-from bot.services import incidents
+from bot.services import access, incidents
 from bot.services.caller import Caller
 from bot.services.exporter import Exporter
 
 GOLDEN = Path(__file__).parent / "golden"
+POLICY = Policy(approvers=("U9",))
 _trigger = iter(range(10**6))
 
 
@@ -22,7 +25,7 @@ def by(user: str, name: str, channel: str = "C0INC1") -> Caller:
 async def play_incident(store, clock, exporter: Exporter, slug: str = "db-outage",
                         severity: int = 1, channel: str = "C0INC1"):
     incident = await incidents.declare(store, caller=by("U1", "alice", "C0OPS"), severity=severity,
-                                       slug=slug, title="Primary DB refuses connections")
+                                       slug=slug, title="Primary DB refuses connections", policy=POLICY)
     async with store.transaction() as tx:
         opened = await tx.incident(incident.id, lock=True)
         opened.channel_id, opened.channel_name = channel, f"inc-{incident.id}-{slug}"
@@ -33,21 +36,32 @@ async def play_incident(store, clock, exporter: Exporter, slug: str = "db-outage
                                        user_id="U2")
     step(minutes=2)
     await incidents.set_status(store, caller=by("U2", "bob", channel), target=Status.ACKNOWLEDGED,
-                               rationale="", exporter=exporter)
+                               rationale="", exporter=exporter, policy=POLICY)
     await incidents.assign_commander(store, caller=by("U1", "alice", channel), user_id="U2",
                                      name="bob")
     step(minutes=4)
     await incidents.log(store, caller=by("U2", "bob", channel),
                         text="pool | 100% <!channel>\nkilled idle sessions")
-    step(minutes=10)
-    await incidents.post_update(store, caller=by("U2", "bob", channel), text="errors back to normal")
+    granted = await access.request_access(store, caller=by("U2", "bob", channel), what="prod DB write",
+                                duration=timedelta(hours=1), reason="kill idle sessions")
+    step(minutes=2)
+    await access.approve(store, caller=by("U9", "dave", channel), ref=granted.ref, duration=None,
+                         policy=POLICY)
+    await access.request_access(store, caller=by("U1", "alice", channel), what="root on db-2",
+                                duration=timedelta(minutes=30), reason="")
+    await access.deny(store, caller=by("U9", "dave", channel), ref=None, note="use the runbook",
+                      policy=POLICY)
+    step(minutes=8)
+    await access.revoke(store, caller=by("U2", "bob", channel), ref=granted.ref, policy=POLICY)
+    await incidents.post_update(store, caller=by("U2", "bob", channel), text="errors back to normal", policy=POLICY)
     await incidents.add_action_item(store, caller=by("U1", "alice", channel),
                                     text="alert on idle-in-transaction", owner_id="U2", owner_name="bob")
     await incidents.add_action_item(store, caller=by("U1", "alice", channel), text="review pool size",
                                     owner_id=None, owner_name="")
     step(minutes=20)
-    return await incidents.resolve(store, caller=by("U2", "bob", channel),
-                                   root_cause="batch worker leaked transactions", exporter=exporter)
+    return (await incidents.resolve(store, caller=by("U2", "bob", channel),
+                                   root_cause="batch worker leaked transactions", exporter=exporter,
+                                    policy=POLICY)).export
 
 
 async def test_export_matches_the_golden_file(store, clock, tmp_path):

@@ -7,12 +7,14 @@ import pytest
 from bot.domain.errors import DuplicateDelivery, IncidentError
 from bot.domain.lifecycle import Status
 from bot.domain.timeline import verify_chain
+from bot.domain.policy import Policy
 from bot.export.render import Renderer
 from bot.services import incidents
 from bot.services.caller import Caller
 from bot.services.exporter import Exporter
 
 CHANNEL = "C0INC1"
+POLICY = Policy(approvers=("U9",))
 _trigger = iter(range(10**6))
 
 
@@ -23,7 +25,7 @@ def by(user: str, name: str, channel: str = CHANNEL, text: str = "") -> Caller:
 
 async def open_incident(store, clock) -> int:
     incident = await incidents.declare(store, caller=by("U1", "alice", "C0OPS"), severity=1,
-                                       slug="db-outage", title="Primary DB down")
+                                       slug="db-outage", title="Primary DB down", policy=POLICY)
     async with store.transaction() as tx:
         opened = await tx.incident(incident.id, lock=True)
         opened.channel_id, opened.channel_name = CHANNEL, "inc-1-db-outage"
@@ -45,18 +47,18 @@ async def test_an_incident_from_declare_to_resolve_is_recorded_in_order(store, c
     number = await open_incident(store, clock)
     clock.advance(minutes=2)
     await incidents.set_status(store, caller=by("U2", "bob"), target=Status.ACKNOWLEDGED,
-                               rationale="", exporter=exporter)
+                               rationale="", exporter=exporter, policy=POLICY)
     await incidents.log(store, caller=by("U2", "bob"), text="pool at 100%")
     await incidents.assign_commander(store, caller=by("U1", "alice"), user_id="U2", name="bob")
-    await incidents.set_severity(store, caller=by("U2", "bob"), severity=2, rationale="contained")
-    await incidents.post_update(store, caller=by("U2", "bob"), text="ETA 10 minutes")
+    await incidents.set_severity(store, caller=by("U2", "bob"), severity=2, rationale="contained", policy=POLICY)
+    await incidents.post_update(store, caller=by("U2", "bob"), text="ETA 10 minutes", policy=POLICY)
     await incidents.add_action_item(store, caller=by("U1", "alice"), text="alert on pool",
                                     owner_id="U2", owner_name="bob")
     assert await incidents.participant_joined(store, event_id="Ev1", channel_id=CHANNEL,
                                               user_id="U3")
     clock.advance(minutes=30)
     result = await incidents.resolve(store, caller=by("U2", "bob"), root_cause="leak",
-                                     exporter=exporter)
+                                     exporter=exporter, policy=POLICY)
 
     assert await actions(store, number) == [
         "declared", "status_changed", "log", "commander_assigned", "severity_changed",
@@ -69,16 +71,16 @@ async def test_an_incident_from_declare_to_resolve_is_recorded_in_order(store, c
     assert (incident.acknowledged_at - incident.declared_at).total_seconds() == 120
     assert (incident.resolved_at - incident.declared_at).total_seconds() == 32 * 60
     assert verify_chain(record.events) is None
-    assert result is not None and result.path.exists()
+    assert result is not None and result.export.path.exists()
 
 
 async def test_going_back_without_a_reason_is_refused_and_changes_nothing(store, clock, exporter):
     number = await open_incident(store, clock)
     await incidents.set_status(store, caller=by("U2", "bob"), target=Status.MONITORING,
-                               rationale="", exporter=exporter)
+                               rationale="", exporter=exporter, policy=POLICY)
     with pytest.raises(IncidentError, match="rationale"):
         await incidents.set_status(store, caller=by("U2", "bob"), target=Status.MITIGATING,
-                                   rationale="", exporter=exporter)
+                                   rationale="", exporter=exporter, policy=POLICY)
     assert await actions(store, number) == ["declared", "status_changed"]
 
 
@@ -109,9 +111,9 @@ async def test_a_person_joining_twice_is_one_participant(store, clock):
 
 async def test_resolving_twice_is_refused(store, clock, exporter):
     await open_incident(store, clock)
-    await incidents.resolve(store, caller=by("U1", "alice"), root_cause="", exporter=exporter)
+    await incidents.resolve(store, caller=by("U1", "alice"), root_cause="", exporter=exporter, policy=POLICY)
     with pytest.raises(IncidentError, match="already resolved"):
-        await incidents.resolve(store, caller=by("U1", "alice"), root_cause="", exporter=exporter)
+        await incidents.resolve(store, caller=by("U1", "alice"), root_cause="", exporter=exporter, policy=POLICY)
 
 
 async def test_an_unwritable_export_folder_does_not_block_resolve(store, clock, tmp_path):
@@ -120,7 +122,7 @@ async def test_an_unwritable_export_folder_does_not_block_resolve(store, clock, 
     exporter = Exporter(export_dir=blocker, renderer=Renderer())
     await open_incident(store, clock)
     result = await incidents.resolve(store, caller=by("U1", "alice"), root_cause="x",
-                                     exporter=exporter)
-    assert result is not None and result.error
+                                     exporter=exporter, policy=POLICY)
+    assert result is not None and result.export.error
     async with store.transaction() as tx:
         assert (await tx.incident(1)).status is Status.RESOLVED

@@ -8,9 +8,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import DuplicateDelivery, IncidentError
-from bot.services import incidents
+from bot.services import access, incidents
 from bot.services.caller import Caller
-from bot.services.exporter import ExportResult
+from bot.services.incidents import Resolution
 from bot.slack import parsing
 from bot.slack.blocks import declare_modal
 from bot.slack.deps import Deps
@@ -50,23 +50,38 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 log.exception("could not open the declare form")
                 await respond(response_type="ephemeral", text=FORM_FAILED)
             return
-        handler = HANDLERS[type(request)]
+        await ack(response_type="ephemeral",
+                  text=await run(deps, caller_of(command | {"text": text}), request))
+
+    @app.command("/approve")
+    async def approve_command(ack: AsyncAck, command: dict) -> None:
+        text = html.unescape(command.get("text", ""))
         try:
-            reply = await handler(deps, caller_of(command | {"text": text}), request)
-        except IncidentError as error:
-            reply = str(error)
-        except DuplicateDelivery:
-            reply = ALREADY_RECORDED
-        except Exception:
-            log.exception("/incident %s failed", text.split(" ", 1)[0])
-            reply = FAILED
-        await ack(response_type="ephemeral", text=reply)
+            request = parsing.parse_approve(text)
+        except parsing.UsageError as error:
+            await ack(response_type="ephemeral", text=error.message())
+            return
+        await ack(response_type="ephemeral",
+                  text=await run(deps, caller_of(command | {"text": text}), request))
+
+
+async def run(deps: Deps, caller: Caller, request: object) -> str:
+    """Run one request; whatever happens, the answer is a sentence, never a traceback."""
+    try:
+        return await HANDLERS[type(request)](deps, caller, request)
+    except IncidentError as error:
+        return str(error)
+    except DuplicateDelivery:
+        return ALREADY_RECORDED
+    except Exception:
+        log.exception("%s %s failed", caller.command, caller.text.split(" ", 1)[0])
+        return FAILED
 
 
 async def _declare(deps: Deps, caller: Caller, request: parsing.Declare) -> str:
     assert request.severity is not None
     incident = await incidents.declare(deps.store, caller=caller, severity=request.severity,
-                                       slug=request.slug, title=request.title)
+                                       slug=request.slug, title=request.title, policy=deps.policy)
     return (f"{incident.ref} declared ({incident.severity_label}, {incident.slug}). "
             "Opening its channel now; you will be invited.")
 
@@ -78,13 +93,14 @@ async def _log(deps: Deps, caller: Caller, request: parsing.Log) -> str:
 
 async def _status(deps: Deps, caller: Caller, request: parsing.SetStatus) -> str:
     result = await incidents.set_status(deps.store, caller=caller, target=request.status,
-                                        rationale=request.rationale, exporter=deps.exporter)
-    return f"Status is now {request.status}." + _exported(result)
+                                        rationale=request.rationale, exporter=deps.exporter,
+                                        policy=deps.policy)
+    return f"Status is now {request.status}." + _resolution(result)
 
 
 async def _severity(deps: Deps, caller: Caller, request: parsing.SetSeverity) -> str:
     await incidents.set_severity(deps.store, caller=caller, severity=request.severity,
-                                 rationale=request.rationale)
+                                 rationale=request.rationale, policy=deps.policy)
     return f"Severity is now SEV{request.severity}."
 
 
@@ -95,7 +111,7 @@ async def _commander(deps: Deps, caller: Caller, request: parsing.Commander) -> 
 
 
 async def _update(deps: Deps, caller: Caller, request: parsing.Update) -> str:
-    await incidents.post_update(deps.store, caller=caller, text=request.text)
+    await incidents.post_update(deps.store, caller=caller, text=request.text, policy=deps.policy)
     return "Status update recorded and posted."
 
 
@@ -107,20 +123,59 @@ async def _action(deps: Deps, caller: Caller, request: parsing.Action) -> str:
 
 async def _resolve(deps: Deps, caller: Caller, request: parsing.Resolve) -> str:
     result = await incidents.resolve(deps.store, caller=caller, root_cause=request.root_cause,
-                                     exporter=deps.exporter)
-    return "Resolved." + _exported(result)
+                                     exporter=deps.exporter, policy=deps.policy)
+    return "Resolved." + _resolution(result)
 
 
 async def _help(deps: Deps, caller: Caller, request: parsing.Help) -> str:
     return "Incident commands:\n" + "\n".join(f"`{line}`" for line in parsing.USAGE.values())
 
 
-def _exported(result: ExportResult | None) -> str:
+def _resolution(result: Resolution | None) -> str:
     if result is None:
         return ""
-    if result.error:
-        return f" The postmortem draft {result.error}; it is still uploaded to the channel."
-    return f" Postmortem draft written to `{result.path}` and uploaded to the channel."
+    export = result.export
+    if export.error:
+        reply = f" The postmortem draft {export.error}; it is still uploaded to the channel."
+    else:
+        reply = f" Postmortem draft written to `{export.path}` and uploaded to the channel."
+    if result.unrevoked:
+        owed = ", ".join(f"{r.ref} {r.what} ({r.state})" for r in result.unrevoked)
+        reply += (f"\nAccess not yet revoked: {owed}. Take it away, then "
+                  "`/incident access revoke AR-<n>`.")
+    return reply
+
+
+async def _request_access(deps: Deps, caller: Caller, request: parsing.RequestAccess) -> str:
+    created = await access.request_access(deps.store, caller=caller, what=request.what,
+                                          duration=request.duration, reason=request.reason)
+    return f"{created.ref} requested; approvers are asked in the channel."
+
+
+async def _approve(deps: Deps, caller: Caller, request: parsing.Approve) -> str:
+    approved = await access.approve(deps.store, caller=caller, ref=request.ref,
+                                    duration=request.duration, policy=deps.policy)
+    return f"{approved.ref} approved until {approved.expires_at:%H:%M} UTC."
+
+
+async def _deny(deps: Deps, caller: Caller, request: parsing.DenyAccess) -> str:
+    denied = await access.deny(deps.store, caller=caller, ref=request.ref, note=request.note,
+                               policy=deps.policy)
+    return f"{denied.ref} denied."
+
+
+async def _revoke(deps: Deps, caller: Caller, request: parsing.RevokeAccess) -> str:
+    revoked = await access.revoke(deps.store, caller=caller, ref=request.ref, policy=deps.policy)
+    return f"{revoked.ref} marked revoked."
+
+
+async def _list_access(deps: Deps, caller: Caller, request: parsing.ListAccess) -> str:
+    incident, requests = await access.listing(deps.store, channel_id=caller.channel_id)
+    if not requests:
+        return f"{incident.ref} has no access requests."
+    lines = [f"`{r.ref}` {r.what}: {r.state}"
+             + (f", expires {r.expires_at:%H:%M} UTC" if r.expires_at else "") for r in requests]
+    return f"Access for {incident.ref}:\n" + "\n".join(lines)
 
 
 HANDLERS: dict[type, Callable[[Deps, Caller, object], Awaitable[str]]] = {
@@ -133,4 +188,9 @@ HANDLERS: dict[type, Callable[[Deps, Caller, object], Awaitable[str]]] = {
     parsing.Action: _action,  # type: ignore[dict-item]
     parsing.Resolve: _resolve,  # type: ignore[dict-item]
     parsing.Help: _help,  # type: ignore[dict-item]
+    parsing.RequestAccess: _request_access,  # type: ignore[dict-item]
+    parsing.Approve: _approve,  # type: ignore[dict-item]
+    parsing.DenyAccess: _deny,  # type: ignore[dict-item]
+    parsing.RevokeAccess: _revoke,  # type: ignore[dict-item]
+    parsing.ListAccess: _list_access,  # type: ignore[dict-item]
 }

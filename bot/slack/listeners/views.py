@@ -1,9 +1,6 @@
 """The declare form's submission."""
 
-import logging
-
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.channel_names import normalize_slug
 from bot.domain.errors import DuplicateDelivery
@@ -12,8 +9,6 @@ from bot.services import incidents
 from bot.services.caller import Caller
 from bot.slack.blocks import DECLARE_CALLBACK
 from bot.slack.deps import Deps
-
-log = logging.getLogger(__name__)
 
 
 def _value(state: dict, block_id: str) -> str:
@@ -25,8 +20,7 @@ def _value(state: dict, block_id: str) -> str:
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.view(DECLARE_CALLBACK)
-    async def declare_submitted(ack: AsyncAck, body: dict, view: dict,
-                                client: AsyncWebClient) -> None:
+    async def declare_submitted(ack: AsyncAck, body: dict, view: dict) -> None:
         state = view["state"]["values"]
         errors = {}
         try:
@@ -46,7 +40,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                         text=f"declare sev{severity} {slug} {_value(state, 'title')}".strip())
         try:
             await incidents.declare(deps.store, caller=caller, severity=severity, slug=slug,
-                                    title=_value(state, "title"))
+                                    title=_value(state, "title"), policy=deps.policy)
         except DuplicateDelivery:
             pass
         await ack()

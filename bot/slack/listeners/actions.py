@@ -1,0 +1,52 @@
+"""Buttons: Approve / Deny on a request, Extend / Revoke on a warning, Mark revoked on expiry."""
+
+import logging
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.domain.errors import DuplicateDelivery, IncidentError
+from bot.services import access
+from bot.services.caller import Caller
+from bot.slack.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+def clicker(body: dict, action: dict) -> Caller:
+    user = body["user"]
+    # action_ts names one click: a repeated delivery of it is recognised.
+    return Caller(user_id=user["id"], user_name=user.get("username") or user.get("name", ""),
+                  channel_id=body["channel"]["id"], trigger_id=f"click:{action['action_ts']}:{user['id']}",
+                  command="button", text=action["action_id"])
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    async def on_click(ack: AsyncAck, respond: AsyncRespond, body: dict, action: dict) -> None:
+        await ack()
+        caller, ref = clicker(body, action), f"AR-{action['value']}"
+        try:
+            if action["action_id"] == "access_approve":
+                await access.approve(deps.store, caller=caller, ref=ref, duration=None, policy=deps.policy)
+            elif action["action_id"] == "access_deny":
+                await access.deny(deps.store, caller=caller, ref=ref, note="", policy=deps.policy)
+            elif action["action_id"] == "access_extend":
+                await access.extend(deps.store, caller=caller, ref=ref, policy=deps.policy)
+            else:
+                await access.revoke(deps.store, caller=caller, ref=ref, policy=deps.policy)
+        except DuplicateDelivery:
+            return
+        except IncidentError as error:
+            await _tell(respond, str(error))
+        except Exception:
+            log.exception("button %s failed", action["action_id"])
+            await _tell(respond, "Something went wrong and nothing was recorded. Please try again.")
+
+    for action_id in ("access_approve", "access_deny", "access_extend", "access_revoke"):
+        app.action(action_id)(on_click)
+
+
+async def _tell(respond: AsyncRespond, text: str) -> None:
+    try:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+    except Exception:
+        log.warning("could not answer a click: %s", text)
