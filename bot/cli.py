@@ -1,11 +1,11 @@
-"""`incident-bot`: serve | demo | db upgrade | export | verify | stats."""
+"""`incident-bot`: serve | demo | db upgrade | export | verify | audit access | stats."""
 
 import asyncio
 import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import click
@@ -149,6 +149,40 @@ def verify(incident: str) -> None:
             sys.exit(1)
         head = result.events[-1].hash if result.events else "-"
         click.echo(f"INC-{number}: {len(result.events)} events, chain intact, head {head}")
+
+    with_store(action)
+
+
+@main.group()
+def audit() -> None:
+    """Compliance reports."""
+
+
+@audit.command("access")
+@click.option("--unrevoked", is_flag=True, help="only access granted and not confirmed revoked")
+@click.option("--since", help="only requests made on or after this date (YYYY-MM-DD)")
+def audit_access(unrevoked: bool, since: str | None) -> None:
+    """One row per access request; exit 1 when --unrevoked finds any."""
+
+    def at(value: datetime | None) -> str:
+        return f"{value:%Y-%m-%dT%H:%MZ}" if value else "-"
+
+    async def action(store: Store) -> None:
+        rows = await records.audit_access(store, unrevoked_only=unrevoked,
+                                          since=records.since_date(since))
+        click.echo("\t".join(["incident", "request", "what", "requester", "approver", "approved_at",
+                               "expires_at", "revoked"]))
+        for row in rows:
+            r = row.request
+            if r.revoked_at:
+                revoked = f"{at(r.revoked_at)} by {row.name(r.revoked_by)}"
+            else:
+                revoked = "NOT REVOKED" if r.needs_revoking else f"- ({r.state})"
+            approved_at = at(r.decided_at) if r.approver_id and r.state != "denied" else "-"
+            click.echo("\t".join([f"INC-{r.incident_id}", r.ref, r.what, row.name(r.requester_id),
+                                   row.name(r.approver_id), approved_at, at(r.expires_at), revoked]))
+        if unrevoked and rows:
+            sys.exit(1)
 
     with_store(action)
 

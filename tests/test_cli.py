@@ -4,16 +4,20 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from bot.export.render import Renderer
+from bot.services import access, reminders
 from bot.services.exporter import Exporter
 from bot.storage.migrate import sync_url
 from bot.storage.store import Store
 from tests.export.test_export import play_incident
+from tests.services.support import APPROVER, POLICY, open_incident
+from tests.services.support import by as by_user
 from tests.support.clock import ManualClock
 
 CLI = [sys.executable, "-m", "bot"]
@@ -29,9 +33,8 @@ def run(*args: str, env: dict | None = None, cwd: Path | None = None) -> subproc
 @pytest.fixture
 def resolved_incident(database_url, tmp_path) -> dict:
     async def play() -> None:
-        store = Store.from_url(database_url, clock=ManualClock().now)
         clock = ManualClock()
-        store.clock = clock.now
+        store = Store.from_url(database_url, clock=clock.now)
         await play_incident(store, clock, Exporter(export_dir=tmp_path / "first",
                                                    renderer=Renderer()))
         await store.close()
@@ -97,3 +100,45 @@ def test_serve_refuses_to_start_on_a_bad_setting_with_one_line(env, line, tmp_pa
     result = run("serve", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == line
+
+
+def test_audit_lists_every_request_and_flags_unrevoked_access(database_url, tmp_path):
+    async def play() -> None:
+        clock = ManualClock()
+        store = Store.from_url(database_url, clock=clock.now)
+        await play_incident(store, clock, Exporter(export_dir=tmp_path, renderer=Renderer()))
+        await store.close()
+
+    asyncio.run(play())
+    env = {"DATABASE_URL": database_url}
+    result = run("audit", "access", env=env)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert rows[0] == ["incident", "request", "what", "requester", "approver", "approved_at",
+                       "expires_at", "revoked"]
+    assert rows[1] == ["INC-1", "AR-1", "prod DB write", "bob", "dave", "2026-03-14T14:39Z",
+                       "2026-03-14T15:39Z", "2026-03-14T14:47Z by bob"]
+    assert rows[2][:5] == ["INC-1", "AR-2", "root on db-2", "alice", "dave"]
+    assert rows[2][5:] == ["-", "-", "- (denied)"]
+    clean = run("audit", "access", "--unrevoked", env=env)
+    assert (clean.returncode, clean.stdout.splitlines()[1:]) == (0, [])
+    assert run("audit", "access", "--since", "2026-04-01", env=env).stdout.splitlines()[1:] == []
+
+
+def test_audit_exits_1_while_granted_access_is_not_revoked(database_url, tmp_path):
+    async def play() -> None:
+        clock = ManualClock()
+        store = Store.from_url(database_url, clock=clock.now)
+        await open_incident(store)
+        request = await access.request_access(store, caller=by_user("U0BOB"), what="prod write",
+                                              duration=timedelta(hours=1), reason="")
+        await access.approve(store, caller=by_user(APPROVER), ref=request.ref, duration=None,
+                             policy=POLICY)
+        clock.advance(hours=2)
+        await reminders.fire_due(store, POLICY)
+        await store.close()
+
+    asyncio.run(play())
+    result = run("audit", "access", "--unrevoked", env={"DATABASE_URL": database_url})
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[1].endswith("\tNOT REVOKED")

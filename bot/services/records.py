@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import mean
 
+from bot.domain.access import AccessRequest
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
 from bot.domain.timeline import ChainBreak, TimelineEvent, verify_chain
@@ -89,3 +90,21 @@ def since_date(text: str | None) -> date | None:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise IncidentError(f"'{text}' is not a date (use YYYY-MM-DD)") from None
+
+
+@dataclass
+class AuditRow:
+    request: AccessRequest
+    names: dict[str, str]
+
+    def name(self, user_id: str | None) -> str:
+        return self.names.get(user_id, user_id) if user_id else "-"
+
+
+async def audit_access(store: Store, *, unrevoked_only: bool, since: date | None) -> list[AuditRow]:
+    """Every access request across incidents, oldest first."""
+    async with store.transaction() as tx:
+        requests, names = await tx.access_requests(), await tx.names()
+    return [AuditRow(r, names) for r in requests
+            if (not since or r.requested_at.date() >= since)
+            and (not unrevoked_only or r.needs_revoking)]

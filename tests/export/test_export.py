@@ -1,8 +1,8 @@
 """The postmortem draft: exact content (golden file), greppability, operator templates."""
 
 import os
-from datetime import timedelta
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 from bot.domain.lifecycle import Status
@@ -53,7 +53,8 @@ async def play_incident(store, clock, exporter: Exporter, slug: str = "db-outage
                       policy=POLICY)
     step(minutes=8)
     await access.revoke(store, caller=by("U2", "bob", channel), ref=granted.ref, policy=POLICY)
-    await incidents.post_update(store, caller=by("U2", "bob", channel), text="errors back to normal", policy=POLICY)
+    await incidents.post_update(store, caller=by("U2", "bob", channel), text="errors back to normal",
+        policy=POLICY)
     await incidents.add_action_item(store, caller=by("U1", "alice", channel),
                                     text="alert on idle-in-transaction", owner_id="U2", owner_name="bob")
     await incidents.add_action_item(store, caller=by("U1", "alice", channel), text="review pool size",

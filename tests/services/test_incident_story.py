@@ -6,8 +6,8 @@ import pytest
 
 from bot.domain.errors import DuplicateDelivery, IncidentError
 from bot.domain.lifecycle import Status
-from bot.domain.timeline import verify_chain
 from bot.domain.policy import Policy
+from bot.domain.timeline import verify_chain
 from bot.export.render import Renderer
 from bot.services import incidents
 from bot.services.caller import Caller
@@ -50,7 +50,8 @@ async def test_an_incident_from_declare_to_resolve_is_recorded_in_order(store, c
                                rationale="", exporter=exporter, policy=POLICY)
     await incidents.log(store, caller=by("U2", "bob"), text="pool at 100%")
     await incidents.assign_commander(store, caller=by("U1", "alice"), user_id="U2", name="bob")
-    await incidents.set_severity(store, caller=by("U2", "bob"), severity=2, rationale="contained", policy=POLICY)
+    await incidents.set_severity(store, caller=by("U2", "bob"), severity=2, rationale="contained",
+        policy=POLICY)
     await incidents.post_update(store, caller=by("U2", "bob"), text="ETA 10 minutes", policy=POLICY)
     await incidents.add_action_item(store, caller=by("U1", "alice"), text="alert on pool",
                                     owner_id="U2", owner_name="bob")
@@ -113,7 +114,8 @@ async def test_resolving_twice_is_refused(store, clock, exporter):
     await open_incident(store, clock)
     await incidents.resolve(store, caller=by("U1", "alice"), root_cause="", exporter=exporter, policy=POLICY)
     with pytest.raises(IncidentError, match="already resolved"):
-        await incidents.resolve(store, caller=by("U1", "alice"), root_cause="", exporter=exporter, policy=POLICY)
+        await incidents.resolve(store, caller=by("U1", "alice"), root_cause="", exporter=exporter,
+            policy=POLICY)
 
 
 async def test_an_unwritable_export_folder_does_not_block_resolve(store, clock, tmp_path):

@@ -10,7 +10,7 @@ from bot.standin.slack_api import FakeSlackAPI
 from bot.standin.slack_sender import SlackSender
 
 SIGNING_SECRET = "test-signing-secret"
-ALICE, BOB, CAROL, MALLORY = "U0ALICE", "U0BOB", "U0CAROL", "U0MALLORY"
+ALICE, BOB, CAROL, DAVE, MALLORY = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE", "U0MALLORY"
 
 
 @dataclass
@@ -54,19 +54,20 @@ async def start_world(database_url: str, tmp_path: Path, *, slack: FakeSlackAPI 
     if slack is None:
         slack = FakeSlackAPI()
         await slack.start()
-        for user_id, name in ((ALICE, "alice"), (BOB, "bob"), (CAROL, "carol"),
+        for user_id, name in ((ALICE, "alice"), (BOB, "bob"), (CAROL, "carol"), (DAVE, "dave"),
                               (MALLORY, "mallory")):
             slack.add_user(user_id, name)
-        slack.add_channel("ops", creator=ALICE, members=[ALICE, BOB, CAROL, MALLORY])
+        slack.add_channel("ops", creator=ALICE, members=[ALICE, BOB, CAROL, DAVE, MALLORY])
     ops = slack.channel_by_name("ops").id
     config = load_settings(**{
         "slack_bot_token": slack.bot_token, "slack_signing_secret": SIGNING_SECRET,
         "slack_api_url": slack.url, "database_url": database_url,
         "export_dir": tmp_path / "incidents", "slack_timeout": timedelta(seconds=1),
-        "slack_app_token": "", "announce_channel": "",
+        "slack_app_token": "", "announce_channel": "", "approvers": f"{DAVE},{CAROL}",
         **settings,
     })
-    bot = BotRuntime(config, clock=clock, max_backoff=timedelta(milliseconds=200))
+    bot = BotRuntime(config, clock=clock, max_backoff=timedelta(milliseconds=200),
+                     tick=timedelta(milliseconds=200))
     await bot.start(host="127.0.0.1", port=0)
     sender = SlackSender(events_url=f"{bot.url}/slack/events", signing_secret=SIGNING_SECRET,
                          api=slack)

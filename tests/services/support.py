@@ -1,0 +1,44 @@
+"""Shared set-up for use-case tests: an incident with an open channel, callers, a policy."""
+
+import itertools
+from datetime import timedelta
+
+from bot.domain.policy import Policy
+from bot.services import incidents
+from bot.services.caller import Caller
+
+CHANNEL = "C0INC1"
+APPROVER, OTHER_APPROVER = "U0DAVE", "U0ERIN"
+POLICY = Policy(approvers=(APPROVER, OTHER_APPROVER), access_expiry_warning=timedelta(minutes=15))
+_triggers = itertools.count()
+
+
+def by(user: str, channel: str = CHANNEL) -> Caller:
+    return Caller(user_id=user, user_name=user.removeprefix("U0").lower(), channel_id=channel,
+                  trigger_id=f"trigger-{next(_triggers)}")
+
+
+async def open_incident(store, *, channel: str = CHANNEL, severity: int = 1) -> int:
+    incident = await incidents.declare(store, caller=by("U0ALICE", "C0OPS"), severity=severity,
+                                       slug="db-outage", title="Primary DB down", policy=POLICY)
+    async with store.transaction() as tx:
+        opened = await tx.incident(incident.id, lock=True)
+        opened.channel_id, opened.channel_name = channel, f"inc-{incident.id}-db-outage"
+        await tx.save_incident(opened)
+    return incident.id
+
+
+async def actions(store, incident_id: int = 1) -> list[str]:
+    async with store.transaction() as tx:
+        return [e.action for e in await tx.events(incident_id)]
+
+
+async def channel_posts(store) -> list[dict]:
+    """The in-channel messages owed to Slack, in order (what the outbox will post)."""
+    from sqlalchemy import select
+
+    from bot.storage.tables import OutboxRow
+
+    async with store.sessions() as session:
+        rows = (await session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars().all()
+    return [row.payload for row in rows if row.kind == "post"]
