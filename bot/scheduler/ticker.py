@@ -1,5 +1,6 @@
 """APScheduler only ticks; what is due lives in the database, so restarts and replicas agree."""
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -16,18 +17,25 @@ class ReminderTicker:
     def __init__(self, store: Store, policy: Policy, every: timedelta = timedelta(seconds=1)) -> None:
         self.store, self.policy = store, policy
         self.scheduler = AsyncIOScheduler()
+        self._ticking: asyncio.Task | None = None
         self.scheduler.add_job(self.tick, "interval", seconds=every.total_seconds(),
                                max_instances=1, coalesce=True, id="reminders")
 
     async def tick(self) -> int:
+        self._ticking = asyncio.current_task()
         try:
             return await reminders.fire_due(self.store, self.policy)
         except Exception:  # the database may be briefly away; the next tick tries again
             log.exception("reminder tick failed")
             return 0
+        finally:
+            self._ticking = None
 
     def start(self) -> None:
         self.scheduler.start()
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop ticking and let a tick in progress finish its transaction."""
         self.scheduler.shutdown(wait=False)
+        if self._ticking is not None:
+            await asyncio.wait([self._ticking])

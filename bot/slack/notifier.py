@@ -36,6 +36,12 @@ TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailabl
 MAX_NAME_ATTEMPTS = 50
 
 
+def error_code(exc: SlackApiError) -> str:
+    """Slack's error code; a 5xx from a proxy may carry no JSON at all."""
+    data = exc.response.data
+    return data.get("error", "") if isinstance(data, dict) else ""
+
+
 class Retry(Exception):
     def __init__(self, reason: str, *, after: timedelta | None = None,
                  uncertain: bool = False, in_flight: bool = False) -> None:
@@ -103,7 +109,7 @@ class SlackNotifier:
                         after.total_seconds(), retry)
             await self.outbox.retry(item, after=after, error=str(retry), uncertain=retry.uncertain)
         except SlackApiError as exc:
-            error = exc.response.get("error", "")
+            error = error_code(exc)
             log.error("slack refused %s #%s: %s", item.kind, item.id, error)
             await self.outbox.give_up(item, f"slack error: {error}")
         except Exception as exc:
@@ -124,7 +130,7 @@ class SlackNotifier:
             # The SDK's own method knows each call's encoding (form, JSON or GET).
             return await getattr(self.client, method.replace(".", "_"))(**params)
         except SlackApiError as exc:
-            status, error = exc.response.status_code, exc.response.get("error", "")
+            status, error = exc.response.status_code, error_code(exc)
             if status == 429 or error == "ratelimited":
                 headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
                 wait = float(headers.get("retry-after", 1))
@@ -158,7 +164,7 @@ class SlackNotifier:
             try:
                 created = await self.call("conversations.create", name=name, is_private=False)
             except SlackApiError as exc:
-                if exc.response.get("error") == "name_taken":
+                if error_code(exc) == "name_taken":
                     continue  # someone else's channel: never reuse it
                 raise
             await deliveries.channel_opened(self.store, incident_id=incident.id,
@@ -239,7 +245,7 @@ class SlackNotifier:
         try:
             response = await self.call("chat.postMessage", **params)
         except SlackApiError as exc:
-            if exc.response.get("error") != "not_in_channel":
+            if error_code(exc) != "not_in_channel":
                 raise
             await self.call("conversations.join", channel=channel)
             response = await self.call("chat.postMessage", **params)

@@ -80,7 +80,7 @@ class BotRuntime:
 
     async def stop(self) -> None:
         self._stop.set()
-        self.ticker.stop()
+        await self.ticker.stop()
         if self._socket_mode is not None:
             await self._socket_mode.close_async()
         for task in self._tasks:
