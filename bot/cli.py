@@ -1,4 +1,4 @@
-"""`incident-bot`: serve | demo | db upgrade | export | verify | audit access | stats."""
+"""`incident-bot`: serve | demo | db upgrade | runbooks lint | export | verify | audit access | stats."""
 
 import asyncio
 import logging
@@ -6,6 +6,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -15,6 +16,7 @@ from bot.domain.clock import SystemClock
 from bot.domain.durations import format_duration
 from bot.domain.errors import IncidentError
 from bot.export.render import Renderer
+from bot.runbooks.library import Library
 from bot.services import records
 from bot.services.exporter import Exporter
 from bot.storage.migrate import upgrade
@@ -151,6 +153,24 @@ def verify(incident: str) -> None:
         click.echo(f"INC-{number}: {len(result.events)} events, chain intact, head {head}")
 
     with_store(action)
+
+
+@main.group()
+def runbooks() -> None:
+    """Runbook files."""
+
+
+@runbooks.command("lint")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def runbooks_lint(directory: Path | None) -> None:
+    """Check every runbook; print `file:line: message` per problem, exit 1 if any."""
+    folder = directory or settings().runbooks_dir
+    library, problems = Library.load(folder)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        sys.exit(1)
+    click.echo(f"{folder}: {len(library.runbooks)} runbooks, no problems")
 
 
 @main.group()

@@ -81,6 +81,7 @@ class IncidentRecord:
     action_items: list[ActionItem] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     access_requests: list = field(default_factory=list)
+    runbooks: list = field(default_factory=list)
 
     def name(self, user_id: str | None) -> str:
         if not user_id:

@@ -7,6 +7,7 @@ import jinja2
 
 from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.timeline import GENESIS
+from bot.runbooks.copies import runbook_views
 
 DEFAULT_TEMPLATE = "postmortem.md.j2"
 CHAIN_LINE = "timeline-sha256: "
@@ -27,6 +28,11 @@ def cell(value: object) -> str:
     return "<br>".join(line.strip() for line in text.strip().splitlines()) or "-"
 
 
+def fence(text: str) -> str:
+    """Output inside a ``` block: a line of backticks in it must not close the block."""
+    return text.replace("```", "ʼʼʼ").rstrip("\n") or "(no output)"
+
+
 class Renderer:
     def __init__(self, template: Path | None = None) -> None:
         loaders: list[jinja2.BaseLoader] = [jinja2.PackageLoader("bot.export", "templates")]
@@ -42,7 +48,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.filters.update(cell=cell, iso=iso)
+        self.env.filters.update(cell=cell, iso=iso, fence=fence)
 
     def check(self) -> None:
         """Fail at start-up, not at the first resolve, on a template that does not parse."""
@@ -83,8 +89,20 @@ def view(record: IncidentRecord) -> dict:
                          else "NOT REVOKED" if r.needs_revoking else "-")}
             for r in record.access_requests
         ],
-        "runbook_steps": [],
-        "snapshots": [],
+        "runbooks": [
+            {"id": v.runbook.id, "title": v.runbook.title, "sha256": v.attached.sha256,
+             "steps": [{"number": s.step.number, "title": s.step.title, "risk": s.step.risk,
+                        "status": s.state.status,
+                        "who": record.name(s.state.by) if s.state.by else "",
+                        "at": clock(s.state.at) if s.state.at else ""} for s in v.steps]}
+            for v in runbook_views(record)
+        ],
+        "snapshots": [
+            {"time": clock(e.at), "step": e.step or "-", "check": e.data.get("check", ""),
+             "who": record.name(e.actor_id), "note": e.data.get("note", ""),
+             "output": e.data.get("output", "")}
+            for e in record.events if e.action == "snapshot"
+        ],
         "participants": [
             {"name": record.name(p.user_id), "joined": clock(p.joined_at)}
             for p in record.participants

@@ -11,6 +11,8 @@ from bot.services import reminders
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
+# A tick still running when the next is due is normal under load, not worth a warning each time.
+logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
 class ReminderTicker:

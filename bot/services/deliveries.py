@@ -36,3 +36,8 @@ async def access_posted(store: Store, *, request_id: int, ts: str) -> None:
         assert request is not None
         request.message_ts = ts
         await tx.save_access_request(request)
+
+
+async def runbook_posted(store: Store, *, attached_id: int, message_ts: list[str]) -> None:
+    async with store.transaction() as tx:
+        await tx.set_runbook_messages(attached_id, message_ts)

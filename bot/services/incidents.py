@@ -1,5 +1,6 @@
 """Incident use cases: declare, log, status, severity, commander, update, action, resolve."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.domain import notices
@@ -9,11 +10,13 @@ from bot.domain.incident import ActionItem, Incident, Participant
 from bot.domain.lifecycle import Status, check_transition
 from bot.domain.policy import Policy
 from bot.domain.severity import severity_label
+from bot.runbooks.format import Runbook
 from bot.services.access import unrevoked
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command, record_caller
 from bot.services.exporter import Exporter, ExportResult
 from bot.services.reminders import plan_nudge
+from bot.services.runbooks import attach
 from bot.storage.store import Store, Tx
 
 
@@ -26,7 +29,8 @@ class Resolution:
 
 
 async def declare(store: Store, *, caller: Caller, severity: int, slug: str, title: str,
-                  policy: Policy) -> Incident:
+                  policy: Policy, runbooks: Sequence[Runbook] = ()) -> Incident:
+    """Open an incident; `runbooks` (those whose patterns match the slug) are attached."""
     async with store.transaction() as tx:
         await record_caller(tx, caller, None)
         incident = await tx.add_incident(
@@ -43,6 +47,8 @@ async def declare(store: Store, *, caller: Caller, severity: int, slug: str, tit
             notices.Notice("post_summary", lane),
             notices.announce(incident.id, "declared", user=caller.user_id),
         )
+        for runbook in runbooks:
+            await attach(tx, incident, runbook, caller.user_id)
         await plan_nudge(tx, incident, policy)
         return incident
 

@@ -5,7 +5,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.deps import Deps
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, steps, views
 
 
 def build_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
@@ -25,6 +25,7 @@ def build_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
     )
     commands.register(app, deps)
     actions.register(app, deps)
+    steps.register(app, deps)
     views.register(app, deps)
     events.register(app, deps)
     return app

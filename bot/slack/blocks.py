@@ -37,7 +37,7 @@ def mention(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "_not assigned_"
 
 
-def summary(record: IncidentRecord) -> tuple[str, list[dict]]:
+def summary(record: IncidentRecord, progress: list | None = None) -> tuple[str, list[dict]]:
     """The pinned summary, rendered whole from state after every change."""
     incident = record.incident
     head = f"{incident.ref} · {incident.severity_label} · {incident.title}"
@@ -52,6 +52,8 @@ def summary(record: IncidentRecord) -> tuple[str, list[dict]]:
         ("Declared", declared),
         ("Last update", last),
     ]
+    for view in (progress or [])[:5]:  # a section holds 10 fields
+        fields.append((view.runbook.id, f"{view.done}/{len(view.steps)} steps done"))
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": cut(head, HEADER_LIMIT)}},
         {
@@ -210,3 +212,65 @@ def declare_modal(origin_channel: str) -> dict:
             text_input("title", "Title", "Primary database refuses connections", optional=True),
         ],
     }
+
+
+STEP_BADGE = {"pending": ":white_circle: pending", "started": ":arrow_forward: started",
+              "done": ":white_check_mark: done", "failed": ":x: failed",
+              "skipped": ":fast_forward: skipped"}
+STEP_TEXT_LIMIT = 1800
+
+
+def runbook_message(view, part: int, per_message: int, names: dict[str, str]) -> tuple[str, list[dict]]:
+    """One message of a runbook's steps: a section, buttons and a status line per step."""
+    runbook, attached = view.runbook, view.attached
+    chunk = view.steps[part * per_message:(part + 1) * per_message]
+    parts = (len(view.steps) + per_message - 1) // per_message
+    title = f"{runbook.id} · {runbook.title}" + (f" ({part + 1}/{parts})" if parts > 1 else "")
+    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text",
+                                                      "text": cut(title, HEADER_LIMIT)}}]
+    for item in chunk:
+        blocks += _step_blocks(attached.id, item, runbook.path, names)
+    return cut(title, SECTION_TEXT_LIMIT), blocks
+
+
+def _step_blocks(attached_id: int, item, path: str, names: dict[str, str]) -> list[dict]:
+    step, state = item.step, item.state
+    risk = {"high": " :warning: *HIGH RISK*", "medium": " · medium risk"}.get(step.risk, "")
+    body = [f"*Step {step.number}: {escape(step.title)}*{risk}"]
+    if step.text:
+        body.append(escape(step.text))
+    body += [f"```{escape(command)}```" for command in step.commands]
+    body += [f":ballot_box_with_check: {escape(item)}" for item in step.verification]
+    text = "\n".join(body)
+    if len(text) > STEP_TEXT_LIMIT:
+        text = text[:STEP_TEXT_LIMIT] + f"…\n_Full step in `{escape(path)}`_"
+    key = f"step:{attached_id}:{step.number}"
+    buttons = [button("Start", f"{key}:started", "started"),
+               button("Done", f"{key}:done", "done", "primary"),
+               button("Failed", f"{key}:failed", "failed", "danger"),
+               button("Skip", f"{key}:skipped", "skipped")]
+    if step.check:
+        buttons += [button("Run check", f"{key}:check", step.check),
+                    button("Capture snapshot", f"{key}:snapshot", step.check)]
+    if step.risk == "high":
+        buttons.append(button("Request access", f"{key}:access", "access"))
+    status = STEP_BADGE[state.status]
+    if state.by:
+        status += f" by {escape(names.get(state.by, state.by))} at {hhmm(state.at)}"
+    return [
+        {"type": "section", "block_id": f"{key}:text", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "actions", "block_id": f"{key}:buttons", "elements": buttons},
+        {"type": "context", "block_id": f"{key}:status",
+         "elements": [{"type": "mrkdwn", "text": status}]},
+        {"type": "divider"},
+    ]
+
+
+def check_output(facts: dict, names: dict[str, str]) -> str:
+    who = escape(names.get(facts["user"], facts["user"]))
+    kind = ":camera: *Snapshot*" if facts["snapshot"] else ":satellite: *Live check*"
+    outcome = "ok" if facts["ok"] else "failed"
+    note = f" ({escape(facts['note'])})" if facts.get("note") else ""
+    output = escape(facts["output"]) or "(no output)"
+    return cut(f"{kind} `{escape(facts['check'])}` for step {facts['step']}, run by {who}, "
+               f"captured {hhmm(facts['at'])}: {outcome}{note}\n```{output}```", SECTION_TEXT_LIMIT)

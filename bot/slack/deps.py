@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.domain.policy import Policy
+from bot.runbooks.library import Library
 from bot.services.exporter import Exporter
 from bot.storage.store import Store
 
@@ -14,3 +15,4 @@ class Deps:
     store: Store
     exporter: Exporter
     policy: Policy
+    library: Library

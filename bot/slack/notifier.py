@@ -19,7 +19,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.channel_names import channel_name
 from bot.domain.incident import IncidentRecord
+from bot.runbooks.copies import runbook_views
 from bot.services import deliveries
+from bot.services.runbooks import STEPS_PER_MESSAGE
 from bot.slack import blocks
 from bot.storage.outbox import Outbox, OutboxItem
 from bot.storage.store import Store
@@ -198,7 +200,7 @@ class SlackNotifier:
         channel = self._channel(record)
         ts = record.incident.summary_ts
         if ts is None:
-            text, summary_blocks = blocks.summary(record)
+            text, summary_blocks = blocks.summary(record, runbook_views(record))
             ts = await self._send(item, channel, text, summary_blocks)
             await deliveries.summary_posted(self.store, incident_id=record.incident.id, ts=ts)
         await self.call("pins.add", channel=channel, timestamp=ts)
@@ -206,13 +208,40 @@ class SlackNotifier:
     async def _refresh_summary(self, item: OutboxItem, record: IncidentRecord) -> None:
         if record.incident.summary_ts is None:
             return  # the summary is still to be posted, and will show the state of then
-        text, summary_blocks = blocks.summary(record)
+        text, summary_blocks = blocks.summary(record, runbook_views(record))
         await self.call("chat.update", channel=self._channel(record),
                         ts=record.incident.summary_ts, text=text, blocks=summary_blocks)
 
     async def _post(self, item: OutboxItem, record: IncidentRecord) -> None:
         text, message_blocks = blocks.message(item.payload["message"], item.payload, record.names)
         await self._send(item, self._channel(record), text, message_blocks)
+
+    async def _post_runbook(self, item: OutboxItem, record: IncidentRecord) -> None:
+        """Post every message of a runbook; remember each ts so clicks can update in place."""
+        view = next(v for v in runbook_views(record) if v.attached.id == item.payload["attached"])
+        posted = list(view.attached.message_ts)
+        parts = max(1, -(-len(view.steps) // STEPS_PER_MESSAGE))
+        for part in range(len(posted), parts):
+            text, message_blocks = blocks.runbook_message(view, part, STEPS_PER_MESSAGE, record.names)
+            # Each part is its own message: tag them apart so a retry finds the right one.
+            posted.append(await self._send(item, self._channel(record), text, message_blocks,
+                                           tag=f"{item.id}.{part}"))
+            await deliveries.runbook_posted(self.store, attached_id=view.attached.id, message_ts=posted)
+
+    async def _refresh_runbook(self, item: OutboxItem, record: IncidentRecord) -> None:
+        view = next(v for v in runbook_views(record) if v.attached.id == item.payload["attached"])
+        part = item.payload["part"]
+        if part >= len(view.attached.message_ts):
+            return  # not posted yet; it will show the state of then
+        text, message_blocks = blocks.runbook_message(view, part, STEPS_PER_MESSAGE, record.names)
+        await self.call("chat.update", channel=self._channel(record),
+                        ts=view.attached.message_ts[part], text=text, blocks=message_blocks)
+
+    async def _post_check(self, item: OutboxItem, record: IncidentRecord) -> None:
+        attached = next(a for a in record.runbooks if a.id == item.payload["attached"])
+        thread = attached.message_ts[item.payload["part"]] if attached.message_ts else None
+        text = blocks.check_output(item.payload, record.names)
+        await self._send(item, self._channel(record), text, thread_ts=thread)
 
     async def _post_access(self, item: OutboxItem, record: IncidentRecord) -> None:
         request = next(r for r in record.access_requests if r.id == item.payload["request"])
@@ -231,17 +260,21 @@ class SlackNotifier:
                         text=text, blocks=request_blocks)
 
     async def _send(self, item: OutboxItem, channel: str, text: str,
-                    message_blocks: list[dict] | None = None) -> str:
+                    message_blocks: list[dict] | None = None, *, thread_ts: str | None = None,
+                    tag: str | None = None) -> str:
+        tag = tag or str(item.id)
         if item.check_first:
-            found = await self._find_tagged(item, channel)
+            found = await self._find_tagged(item, channel, tag, thread_ts)
             if found:
                 return found
         params: dict[str, Any] = {
             "channel": channel, "text": text, "unfurl_links": False, "unfurl_media": False,
-            "metadata": {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": item.id}},
+            "metadata": {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": tag}},
         }
         if message_blocks:
             params["blocks"] = message_blocks
+        if thread_ts:
+            params["thread_ts"] = thread_ts
         try:
             response = await self.call("chat.postMessage", **params)
         except SlackApiError as exc:
@@ -251,14 +284,19 @@ class SlackNotifier:
             response = await self.call("chat.postMessage", **params)
         return response["ts"]
 
-    async def _find_tagged(self, item: OutboxItem, channel: str) -> str | None:
+    async def _find_tagged(self, item: OutboxItem, channel: str, tag: str,
+                           thread_ts: str | None) -> str | None:
         oldest = f"{item.created_at.timestamp() - 60:.6f}"
-        page = await self.call("conversations.history", channel=channel, oldest=oldest,
-                               limit=200, include_all_metadata=True)
+        if thread_ts:
+            page = await self.call("conversations.replies", channel=channel, ts=thread_ts,
+                                   oldest=oldest, limit=200, include_all_metadata=True)
+        else:
+            page = await self.call("conversations.history", channel=channel, oldest=oldest,
+                                   limit=200, include_all_metadata=True)
         for message in page.get("messages", []):
             metadata = message.get("metadata") or {}
             if (metadata.get("event_type") == METADATA_TYPE
-                    and metadata.get("event_payload", {}).get("outbox_id") == item.id):
+                    and metadata.get("event_payload", {}).get("outbox_id") == tag):
                 return message["ts"]
         return None
 

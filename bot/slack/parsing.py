@@ -18,6 +18,7 @@ USAGE = {
     "update": "/incident update <text for stakeholders>",
     "action": "/incident action <text> [@owner]",
     "resolve": "/incident resolve [root cause]",
+    "runbook": "/incident runbook <RUN-id|name>   (no name: list the runbooks)",
     "access": "/incident access request <what> for <duration> [because <reason>]"
               " | deny <AR-n> [reason] | revoke <AR-n> | list",
     "approve": "/approve [AR-n] [for <duration>]",
@@ -83,6 +84,11 @@ class Action:
 @dataclass(frozen=True)
 class Resolve:
     root_cause: str
+
+
+@dataclass(frozen=True)
+class AttachRunbook:
+    query: str  # empty: list them
 
 
 @dataclass(frozen=True)
@@ -257,4 +263,5 @@ _PARSERS = {
     "resolve": lambda rest: Resolve(rest),
     "help": lambda rest: Help(),
     "access": _access,
+    "runbook": lambda rest: AttachRunbook(rest),
 }

@@ -7,9 +7,10 @@ from datetime import timedelta
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.export.render import Renderer
+from bot.runbooks.library import Library
 from bot.scheduler.ticker import ReminderTicker
 from bot.services.exporter import Exporter
 from bot.slack.app import build_app
@@ -36,7 +37,17 @@ class BotRuntime:
         renderer = Renderer(settings.export_template)
         renderer.check()
         policy = settings.policy()
-        self.deps = Deps(settings=settings, store=self.store, policy=policy,
+        library, problems = Library(), []
+        if settings.runbooks_dir.is_dir():
+            library, problems = Library.load(settings.runbooks_dir)
+        else:
+            log.warning("no runbooks folder at %s; incidents start without runbooks",
+                        settings.runbooks_dir)
+        if problems:
+            raise ConfigError(f"runbooks are broken: {problems[0]}"
+                              + (f" (and {len(problems) - 1} more; run `incident-bot runbooks lint`)"
+                                 if len(problems) > 1 else ""))
+        self.deps = Deps(settings=settings, store=self.store, policy=policy, library=library,
                          exporter=Exporter(export_dir=settings.export_dir, renderer=renderer))
         self.ticker = ReminderTicker(self.store, policy, every=tick)
         self.notifier = SlackNotifier(store=self.store, client=self.client,

@@ -382,6 +382,15 @@ class FakeSlackAPI:
         return {"messages": [m.as_json(with_metadata) for m in found[:limit]],
                 "has_more": len(found) > limit}
 
+    def _conversations_replies(self, params: dict) -> dict:
+        channel = self._channel(params)
+        parent = self._message(channel, params.get("ts", ""))
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = _bool(params.get("include_all_metadata"))
+        thread = [parent] + [m for m in self._messages[channel.id]
+                             if m.thread_ts == parent.ts and m is not parent and float(m.ts) >= oldest]
+        return {"messages": [m.as_json(with_metadata) for m in thread], "has_more": False}
+
     def _chat_postMessage(self, params: dict) -> dict:  # noqa: N802 - Slack's method name
         channel = self._member_channel(params)
         text, blocks = params.get("text") or "", self._blocks(params)

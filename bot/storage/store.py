@@ -17,11 +17,13 @@ from bot.domain.incident import ActionItem, Incident, IncidentRecord, Participan
 from bot.domain.lifecycle import Status
 from bot.domain.notices import Notice
 from bot.domain.reminders import Reminder, ReminderKind
+from bot.domain.runbook_progress import AttachedRunbook
 from bot.domain.timeline import TimelineEvent, chain
 from bot.storage.engine import make_engine
 from bot.storage.tables import (
     AccessRequestRow,
     ActionItemRow,
+    AttachedRunbookRow,
     CommandRow,
     EventRow,
     IncidentRow,
@@ -169,6 +171,7 @@ class Tx:
             action_items=[to_domain(ActionItem, r) for r in items.scalars()],
             names=await self.names(),
             access_requests=await self.access_requests(incident_id),
+            runbooks=await self.attached_runbooks(incident_id),
         )
 
     # access requests -----------------------------------------------------------
@@ -195,6 +198,31 @@ class Tx:
         if incident_id is not None:
             query = query.where(AccessRequestRow.incident_id == incident_id)
         return [_access(row) for row in (await self.session.execute(query)).scalars()]
+
+    # runbooks --------------------------------------------------------------------
+    async def attach_runbook(self, attached: AttachedRunbook) -> AttachedRunbook | None:
+        """Keep the incident's copy; None when this runbook is attached already."""
+        existing = await self.session.execute(select(AttachedRunbookRow).where(
+            AttachedRunbookRow.incident_id == attached.incident_id,
+            AttachedRunbookRow.runbook_id == attached.runbook_id))
+        if existing.scalar_one_or_none() is not None:
+            return None
+        row = AttachedRunbookRow(**dataclasses.asdict(attached) | {"id": None})
+        self.session.add(row)
+        await self.session.flush()
+        attached.id = row.id  # type: ignore[assignment]
+        return attached
+
+    async def attached_runbooks(self, incident_id: int) -> list[AttachedRunbook]:
+        rows = await self.session.execute(
+            select(AttachedRunbookRow).where(AttachedRunbookRow.incident_id == incident_id)
+            .order_by(AttachedRunbookRow.id))
+        return [to_domain(AttachedRunbook, row) for row in rows.scalars()]
+
+    async def set_runbook_messages(self, attached_id: int, message_ts: list[str]) -> None:
+        row = await self.session.get(AttachedRunbookRow, attached_id)
+        assert row is not None
+        row.message_ts = list(message_ts)
 
     # reminders -------------------------------------------------------------------
     def schedule(self, kind: ReminderKind, incident_id: int, due_at: datetime,

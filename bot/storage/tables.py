@@ -168,3 +168,20 @@ class ReminderRow(SQLModel, table=True):
     due_at: datetime = _at()
     fired_at: datetime | None = _at(nullable=True)
     cancelled_at: datetime | None = _at(nullable=True)
+
+
+class AttachedRunbookRow(SQLModel, table=True):
+    """The incident's own copy of a runbook as attached: later edits to the file never reach it."""
+
+    __tablename__ = "attached_runbooks"
+    __table_args__ = (UniqueConstraint("incident_id", "runbook_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    runbook_id: str = Field(max_length=40)
+    path: str = Field(max_length=500)
+    source: str = Field(sa_type=Text)
+    sha256: str = Field(max_length=64)
+    attached_at: datetime = _at()
+    attached_by: str = Field(max_length=32)
+    message_ts: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 15:23:47.710765
+Create Date: 2026-11-24 15:54:09.059037
 """
 from collections.abc import Sequence
 
@@ -107,6 +107,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('incident_id', 'number')
     )
+    op.create_table('attached_runbooks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('runbook_id', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('path', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('attached_at', bot.storage.types.UTCDateTime(), nullable=False),
+    sa.Column('attached_by', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('message_ts', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('incident_id', 'runbook_id')
+    )
+    with op.batch_alter_table('attached_runbooks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attached_runbooks_incident_id'), ['incident_id'], unique=False)
+
     op.create_table('commands',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('trigger_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -176,6 +193,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_commands_incident_id'))
 
     op.drop_table('commands')
+    with op.batch_alter_table('attached_runbooks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attached_runbooks_incident_id'))
+
+    op.drop_table('attached_runbooks')
     op.drop_table('action_items')
     with op.batch_alter_table('access_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_requests_incident_id'))

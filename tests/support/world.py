@@ -10,6 +10,7 @@ from bot.standin.slack_api import FakeSlackAPI
 from bot.standin.slack_sender import SlackSender
 
 SIGNING_SECRET = "test-signing-secret"
+SHIPPED_RUNBOOKS = Path(__file__).resolve().parents[2] / "runbooks"
 ALICE, BOB, CAROL, DAVE, MALLORY = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE", "U0MALLORY"
 
 
@@ -59,11 +60,13 @@ async def start_world(database_url: str, tmp_path: Path, *, slack: FakeSlackAPI 
             slack.add_user(user_id, name)
         slack.add_channel("ops", creator=ALICE, members=[ALICE, BOB, CAROL, DAVE, MALLORY])
     ops = slack.channel_by_name("ops").id
+    empty_runbooks = tmp_path / "no-runbooks"
+    empty_runbooks.mkdir(exist_ok=True)
     config = load_settings(**{
         "slack_bot_token": slack.bot_token, "slack_signing_secret": SIGNING_SECRET,
         "slack_api_url": slack.url, "database_url": database_url,
         "export_dir": tmp_path / "incidents", "slack_timeout": timedelta(seconds=1),
-        "slack_app_token": "", "announce_channel": "", "approvers": f"{DAVE},{CAROL}",
+        "slack_app_token": "", "announce_channel": "", "runbooks_dir": empty_runbooks, "approvers": f"{DAVE},{CAROL}",
         **settings,
     })
     bot = BotRuntime(config, clock=clock, max_backoff=timedelta(milliseconds=200),

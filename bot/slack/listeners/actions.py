@@ -36,16 +36,16 @@ def register(app: AsyncApp, deps: Deps) -> None:
         except DuplicateDelivery:
             return
         except IncidentError as error:
-            await _tell(respond, str(error))
+            await tell(respond, str(error))
         except Exception:
             log.exception("button %s failed", action["action_id"])
-            await _tell(respond, "Something went wrong and nothing was recorded. Please try again.")
+            await tell(respond, "Something went wrong and nothing was recorded. Please try again.")
 
     for action_id in ("access_approve", "access_deny", "access_extend", "access_revoke"):
         app.action(action_id)(on_click)
 
 
-async def _tell(respond: AsyncRespond, text: str) -> None:
+async def tell(respond: AsyncRespond, text: str) -> None:
     try:
         await respond(text=text, response_type="ephemeral", replace_original=False)
     except Exception:

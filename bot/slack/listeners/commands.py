@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import DuplicateDelivery, IncidentError
-from bot.services import access, incidents
+from bot.services import access, incidents, runbooks
 from bot.services.caller import Caller
 from bot.services.incidents import Resolution
 from bot.slack import parsing
@@ -81,7 +81,8 @@ async def run(deps: Deps, caller: Caller, request: object) -> str:
 async def _declare(deps: Deps, caller: Caller, request: parsing.Declare) -> str:
     assert request.severity is not None
     incident = await incidents.declare(deps.store, caller=caller, severity=request.severity,
-                                       slug=request.slug, title=request.title, policy=deps.policy)
+                                       slug=request.slug, title=request.title, policy=deps.policy,
+                                       runbooks=deps.library.matching(request.slug))
     return (f"{incident.ref} declared ({incident.severity_label}, {incident.slug}). "
             "Opening its channel now; you will be invited.")
 
@@ -146,6 +147,15 @@ def _resolution(result: Resolution | None) -> str:
     return reply
 
 
+async def _runbook(deps: Deps, caller: Caller, request: parsing.AttachRunbook) -> str:
+    if not request.query:
+        listed = "\n".join(f"`{r.id}` {r.title}" for r in deps.library.runbooks)
+        return "Runbooks:\n" + (listed or "none in RUNBOOKS_DIR")
+    runbook = await runbooks.attach_named(deps.store, caller=caller, library=deps.library,
+                                         query=request.query)
+    return f"{runbook.id} {runbook.title} attached; its steps are posted in the channel."
+
+
 async def _request_access(deps: Deps, caller: Caller, request: parsing.RequestAccess) -> str:
     created = await access.request_access(deps.store, caller=caller, what=request.what,
                                           duration=request.duration, reason=request.reason)
@@ -188,6 +198,7 @@ HANDLERS: dict[type, Callable[[Deps, Caller, object], Awaitable[str]]] = {
     parsing.Action: _action,  # type: ignore[dict-item]
     parsing.Resolve: _resolve,  # type: ignore[dict-item]
     parsing.Help: _help,  # type: ignore[dict-item]
+    parsing.AttachRunbook: _runbook,  # type: ignore[dict-item]
     parsing.RequestAccess: _request_access,  # type: ignore[dict-item]
     parsing.Approve: _approve,  # type: ignore[dict-item]
     parsing.DenyAccess: _deny,  # type: ignore[dict-item]

@@ -18,6 +18,12 @@ def _value(state: dict, block_id: str) -> str:
     return (element.get("value") or "").strip()
 
 
+def _runbooks(deps: Deps, slug: str, picked: str) -> list:
+    matching = deps.library.matching(slug)
+    chosen = deps.library.find(picked) if picked else None
+    return matching + [chosen] if chosen and chosen not in matching else matching
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.view(DECLARE_CALLBACK)
     async def declare_submitted(ack: AsyncAck, body: dict, view: dict) -> None:
@@ -40,7 +46,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
                         text=f"declare sev{severity} {slug} {_value(state, 'title')}".strip())
         try:
             await incidents.declare(deps.store, caller=caller, severity=severity, slug=slug,
-                                    title=_value(state, "title"), policy=deps.policy)
+                                    title=_value(state, "title"), policy=deps.policy,
+                                    runbooks=_runbooks(deps, slug, _value(state, "runbook")))
         except DuplicateDelivery:
             pass
         await ack()

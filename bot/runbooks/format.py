@@ -1,0 +1,67 @@
+"""A runbook as written in git: front matter, sections, numbered steps, declared checks."""
+
+import fnmatch
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+CATEGORIES = ("incident", "deployment", "maintenance", "recovery", "escalation")
+RISKS = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    run: str | None
+    http: str | None
+    timeout: timedelta
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    title: str
+    risk: str
+    check: str | None
+    text: str
+    commands: tuple[str, ...]
+    verification: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Runbook:
+    id: str
+    title: str
+    category: str
+    trigger: str
+    owner: str
+    last_tested: date | None
+    match: tuple[str, ...]
+    checks: dict[str, Check]
+    scope: str
+    prerequisites: str
+    escalation: str
+    steps: tuple[Step, ...]
+    path: str
+    source: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.source.encode()).hexdigest()
+
+    def matches(self, slug: str) -> bool:
+        return any(fnmatch.fnmatchcase(slug.lower(), pattern.lower()) for pattern in self.match)
+
+    def step(self, number: int) -> Step | None:
+        return next((s for s in self.steps if s.number == number), None)
