@@ -11,6 +11,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY migrations ./migrations
+COPY runbooks ./runbooks
 RUN pip install . \
  && useradd --create-home --uid 10001 incident \
  && mkdir -p /data/incidents \

@@ -182,7 +182,7 @@ def announcement(kind: str, facts: dict, record: IncidentRecord) -> str:
 DECLARE_CALLBACK = "declare_incident"
 
 
-def declare_modal(origin_channel: str) -> dict:
+def declare_modal(origin_channel: str, runbooks: list | None = None) -> dict:
     def text_input(block_id: str, label: str, placeholder: str, optional: bool) -> dict:
         return {
             "type": "input", "block_id": block_id, "optional": optional,
@@ -210,7 +210,13 @@ def declare_modal(origin_channel: str) -> dict:
             },
             text_input("slug", "Slug", "db-outage", optional=False),
             text_input("title", "Title", "Primary database refuses connections", optional=True),
-        ],
+        ] + ([{
+            "type": "input", "block_id": "runbook", "optional": True,
+            "label": {"type": "plain_text", "text": "Runbook (those matching the slug attach anyway)"},
+            "element": {"type": "static_select", "action_id": "value", "options": [
+                {"text": {"type": "plain_text", "text": cut(f"{r.id} {r.title}", 75)}, "value": r.id}
+                for r in runbooks[:100]]},
+        }] if runbooks else []),
     }
 
 

@@ -45,7 +45,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack()
             try:
                 await client.views_open(trigger_id=command["trigger_id"],
-                                        view=declare_modal(command["channel_id"]))
+                                        view=declare_modal(command["channel_id"],
+                                                          deps.library.runbooks))
             except Exception:
                 log.exception("could not open the declare form")
                 await respond(response_type="ephemeral", text=FORM_FAILED)
