@@ -48,7 +48,7 @@ async def declare(store: Store, *, caller: Caller, severity: int, slug: str, tit
             notices.announce(incident.id, "declared", user=caller.user_id),
         )
         for runbook in runbooks:
-            await attach(tx, incident, runbook, caller.user_id)
+            await attach(tx, incident, runbook, caller.user_id, refresh=False)
         await plan_nudge(tx, incident, policy)
         return incident
 

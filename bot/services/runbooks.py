@@ -22,7 +22,9 @@ def part_of(number: int) -> int:
     return (number - 1) // STEPS_PER_MESSAGE
 
 
-async def attach(tx: Tx, incident: Incident, runbook: Runbook, by: str) -> AttachedRunbook | None:
+async def attach(tx: Tx, incident: Incident, runbook: Runbook, by: str,
+                 refresh: bool = True) -> AttachedRunbook | None:
+    """Keep a copy and post its steps. `refresh=False` at declare: the summary is not out yet."""
     attached = await tx.attach_runbook(AttachedRunbook(
         id=0, incident_id=incident.id, runbook_id=runbook.id, path=runbook.path,
         source=runbook.source, sha256=runbook.sha256, attached_at=tx.now, attached_by=by))
@@ -32,7 +34,9 @@ async def attach(tx: Tx, incident: Incident, runbook: Runbook, by: str) -> Attac
                           f"{runbook.id} {runbook.title} (sha256 {runbook.sha256[:12]})",
                           runbook=runbook.id, sha256=runbook.sha256))
     tx.notify(notices.Notice("post_runbook", notices.incident_lane(incident.id),
-                             {"attached": attached.id}), notices.refresh_summary(incident.id))
+                             {"attached": attached.id}))
+    if refresh:
+        tx.notify(notices.refresh_summary(incident.id))
     return attached
 
 

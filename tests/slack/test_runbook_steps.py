@@ -258,3 +258,11 @@ async def test_serve_refuses_a_broken_runbook_folder(database_url, tmp_path):
     (broken / "bad.md").write_text(POOL.replace("risk: high", "risk: spicy"))
     with pytest.raises(Exception, match=r"bad.md:16: unknown risk 'spicy'"):
         await start_world(database_url, tmp_path, runbooks_dir=broken)
+
+
+async def test_declare_with_a_runbook_makes_five_web_api_calls(world):
+    before = len(world.slack.calls)
+    await world.declare("sev2 db-outage")
+    methods = [call.method for call in world.slack.calls[before:]]
+    assert methods == ["conversations.create", "conversations.invite", "chat.postMessage",
+                       "pins.add", "chat.postMessage"]
