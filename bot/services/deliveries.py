@@ -5,7 +5,7 @@ from bot.storage.store import Store
 
 
 async def read_record(store: Store, incident_id: int) -> IncidentRecord:
-    async with store.transaction() as tx:
+    async with store.reading() as tx:
         return await tx.record(incident_id)
 
 

@@ -15,7 +15,7 @@ NUDGES = {ReminderKind.STATUS_NUDGE}
 
 async def fire_due(store: Store, policy: Policy) -> int:
     """Fire every due reminder once, whichever replica gets there first. Returns how many fired."""
-    async with store.transaction() as tx:
+    async with store.reading() as tx:
         due = await tx.due_reminders()
     fired = 0
     for reminder in due:

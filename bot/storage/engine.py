@@ -3,6 +3,8 @@
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+READ_ONLY = "incident_bot_read_only"
+
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
@@ -31,4 +33,6 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection):  # noqa: ANN001
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads need no write lock; WAL lets them run beside the writer.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

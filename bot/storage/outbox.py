@@ -35,9 +35,9 @@ class Outbox:
             select(func.min(OutboxRow.id)).where(self._pending()).group_by(OutboxRow.lane)
         ).scalar_subquery()
         free = or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
-        async with self.store.sessions() as session, session.begin():
+        async with self.store.reading() as tx:
             rows = (
-                await session.execute(
+                await tx.session.execute(
                     select(OutboxRow)
                     .where(OutboxRow.id.in_(heads), OutboxRow.due_at <= now, free)
                     .order_by(OutboxRow.id)
@@ -77,12 +77,9 @@ class Outbox:
             await session.execute(update(OutboxRow).where(OutboxRow.id == item.id).values(**values))
 
     async def counts(self) -> dict[str, int]:
-        async with self.store.sessions() as session:
+        async with self.store.reading() as tx:
+            session = tx.session
             pending = await session.scalar(select(func.count()).where(self._pending()))
             failed = await session.scalar(
                 select(func.count()).where(OutboxRow.failed_at.is_not(None)))
         return {"pending": pending or 0, "failed": failed or 0}
-
-    async def next_due(self) -> datetime | None:
-        async with self.store.sessions() as session:
-            return await session.scalar(select(func.min(OutboxRow.due_at)).where(self._pending()))

@@ -19,7 +19,7 @@ from bot.domain.notices import Notice
 from bot.domain.reminders import Reminder, ReminderKind
 from bot.domain.runbook_progress import AttachedRunbook
 from bot.domain.timeline import TimelineEvent, chain
-from bot.storage.engine import make_engine
+from bot.storage.engine import READ_ONLY, make_engine
 from bot.storage.tables import (
     AccessRequestRow,
     ActionItemRow,
@@ -325,6 +325,13 @@ class Store:
             yield tx
         if tx.notices:
             self.outbox_signal.set()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Tx]:
+        """A transaction that only reads: on SQLite it waits for no writer."""
+        async with self.sessions() as session:
+            await session.connection(execution_options={READ_ONLY: True})
+            yield Tx(session, self.clock())
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -150,3 +150,46 @@ async def test_warning_expiry_and_mark_revoked_with_real_short_durations(databas
         assert sum(1 for t in world.posted(channel) if "has *expired*" in t) == 1
     finally:
         await stop_world(world)
+
+
+async def test_a_reminder_due_while_the_bot_was_down_fires_once_after_restart(database_url, tmp_path):
+    first = await start_world(database_url, tmp_path, access_expiry_warning="1s")
+    channel = await first.declare("sev4 batch-lag")
+    await first.incident("access request prod DB write for 2s", channel=channel, user=BOB)
+    await first.sender.slash("/approve", "AR-1", user=DAVE, channel=channel)
+    await first.delivered()
+    await stop_world(first, keep_slack=True)  # down before the expiry is due
+    await asyncio.sleep(2.5)
+
+    second = await start_world(database_url, tmp_path, slack=first.slack)
+    try:
+        async def expired() -> bool:
+            await second.delivered()
+            return any("has *expired*" in t for t in second.posted(channel))
+
+        await eventually(expired, timeout=5)
+        await asyncio.sleep(1)  # several more ticks: nothing fires twice
+        await second.delivered()
+        assert sum(1 for t in second.posted(channel) if "has *expired*" in t) == 1
+        assert [e.action for e in (await second.record()).events].count("access_expired") == 1
+    finally:
+        await stop_world(second)
+
+
+async def test_a_reminder_whose_post_fails_is_retried_not_dropped_nor_doubled(database_url, tmp_path):
+    world = await start_world(database_url, tmp_path, access_expiry_warning="1s")
+    try:
+        channel = await world.declare("sev4 batch-lag")
+        await world.incident("access request prod DB write for 1s", channel=channel, user=BOB)
+        await world.sender.slash("/approve", "AR-1", user=DAVE, channel=channel)
+        await world.delivered()
+        world.slack.fault("chat.postMessage", status=500, times=3)
+
+        async def expired() -> bool:
+            await world.delivered()
+            return any("has *expired*" in t for t in world.posted(channel))
+
+        await eventually(expired, timeout=8)
+        assert sum(1 for t in world.posted(channel) if "has *expired*" in t) == 1
+    finally:
+        await stop_world(world)
