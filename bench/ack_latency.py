@@ -1,6 +1,6 @@
 """Ack latency of slash commands over signed HTTP, with Slack healthy and with Slack hanging.
 
-    .venv/bin/python bench/ack_latency.py [--requests 200] [--database-url URL]
+    .venv/bin/python bench/ack_latency.py [--requests 200] [--database-url URL-of-an-empty-database]
 
 Prints p50/p95/p99/max in milliseconds per scenario. Everything runs on 127.0.0.1:
 the bot, the Slack Web API stand-in, and the sender of signed requests.
