@@ -11,6 +11,7 @@ import itertools
 import json
 import re
 import time
+import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,8 +99,11 @@ class _Fault:
 
 class FakeSlackAPI:
     def __init__(self, *, bot_user_id: str = "UBOT", bot_token: str = "xoxb-standin",
-                 team_id: str = "T0001") -> None:
+                 app_token: str = "xapp-standin", team_id: str = "T0001") -> None:
         self.bot_user_id, self.bot_token, self.team_id = bot_user_id, bot_token, team_id
+        self.app_token = app_token
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_acks: dict[str, asyncio.Future] = {}
         self.users: dict[str, dict] = {}
         self.channels: dict[str, Channel] = {}
         self._messages: dict[str, list[Message]] = defaultdict(list)
@@ -125,6 +129,7 @@ class FakeSlackAPI:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{key}", self._response)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -137,6 +142,8 @@ class FakeSlackAPI:
     async def stop(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        for socket in list(self._sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -238,7 +245,8 @@ class FakeSlackAPI:
         try:
             if fault and fault.error:
                 raise SlackError(fault.error)
-            self._authorize(request, params)
+            self._authorize(request, params,
+                            self.app_token if method == "apps.connections.open" else self.bot_token)
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:
                 raise SlackError("unknown_method")
@@ -251,13 +259,43 @@ class FakeSlackAPI:
     def _log(self, method: str, params: dict, status: int, ok: bool | None, error: str | None) -> None:
         self.calls.append(Call(method, params, status, ok, error, time.time()))
 
-    def _authorize(self, request: web.Request, params: dict) -> None:
+    def _authorize(self, request: web.Request, params: dict, expected: str) -> None:
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip() if header else params.get("token", "")
         if not token:
             raise SlackError("not_authed")
-        if token != self.bot_token:
+        if token != expected:
             raise SlackError("invalid_auth")
+
+    # Socket Mode -------------------------------------------------------------------------
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": len(self._sockets) + 1,
+                                "connection_info": {"app_id": "A0001"}, "debug_info": {}})
+        self._sockets.append(socket)
+        try:
+            async for message in socket:
+                data = json.loads(message.data) if isinstance(message.data, str) else {}
+                waiter = self._socket_acks.pop(data.get("envelope_id", ""), None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(data)
+        finally:
+            self._sockets.remove(socket)
+        return socket
+
+    async def socket_request(self, kind: str, payload: dict, timeout: float = 5.0) -> dict:
+        """Send an envelope (e.g. "slash_commands") over Socket Mode; return the app's ack."""
+        async with asyncio.timeout(timeout):
+            while not self._sockets:
+                await asyncio.sleep(0.02)
+        envelope_id = uuid.uuid4().hex
+        waiter = asyncio.get_running_loop().create_future()
+        self._socket_acks[envelope_id] = waiter
+        await self._sockets[-1].send_json({"envelope_id": envelope_id, "type": kind,
+                                           "payload": payload, "accepts_response_payload": True,
+                                           "retry_attempt": 0, "retry_reason": ""})
+        return await asyncio.wait_for(waiter, timeout)
 
     async def _upload(self, request: web.Request) -> web.Response:
         pending = self._pending_uploads.get(request.match_info["file_id"])
@@ -314,6 +352,9 @@ class FakeSlackAPI:
         return blocks
 
     # methods -------------------------------------------------------------------------------
+    def _apps_connections_open(self, params: dict) -> dict:
+        return {"url": self.base.replace("http://", "ws://") + "/socket"}
+
     def _auth_test(self, params: dict) -> dict:
         return {"user_id": self.bot_user_id, "team_id": self.team_id, "bot_id": "B0001",
                 "user": "incident-bot", "url": "https://standin.slack.test/"}
