@@ -9,20 +9,21 @@ async def read_record(store: Store, incident_id: int) -> IncidentRecord:
         return await tx.record(incident_id)
 
 
-async def channel_opened(store: Store, *, incident_id: int, channel_id: str, name: str) -> None:
+async def _set_on_incident(store: Store, incident_id: int, **fields: object) -> None:
     async with store.transaction() as tx:
         incident = await tx.incident(incident_id, lock=True)
         assert incident is not None
-        incident.channel_id, incident.channel_name = channel_id, name
+        for name, value in fields.items():
+            setattr(incident, name, value)
         await tx.save_incident(incident)
+
+
+async def channel_opened(store: Store, *, incident_id: int, channel_id: str, name: str) -> None:
+    await _set_on_incident(store, incident_id, channel_id=channel_id, channel_name=name)
 
 
 async def summary_posted(store: Store, *, incident_id: int, ts: str) -> None:
-    async with store.transaction() as tx:
-        incident = await tx.incident(incident_id, lock=True)
-        assert incident is not None
-        incident.summary_ts = ts
-        await tx.save_incident(incident)
+    await _set_on_incident(store, incident_id, summary_ts=ts)
 
 
 async def user_named(store: Store, *, user_id: str, name: str) -> None:

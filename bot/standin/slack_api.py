@@ -104,6 +104,7 @@ class FakeSlackAPI:
         self.app_token = app_token
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_acks: dict[str, asyncio.Future] = {}
+        self._socket_open = asyncio.Event()
         self.users: dict[str, dict] = {}
         self.channels: dict[str, Channel] = {}
         self._messages: dict[str, list[Message]] = defaultdict(list)
@@ -274,6 +275,7 @@ class FakeSlackAPI:
         await socket.send_json({"type": "hello", "num_connections": len(self._sockets) + 1,
                                 "connection_info": {"app_id": "A0001"}, "debug_info": {}})
         self._sockets.append(socket)
+        self._socket_open.set()
         try:
             async for message in socket:
                 data = json.loads(message.data) if isinstance(message.data, str) else {}
@@ -286,9 +288,7 @@ class FakeSlackAPI:
 
     async def socket_request(self, kind: str, payload: dict, timeout: float = 5.0) -> dict:
         """Send an envelope (e.g. "slash_commands") over Socket Mode; return the app's ack."""
-        async with asyncio.timeout(timeout):
-            while not self._sockets:
-                await asyncio.sleep(0.02)
+        await asyncio.wait_for(self._socket_open.wait(), timeout)
         envelope_id = uuid.uuid4().hex
         waiter = asyncio.get_running_loop().create_future()
         self._socket_acks[envelope_id] = waiter

@@ -1,6 +1,7 @@
 """Buttons: Approve / Deny on a request, Extend / Revoke on a warning, Mark revoked on expiry."""
 
 import logging
+from collections.abc import Awaitable
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
@@ -24,25 +25,31 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_click(ack: AsyncAck, respond: AsyncRespond, body: dict, action: dict) -> None:
         await ack()
         caller, ref = clicker(body, action), f"AR-{action['value']}"
-        try:
-            if action["action_id"] == "access_approve":
-                await access.approve(deps.store, caller=caller, ref=ref, duration=None, policy=deps.policy)
-            elif action["action_id"] == "access_deny":
-                await access.deny(deps.store, caller=caller, ref=ref, note="", policy=deps.policy)
-            elif action["action_id"] == "access_extend":
-                await access.extend(deps.store, caller=caller, ref=ref, policy=deps.policy)
-            else:
-                await access.revoke(deps.store, caller=caller, ref=ref, policy=deps.policy)
-        except DuplicateDelivery:
-            return
-        except IncidentError as error:
-            await tell(respond, str(error))
-        except Exception:
-            log.exception("button %s failed", action["action_id"])
-            await tell(respond, "Something went wrong and nothing was recorded. Please try again.")
+        if action["action_id"] == "access_approve":
+            work = access.approve(deps.store, caller=caller, ref=ref, duration=None, policy=deps.policy)
+        elif action["action_id"] == "access_deny":
+            work = access.deny(deps.store, caller=caller, ref=ref, note="", policy=deps.policy)
+        elif action["action_id"] == "access_extend":
+            work = access.extend(deps.store, caller=caller, ref=ref, policy=deps.policy)
+        else:
+            work = access.revoke(deps.store, caller=caller, ref=ref, policy=deps.policy)
+        await answer_click(respond, action["action_id"], work)
 
     for action_id in ("access_approve", "access_deny", "access_extend", "access_revoke"):
         app.action(action_id)(on_click)
+
+
+async def answer_click(respond: AsyncRespond, action_id: str, work: Awaitable[object]) -> None:
+    """Run what a click asks; a refusal or failure is told to the clicker alone."""
+    try:
+        await work
+    except DuplicateDelivery:
+        return  # Slack delivered the same click twice; the first one counted
+    except IncidentError as error:
+        await tell(respond, str(error))
+    except Exception:
+        log.exception("button %s failed", action_id)
+        await tell(respond, "Something went wrong and nothing was recorded. Please try again.")
 
 
 async def tell(respond: AsyncRespond, text: str) -> None:
