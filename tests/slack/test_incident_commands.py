@@ -1,6 +1,11 @@
 """User stories for `/incident`, driven the way Slack drives the bot: signed HTTP requests."""
 
+import asyncio
+
+from sqlalchemy import select
+
 from bot.domain.lifecycle import Status
+from bot.storage.tables import CommandRow
 from tests.support.waiting import eventually
 from tests.support.world import ALICE, BOB, CAROL, start_world, stop_world
 
@@ -206,3 +211,42 @@ async def test_an_85_character_slug_still_makes_a_valid_channel(world):
     name = world.slack.channels[channel].name
     assert len(name) == 80 and name.startswith("inc-1-very-long-")
     assert (await world.record()).incident.slug == slug
+
+
+async def test_slack_delivering_the_same_command_twice_records_it_once(world):
+    channel = await world.declare()
+    first = await world.sender.slash("/incident", "log once only", user=BOB, channel=channel,
+                                     trigger_id="111.222.same")
+    again = await world.sender.slash("/incident", "log once only", user=BOB, channel=channel,
+                                     trigger_id="111.222.same")
+    assert (first.json["text"], again.json["text"]) == (
+        "Logged.", "Already recorded: Slack delivered this command twice.")
+    assert [e.action for e in (await world.record()).events].count("log") == 1
+
+
+async def test_a_retried_event_records_the_join_once(world):
+    channel = await world.declare()
+    event = {"type": "member_joined_channel", "user": CAROL, "channel": channel,
+             "channel_type": "C", "team": "T0001"}
+    await world.sender.event(event, event_id="EvSAME")
+    await world.sender.event(event, event_id="EvSAME", retry_num=1)
+
+    async def joined() -> bool:
+        return bool((await world.record()).participants)
+
+    await eventually(joined)
+    await asyncio.sleep(0.3)
+    assert [e.action for e in (await world.record()).events].count("participant_joined") == 1
+
+
+async def test_every_command_in_an_incident_channel_is_itself_recorded(world):
+    channel = await world.declare()
+    await world.incident("log pool at 100%", channel=channel, user=BOB)
+    await world.incident("severity sev2 contained", channel=channel)
+    async with world.bot.store.sessions() as session:
+        rows = (await session.execute(select(CommandRow).order_by(CommandRow.id))).scalars().all()
+    assert [(r.user_id, r.command, r.text, r.incident_id) for r in rows] == [
+        (ALICE, "/incident", "declare sev1 db-outage Primary DB down", None),
+        (BOB, "/incident", "log pool at 100%", 1),
+        (ALICE, "/incident", "severity sev2 contained", 1),
+    ]

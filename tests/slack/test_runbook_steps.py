@@ -266,3 +266,18 @@ async def test_declare_with_a_runbook_makes_five_web_api_calls(world):
     methods = [call.method for call in world.slack.calls[before:]]
     assert methods == ["conversations.create", "conversations.invite", "chat.postMessage",
                        "pins.add", "chat.postMessage"]
+
+
+async def test_the_declare_form_offers_the_runbooks_and_attaches_the_one_picked(world):
+    await world.incident("declare")
+    view = world.slack.views[-1]["view"]
+    options = next(b for b in view["blocks"] if b["block_id"] == "runbook")["element"]["options"]
+    assert [o["value"] for o in options] == ["RUN-160", "RUN-101"]
+    await world.sender.view_submission(user=BOB, view={**view, "state": {"values": {
+        "severity": {"value": {"type": "static_select", "selected_option": {"value": "sev2"}}},
+        "slug": {"value": {"type": "plain_text_input", "value": "api-errors"}},
+        "title": {"value": {"type": "plain_text_input", "value": None}},
+        "runbook": {"value": {"type": "static_select", "selected_option": {"value": "RUN-101"}}},
+    }}})
+    await world.delivered()
+    assert [a.runbook_id for a in (await world.record()).runbooks] == ["RUN-101"]
