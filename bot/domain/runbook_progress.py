@@ -5,7 +5,6 @@ from datetime import datetime
 
 STEP_ACTIONS = {"step_started": "started", "step_done": "done", "step_failed": "failed",
                 "step_skipped": "skipped"}
-CLICKABLE = ("started", "done", "failed", "skipped")
 
 
 def step_key(runbook_id: str, number: int) -> str:

@@ -249,16 +249,6 @@ class Tx:
         return [Reminder(r.id, ReminderKind(r.kind), r.incident_id, r.due_at,  # type: ignore[arg-type]
                          r.access_request_id) for r in rows.scalars()]
 
-    async def pending_reminders(self, incident_id: int) -> list[Reminder]:
-        rows = await self.session.execute(
-            select(ReminderRow)
-            .where(ReminderRow.incident_id == incident_id, ReminderRow.fired_at.is_(None),
-                   ReminderRow.cancelled_at.is_(None))
-            .order_by(ReminderRow.due_at, ReminderRow.id)
-        )
-        return [Reminder(r.id, ReminderKind(r.kind), r.incident_id, r.due_at,  # type: ignore[arg-type]
-                         r.access_request_id) for r in rows.scalars()]
-
     async def claim_reminder(self, reminder_id: int) -> bool:
         """Mark fired if nobody has: of two replicas, exactly one gets True."""
         claimed = await self.session.execute(
