@@ -10,6 +10,7 @@ once.
 import asyncio
 import logging
 import random
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -68,6 +69,8 @@ class SlackNotifier:
         self.settle = settle
         self.bot_user_id: str | None = None
         self.delivered = 0
+        # Slack limits each method per workspace: after a 429 no lane calls it before then.
+        self._rate_limited_until: dict[str, float] = {}
 
     # the loop ----------------------------------------------------------------
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
@@ -128,6 +131,9 @@ class SlackNotifier:
 
     async def call(self, method: str, **params: Any) -> Any:
         """A Web API call with Slack's failures sorted into retry-later or final."""
+        wait = self._rate_limited_until.get(method, 0) - time.monotonic()
+        if wait > 0:
+            raise Retry(f"{method}: still rate limited", after=timedelta(seconds=wait))
         try:
             # The SDK's own method knows each call's encoding (form, JSON or GET).
             return await getattr(self.client, method.replace(".", "_"))(**params)
@@ -136,6 +142,7 @@ class SlackNotifier:
             if status == 429 or error == "ratelimited":
                 headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
                 wait = float(headers.get("retry-after", 1))
+                self._rate_limited_until[method] = time.monotonic() + wait
                 raise Retry(f"{method}: rate limited", after=timedelta(seconds=wait)) from None
             if status >= 500:
                 raise Retry(f"{method}: HTTP {status}", uncertain=True) from None

@@ -3,6 +3,7 @@
 import asyncio
 import time
 
+from tests.support.waiting import eventually
 from tests.support.world import BOB, start_world, stop_world
 
 
@@ -93,3 +94,22 @@ async def test_two_replicas_deliver_every_post_exactly_once(database_url, tmp_pa
     finally:
         await stop_world(two, keep_slack=True)
         await stop_world(one)
+
+
+async def test_a_429_pauses_that_method_for_every_incident_not_just_one_call(world):
+    first = await world.declare("sev2 first-one")
+    second = await world.declare("sev2 second-one")
+    world.slack.fault("chat.postMessage", status=429, retry_after=1, times=1)
+    await world.incident("log into the first", channel=first)
+
+    async def limited() -> bool:
+        return any(c.status == 429 for c in world.slack.calls_to("chat.postMessage"))
+
+    await eventually(limited)
+    calls = len(world.slack.calls_to("chat.postMessage"))
+    await world.incident("log into the second", channel=second)
+    await asyncio.sleep(0.4)  # well inside the second Retry-After asked for
+    assert len(world.slack.calls_to("chat.postMessage")) == calls  # waits, does not hammer
+    await world.delivered()
+    assert len(posts_containing(world, second, "into the second")) == 1
+    assert len(posts_containing(world, first, "into the first")) == 1
