@@ -6,10 +6,6 @@ from tests.support.waiting import eventually
 from tests.support.world import BOB, CAROL, DAVE, MALLORY, start_world, stop_world
 
 
-def request_message(world, channel: str):
-    return next(m for m in world.slack.messages(channel) if "requests" in m.text or "AR-" in m.text)
-
-
 async def click(world, channel: str, message, action_id: str, user: str):
     buttons = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
     button = next(e for e in buttons if e["action_id"] == action_id)
