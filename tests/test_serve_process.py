@@ -5,11 +5,16 @@ import os
 import signal
 import socket
 import sys
+from datetime import timedelta
 
 import aiohttp
+import pytest
 
+from bot.domain.clock import SystemClock
 from bot.standin.slack_api import FakeSlackAPI
 from bot.standin.slack_sender import SlackSender
+from bot.storage.outbox import Outbox
+from bot.storage.store import Store
 from tests.support.waiting import eventually
 
 SECRET = "serve-test-secret"
@@ -38,7 +43,10 @@ async def start_serve(env: dict) -> asyncio.subprocess.Process:
     return process
 
 
-async def test_serve_survives_kill_9_and_delivers_what_it_owed_once(database_url, tmp_path):
+@pytest.mark.parametrize("slack_trouble", ["answering 503", "call in flight at the kill"])
+async def test_serve_survives_kill_9_and_delivers_what_it_owed_once(database_url, tmp_path,
+                                                                    slack_trouble):
+    in_flight = slack_trouble == "call in flight at the kill"
     async with FakeSlackAPI() as slack:
         slack.add_user("U0ALICE", "alice")
         ops = slack.add_channel("ops", creator="U0ALICE", members=["U0ALICE"])
@@ -46,7 +54,7 @@ async def test_serve_survives_kill_9_and_delivers_what_it_owed_once(database_url
         env = {**os.environ, "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET,
                "SLACK_API_URL": slack.url, "DATABASE_URL": database_url, "PORT": str(port),
                "EXPORT_DIR": str(tmp_path / "incidents"), "RUNBOOKS_DIR": str(tmp_path),
-               "SLACK_TIMEOUT": "1s"}
+               "SLACK_TIMEOUT": "30s" if in_flight else "1s"}
         sender = SlackSender(events_url=f"http://127.0.0.1:{port}/slack/events",
                              signing_secret=SECRET, api=slack)
         serve = await start_serve(env)
@@ -60,23 +68,34 @@ async def test_serve_survives_kill_9_and_delivers_what_it_owed_once(database_url
 
             await eventually(opened, timeout=15)
             channel = slack.channel_by_name("inc-1-kill-test").id
-            slack.outage(status=503)
+            if in_flight:
+                # Slack takes 3 s to answer; the process dies mid-call and the post lands anyway.
+                slack.fault("chat.postMessage", delay=3)
+            else:
+                slack.outage(status=503)
             answer = await sender.slash("/incident", "log written before kill -9", user="U0ALICE",
                                         channel=channel)
             assert answer.json["text"] == "Logged."
+            await asyncio.sleep(1)
         finally:
             serve.send_signal(signal.SIGKILL)
             await serve.wait()
         slack.restore()
 
         serve = await start_serve(env)
+        store = Store.from_url(database_url, clock=SystemClock().now)
+        outbox = Outbox(store, lease=timedelta(seconds=15))
         try:
             async def delivered() -> bool:
                 return any("written before kill -9" in m.text for m in slack.messages(channel))
 
-            await eventually(delivered, timeout=30)
-            await asyncio.sleep(1.5)
+            async def nothing_owed() -> bool:
+                return (await outbox.counts())["pending"] == 0
+
+            await eventually(delivered, timeout=45)
+            await eventually(nothing_owed, timeout=45)  # the restarted process settled the row
             assert sum("written before kill -9" in m.text for m in slack.messages(channel)) == 1
         finally:
             serve.send_signal(signal.SIGTERM)
             await serve.wait()
+            await store.close()

@@ -57,7 +57,7 @@ class SlackNotifier:
                  approvers: list[str] | tuple[str, ...] = (),
                  max_backoff: timedelta = timedelta(minutes=2),
                  settle: timedelta = timedelta(seconds=20),
-                 lease: timedelta = timedelta(minutes=5)) -> None:
+                 lease: timedelta = timedelta(seconds=15)) -> None:
         self.store = store
         self.client = client
         self.outbox = Outbox(store, lease=lease)
@@ -105,7 +105,7 @@ class SlackNotifier:
 
     async def _attempt(self, item: OutboxItem) -> None:
         try:
-            await self._deliver(item)
+            await self._deliver_leased(item)
         except Retry as retry:
             after = retry.after or self._backoff(item.attempts)
             if retry.in_flight:
@@ -124,6 +124,23 @@ class SlackNotifier:
         else:
             self.delivered += 1
             await self.outbox.delivered(item)
+
+    async def _deliver_leased(self, item: OutboxItem) -> None:
+        """Deliver under a short lease renewed while we work: after a kill -9 another
+        process may retry within seconds, yet a slow call is never taken over while alive."""
+
+        async def keep_lease() -> None:
+            while True:
+                await asyncio.sleep(self.outbox.lease.total_seconds() / 3)
+                await self.outbox.renew(item)
+
+        renewing = asyncio.create_task(keep_lease())
+        try:
+            await self._deliver(item)
+        finally:
+            renewing.cancel()
+            # Stop renewing before the outcome is written, so a deferral is not re-leased.
+            await asyncio.gather(renewing, return_exceptions=True)
 
     def _backoff(self, attempts: int) -> timedelta:
         seconds = min(2 ** (attempts - 1), self.max_backoff.total_seconds())

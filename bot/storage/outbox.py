@@ -60,6 +60,10 @@ class Outbox:
                                           row.created_at, row.attempts + 1, row.uncertain))
         return claimed
 
+    async def renew(self, item: OutboxItem) -> None:
+        """Keep a claim alive while its delivery runs; a dead process stops renewing."""
+        await self._set(item, lease_until=self.store.clock() + self.lease)
+
     async def delivered(self, item: OutboxItem) -> None:
         await self._set(item, delivered_at=self.store.clock(), lease_until=None, uncertain=False)
 
