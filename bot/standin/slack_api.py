@@ -7,6 +7,7 @@ what Slack was asked and what it would show.
 """
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -59,6 +60,11 @@ class Message:
     thread_ts: str | None = None
     edits: list = field(default_factory=list)
 
+    @property
+    def shown(self) -> str:
+        """What a person sees: the blocks' text when there are blocks, else the text."""
+        return "\n".join(_texts(self.blocks)) if self.blocks else self.text
+
     def as_json(self, with_metadata: bool = False) -> dict:
         out: dict[str, Any] = {"type": "message", "ts": self.ts, "user": self.user,
                                "text": self.text, "blocks": self.blocks}
@@ -99,8 +105,11 @@ class _Fault:
 
 class FakeSlackAPI:
     def __init__(self, *, bot_user_id: str = "UBOT", bot_token: str = "xoxb-standin",
-                 app_token: str = "xapp-standin", team_id: str = "T0001") -> None:
+                 app_token: str = "xapp-standin", team_id: str = "T0001",
+                 latency: float = 0.0) -> None:
         self.bot_user_id, self.bot_token, self.team_id = bot_user_id, bot_token, team_id
+        # Every Web API answer takes this long, as real Slack's do (about 250 ms).
+        self.latency = latency
         self.app_token = app_token
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_acks: dict[str, asyncio.Future] = {}
@@ -117,6 +126,7 @@ class FakeSlackAPI:
         self.calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._outage: _Fault | None = None
+        self._restored = asyncio.Event()
         self._ids = itertools.count(1)
         self._last_ts = 0.0
         self._sender = None
@@ -217,10 +227,13 @@ class FakeSlackAPI:
             self._faults[method].append(_Fault(status, retry_after, delay, error))
 
     def outage(self, *, status: int | None = None, delay: float = 0) -> None:
+        """Every call fails with `status`, or hangs for `delay` (or until restored) and then lands."""
         self._outage = _Fault(status=status, delay=delay)
+        self._restored = asyncio.Event()
 
     def restore(self) -> None:
         self._outage = None
+        self._restored.set()
 
     def _next_fault(self, method: str) -> _Fault | None:
         if self._outage is not None:
@@ -235,7 +248,14 @@ class FakeSlackAPI:
         method = request.match_info["method"]
         params = await _params(request)
         fault = self._next_fault(method)
-        if fault and fault.delay:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if fault is not None and fault is self._outage and fault.delay:
+            # Slack catching up: what hung during the outage is handled when it ends.
+            restored = self._restored
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(restored.wait(), fault.delay)
+        elif fault and fault.delay:
             await asyncio.sleep(fault.delay)
         if fault and fault.status:
             self._log(method, params, fault.status, False, "ratelimited" if fault.status == 429 else None)

@@ -45,7 +45,7 @@ class World:
             return await tx.record(incident_id)
 
     def posted(self, channel: str) -> list[str]:
-        return [m.text for m in self.slack.messages(channel)]
+        return [m.shown for m in self.slack.messages(channel)]
 
 
 async def start_world(database_url: str, tmp_path: Path, *, slack: FakeSlackAPI | None = None,
