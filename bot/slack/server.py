@@ -7,9 +7,9 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from sqlalchemy import text
 
 from bot.slack.notifier import SlackNotifier
+from bot.storage.engine import ping
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,7 @@ def make_web_app(bolt: AsyncApp, store: Store, notifier: SlackNotifier) -> web.A
 
     async def healthz(_: web.Request) -> web.Response:
         try:
-            async with store.sessions() as session:
-                await session.execute(text("SELECT 1"))
+            await ping(store.database)
         except Exception as exc:
             log.warning("health check: database unavailable: %s", exc)
             return web.json_response({"ok": False, "database": "unavailable"}, status=503)

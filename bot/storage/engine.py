@@ -1,38 +1,150 @@
-"""Engines for SQLite (embedded default) and PostgreSQL (scale-out)."""
+"""Databases: SQLite (embedded default) run inline, PostgreSQL (scale-out) through async psycopg.
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+Both hand the repository a session with the AsyncSession methods it uses, inside
+one transaction, so the repository never knows which it has.
+"""
 
-READ_ONLY = "incident_bot_read_only"
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+# How long a writer waits for another process (a CLI command, say) to release SQLite.
+SQLITE_LOCK_WAIT = 30.0
 
 
-def make_engine(url: str) -> AsyncEngine:
+class Database(Protocol):
+    dialect: str
+
+    def session(self, *, write: bool) -> contextlib.AbstractAsyncContextManager[Any]: ...
+
+    async def close(self) -> None: ...
+
+
+def open_database(url: str) -> Database:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
-        _serialize_sqlite_writers(engine)
-        return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        return InlineSQLite(url)
+    return AsyncPostgres(url)
 
 
-def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
-    """Take SQLite's write lock at BEGIN.
+class AsyncPostgres:
+    dialect = "postgresql"
 
-    pysqlite's default deferred BEGIN lets two transactions read, then both try
-    to write and one fails with "database is locked". IMMEDIATE makes the
-    second wait instead, which is what row locks do on Postgres.
+    def __init__(self, url: str) -> None:
+        self.engine = create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextlib.asynccontextmanager
+    async def session(self, *, write: bool) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as session:
+            if write:
+                async with session.begin():
+                    yield session
+            else:
+                yield session
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+class InlineSQLite:
+    """SQLite in the event loop's own thread.
+
+    A statement on a local SQLite file takes microseconds; through aiosqlite each
+    one costs several hand-offs to a worker thread (32 for one `/incident log`),
+    which profiling showed to be most of a command's time. Writers of this process
+    queue on an asyncio lock, so SQLite's busy handler only ever waits for another
+    process, and then the loop waits asynchronously, never blocked.
     """
 
-    @event.listens_for(engine.sync_engine, "connect")
-    def _connect(dbapi_connection, _record):  # noqa: ANN001
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+    dialect = "sqlite"
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin(connection):  # noqa: ANN001
-        # Reads need no write lock; WAL lets them run beside the writer.
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    def __init__(self, url: str) -> None:
+        sync_url = url.replace("sqlite+aiosqlite:", "sqlite:")
+        self.engine = create_engine(sync_url, connect_args={"check_same_thread": False})
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = asyncio.Lock()
+
+        @event.listens_for(self.engine, "connect")
+        def _connect(dbapi_connection, _record):  # noqa: ANN001
+            dbapi_connection.isolation_level = None  # we say BEGIN ourselves
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            # Short: a lock held by another process is waited for asynchronously (below).
+            dbapi_connection.execute("PRAGMA busy_timeout=5")
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+        @event.listens_for(self.engine, "begin")
+        def _begin(connection):  # noqa: ANN001
+            # Writers take the write lock at BEGIN, as row locks would on Postgres;
+            # readers need none (WAL lets them read beside the writer).
+            write = connection.get_execution_options().get("write", False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    @contextlib.asynccontextmanager
+    async def session(self, *, write: bool) -> AsyncIterator["InlineSession"]:
+        async with self._writer if write else contextlib.nullcontext():
+            session = await self._begin(write)
+            try:
+                yield InlineSession(session)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+
+    async def _begin(self, write: bool) -> Session:
+        deadline = time.monotonic() + SQLITE_LOCK_WAIT
+        pause = 0.005
+        while True:
+            session = self._sessions()
+            try:
+                session.connection(execution_options={"write": write})
+                return session
+            except OperationalError as exc:
+                session.close()
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.1)
+
+    async def close(self) -> None:
+        self.engine.dispose()
+
+
+class InlineSession:
+    """The AsyncSession methods the repository uses, over a plain Session."""
+
+    def __init__(self, session: Session) -> None:
+        self.sync = session
+
+    def add(self, row: Any) -> None:
+        self.sync.add(row)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return self.sync.execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        return self.sync.scalar(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self.sync.get(*args, **kwargs)
+
+    async def flush(self) -> None:
+        self.sync.flush()
+
+    @contextlib.asynccontextmanager
+    async def begin_nested(self) -> AsyncIterator[None]:
+        with self.sync.begin_nested():
+            yield
+
+
+async def ping(database: Database) -> None:
+    async with database.session(write=False) as session:
+        await session.execute(text("SELECT 1"))

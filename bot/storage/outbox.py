@@ -47,7 +47,7 @@ class Outbox:
         claimed = []
         for row in rows:
             # Compare-and-set: of two replicas that saw the same head, one wins.
-            async with self.store.sessions() as session, session.begin():
+            async with self.store.writing() as session:
                 won = await session.execute(
                     update(OutboxRow)
                     # Re-check due_at too: another claimer may have deferred it meanwhile.
@@ -77,7 +77,7 @@ class Outbox:
                         last_error=error[:2000], uncertain=False)
 
     async def _set(self, item: OutboxItem, **values: object) -> None:
-        async with self.store.sessions() as session, session.begin():
+        async with self.store.writing() as session:
             await session.execute(update(OutboxRow).where(OutboxRow.id == item.id).values(**values))
 
     async def counts(self) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """The repository: one transaction object per use case, speaking domain objects."""
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -9,7 +10,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.domain.access import AccessRequest, AccessState
 from bot.domain.errors import DuplicateDelivery
@@ -19,7 +19,7 @@ from bot.domain.notices import Notice
 from bot.domain.reminders import Reminder, ReminderKind
 from bot.domain.runbook_progress import AttachedRunbook
 from bot.domain.timeline import TimelineEvent, chain
-from bot.storage.engine import READ_ONLY, make_engine
+from bot.storage.engine import Database, open_database
 from bot.storage.tables import (
     AccessRequestRow,
     ActionItemRow,
@@ -58,7 +58,7 @@ def _access(row: AccessRequestRow) -> AccessRequest:
 class Tx:
     """What a use case may read and write inside one transaction."""
 
-    def __init__(self, session: AsyncSession, now: datetime) -> None:
+    def __init__(self, session: Any, now: datetime) -> None:
         self.session = session
         self.now = now
         self.notices = 0
@@ -293,24 +293,27 @@ class Tx:
 
 
 class Store:
-    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime]) -> None:
-        self.engine = engine
+    def __init__(self, database: Database, *, clock: Callable[[], datetime]) -> None:
+        self.database = database
         self.clock = clock
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         # Set after a commit that left notices, so the outbox wakes at once.
         self.outbox_signal = asyncio.Event()
 
     @classmethod
     def from_url(cls, url: str, *, clock: Callable[[], datetime]) -> "Store":
-        return cls(make_engine(url), clock=clock)
+        return cls(open_database(url), clock=clock)
 
     @property
     def dialect(self) -> str:
-        return self.engine.dialect.name
+        return self.database.dialect
+
+    def writing(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        return self.database.session(write=True)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        async with self.sessions() as session, session.begin():
+        async with self.writing() as session:
             tx = Tx(session, self.clock())
             yield tx
         if tx.notices:
@@ -319,9 +322,8 @@ class Store:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
         """A transaction that only reads: on SQLite it waits for no writer."""
-        async with self.sessions() as session:
-            await session.connection(execution_options={READ_ONLY: True})
+        async with self.database.session(write=False) as session:
             yield Tx(session, self.clock())
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await self.database.close()

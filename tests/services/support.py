@@ -39,6 +39,6 @@ async def channel_posts(store) -> list[dict]:
 
     from bot.storage.tables import OutboxRow
 
-    async with store.sessions() as session:
-        rows = (await session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars().all()
+    async with store.reading() as tx:
+        rows = (await tx.session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars().all()
     return [row.payload for row in rows if row.kind == "post"]

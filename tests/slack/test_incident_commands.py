@@ -243,8 +243,8 @@ async def test_every_command_in_an_incident_channel_is_itself_recorded(world):
     channel = await world.declare()
     await world.incident("log pool at 100%", channel=channel, user=BOB)
     await world.incident("severity sev2 contained", channel=channel)
-    async with world.bot.store.sessions() as session:
-        rows = (await session.execute(select(CommandRow).order_by(CommandRow.id))).scalars().all()
+    async with world.bot.store.reading() as tx:
+        rows = (await tx.session.execute(select(CommandRow).order_by(CommandRow.id))).scalars().all()
     assert [(r.user_id, r.command, r.text, r.incident_id) for r in rows] == [
         (ALICE, "/incident", "declare sev1 db-outage Primary DB down", None),
         (BOB, "/incident", "log pool at 100%", 1),
