@@ -83,6 +83,11 @@ class IncidentRecord:
     access_requests: list = field(default_factory=list)
     runbooks: list = field(default_factory=list)
 
+    @property
+    def version(self) -> int:
+        """Grows with every recorded change: the last timeline event's number."""
+        return self.events[-1].seq if self.events else 0
+
     def name(self, user_id: str | None) -> str:
         if not user_id:
             return "-"

@@ -1,10 +1,19 @@
 """What the incident wants said in Slack, recorded in the same transaction as the change.
 
 A notice names a message kind and carries raw facts; the Slack edge renders and
-escapes them at delivery. Notices of one lane are delivered in order.
+escapes them at delivery. Notices of one lane are delivered in order. A message
+that is re-rendered from state (the pinned summary, a runbook message, an access
+request) is refreshed in a lane of its own: however many changes queue up, one
+update brings it to the state of then.
 """
 
+import re
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+# The summary waits this long after a change, so a burst of clicks refreshes it once.
+SUMMARY_SETTLE = timedelta(seconds=1)
+_INCIDENT_LANE = re.compile(r"^INC-(\d+)(?::|$)")
 
 
 @dataclass
@@ -12,10 +21,17 @@ class Notice:
     kind: str
     lane: str
     payload: dict = field(default_factory=dict)
+    # Not before this long after the change.
+    settle: timedelta = timedelta(0)
 
 
 def incident_lane(incident_id: int) -> str:
     return f"INC-{incident_id}"
+
+
+def incident_of(lane: str) -> int | None:
+    match = _INCIDENT_LANE.match(lane)
+    return int(match.group(1)) if match else None
 
 
 def to_channel(incident_id: int, message: str, **facts: object) -> Notice:
@@ -28,4 +44,15 @@ def announce(incident_id: int, message: str, **facts: object) -> Notice:
 
 
 def refresh_summary(incident_id: int) -> Notice:
-    return Notice("refresh_summary", incident_lane(incident_id))
+    return Notice("refresh_summary", f"{incident_lane(incident_id)}:summary", settle=SUMMARY_SETTLE)
+
+
+def refresh_runbook(incident_id: int, attached_id: int, step: int | None = None) -> Notice:
+    """The message(s) showing a step of an attached runbook; every step when `step` is None."""
+    return Notice("refresh_runbook", f"{incident_lane(incident_id)}:runbook:{attached_id}",
+                  {"attached": attached_id, "step": step})
+
+
+def refresh_access(incident_id: int, request_id: int) -> Notice:
+    return Notice("refresh_access", f"{incident_lane(incident_id)}:access:{request_id}",
+                  {"request": request_id})

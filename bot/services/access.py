@@ -21,8 +21,7 @@ def hhmm(at: datetime | None) -> str:
 
 
 def refresh(request: AccessRequest) -> notices.Notice:
-    return notices.Notice("refresh_access", notices.incident_lane(request.incident_id),
-                          {"request": request.id})
+    return notices.refresh_access(request.incident_id, request.id)
 
 
 async def request_access(store: Store, *, caller: Caller, what: str, duration: timedelta,

@@ -1,12 +1,27 @@
-"""What the outbox learns back from Slack, written to the record."""
+"""What the outbox learns back from Slack, written to the record.
 
+A message re-rendered from state is posted showing the record as it was read; when
+changes were recorded while the post was on its way, a refresh is owed at once.
+"""
+
+from bot.domain import notices
+from bot.domain.access import AccessRequest
 from bot.domain.incident import IncidentRecord
-from bot.storage.store import Store
+from bot.domain.runbook_progress import AttachedRunbook
+from bot.storage.store import Store, Tx
 
 
 async def read_record(store: Store, incident_id: int) -> IncidentRecord:
     async with store.reading() as tx:
         return await tx.record(incident_id)
+
+
+async def read_for_posting(store: Store, incident_id: int) -> IncidentRecord:
+    """The incident and people's names: all a channel message needs, without the timeline."""
+    async with store.reading() as tx:
+        incident = await tx.incident(incident_id)
+        assert incident is not None
+        return IncidentRecord(incident=incident, names=await tx.names())
 
 
 async def _set_on_incident(store: Store, incident_id: int, **fields: object) -> None:
@@ -18,12 +33,22 @@ async def _set_on_incident(store: Store, incident_id: int, **fields: object) -> 
         await tx.save_incident(incident)
 
 
+async def _changed_since(tx: Tx, incident_id: int, shown: int) -> bool:
+    return await tx.version(incident_id) > shown
+
+
 async def channel_opened(store: Store, *, incident_id: int, channel_id: str, name: str) -> None:
     await _set_on_incident(store, incident_id, channel_id=channel_id, channel_name=name)
 
 
-async def summary_posted(store: Store, *, incident_id: int, ts: str) -> None:
-    await _set_on_incident(store, incident_id, summary_ts=ts)
+async def summary_posted(store: Store, *, incident_id: int, ts: str, shown: int) -> None:
+    async with store.transaction() as tx:
+        incident = await tx.incident(incident_id, lock=True)
+        assert incident is not None
+        incident.summary_ts = ts
+        await tx.save_incident(incident)
+        if await _changed_since(tx, incident_id, shown):
+            tx.notify(notices.refresh_summary(incident_id))
 
 
 async def user_named(store: Store, *, user_id: str, name: str) -> None:
@@ -31,14 +56,19 @@ async def user_named(store: Store, *, user_id: str, name: str) -> None:
         await tx.remember_user(user_id, name)
 
 
-async def access_posted(store: Store, *, request_id: int, ts: str) -> None:
+async def access_posted(store: Store, *, request: AccessRequest, ts: str, shown: int) -> None:
     async with store.transaction() as tx:
-        request = await tx.access_request(request_id, lock=True)
-        assert request is not None
-        request.message_ts = ts
-        await tx.save_access_request(request)
+        stored = await tx.access_request(request.id, lock=True)
+        assert stored is not None
+        stored.message_ts = ts
+        await tx.save_access_request(stored)
+        if await _changed_since(tx, request.incident_id, shown):
+            tx.notify(notices.refresh_access(request.incident_id, request.id))
 
 
-async def runbook_posted(store: Store, *, attached_id: int, message_ts: list[str]) -> None:
+async def runbook_posted(store: Store, *, attached: AttachedRunbook, message_ts: list[str],
+                         shown: int) -> None:
     async with store.transaction() as tx:
-        await tx.set_runbook_messages(attached_id, message_ts)
+        await tx.set_runbook_messages(attached.id, message_ts)
+        if await _changed_since(tx, attached.incident_id, shown):
+            tx.notify(notices.refresh_runbook(attached.incident_id, attached.id))

@@ -1,6 +1,8 @@
 """Scheduled messages: claim what is due, act on it in the same transaction, plan the next."""
 
+import asyncio
 import logging
+from collections import defaultdict
 
 from bot.domain import notices
 from bot.domain.incident import Incident
@@ -11,34 +13,59 @@ from bot.storage.store import Store, Tx
 
 log = logging.getLogger(__name__)
 NUDGES = {ReminderKind.STATUS_NUDGE}
+SIDE_BY_SIDE = 8  # incidents whose reminders fire at once (Postgres runs them in parallel)
 
 
-async def fire_due(store: Store, policy: Policy) -> int:
-    """Fire every due reminder once, whichever replica gets there first. Returns how many fired."""
+async def fire_due(store: Store, policy: Policy, limit: int = 1000) -> int:
+    """Fire every due reminder once, whichever replica gets there first. Returns how many fired.
+
+    A burst (expiries and nudges of many incidents in the same minute) is fired an incident
+    at a time, in one transaction each, several incidents side by side."""
     async with store.reading() as tx:
-        due = await tx.due_reminders()
-    fired = 0
+        due = await tx.due_reminders(limit)
+    by_incident: dict[int, list[Reminder]] = defaultdict(list)
     for reminder in due:
-        try:
-            fired += await _fire(store, reminder, policy)
-        except Exception:  # one bad reminder must not hold up the others
-            log.exception("reminder %s failed; it stays due", reminder.id)
-    return fired
+        by_incident[reminder.incident_id].append(reminder)
+    turns = asyncio.Semaphore(SIDE_BY_SIDE)
+
+    async def fire_for(reminders: list[Reminder]) -> int:
+        async with turns:
+            try:
+                return await _fire(store, reminders, policy)
+            except Exception:  # one bad reminder must not hold up the others: one at a time
+                log.exception("reminders %s failed together; firing them one by one",
+                              [r.id for r in reminders])
+            fired = 0
+            for reminder in reminders:
+                try:
+                    fired += await _fire(store, [reminder], policy)
+                except Exception:
+                    log.exception("reminder %s failed; it stays due", reminder.id)
+            return fired
+
+    return sum(await asyncio.gather(*(fire_for(group) for group in by_incident.values())))
 
 
-async def _fire(store: Store, reminder: Reminder, policy: Policy) -> int:
+async def _fire(store: Store, reminders: list[Reminder], policy: Policy) -> int:
+    """Reminders of one incident, in one transaction."""
+    fired = 0
     async with store.transaction() as tx:
         # The incident first, as every use case locks it first: no lock-order deadlocks.
-        incident = await tx.incident(reminder.incident_id, lock=True)
-        if incident is None or not await tx.claim_reminder(reminder.id):
+        # Held by someone else (another replica firing these): leave them to it, or to the next tick.
+        incident = await tx.incident(reminders[0].incident_id, lock=True, skip_locked=True)
+        if incident is None:
             return 0
-        if reminder.kind is ReminderKind.STATUS_NUDGE:
-            await _nudge(tx, incident, policy)
-        elif reminder.kind is ReminderKind.ACCESS_WARNING:
-            await access.warn(tx, incident, reminder.access_request_id)  # type: ignore[arg-type]
-        else:
-            await access.expire(tx, incident, reminder.access_request_id)  # type: ignore[arg-type]
-        return 1
+        for reminder in reminders:
+            if not await tx.claim_reminder(reminder.id):
+                continue
+            fired += 1
+            if reminder.kind is ReminderKind.STATUS_NUDGE:
+                await _nudge(tx, incident, policy)
+            elif reminder.kind is ReminderKind.ACCESS_WARNING:
+                await access.warn(tx, incident, reminder.access_request_id)  # type: ignore[arg-type]
+            else:
+                await access.expire(tx, incident, reminder.access_request_id)  # type: ignore[arg-type]
+    return fired
 
 
 async def _nudge(tx: Tx, incident: Incident, policy: Policy) -> None:

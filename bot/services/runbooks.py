@@ -15,12 +15,6 @@ from bot.services.caller import Caller
 from bot.services.context import event, incident_command
 from bot.storage.store import Store, Tx
 
-STEPS_PER_MESSAGE = 12  # 4 blocks a step stays under Slack's 50 blocks per message
-
-
-def part_of(number: int) -> int:
-    return (number - 1) // STEPS_PER_MESSAGE
-
 
 async def attach(tx: Tx, incident: Incident, runbook: Runbook, by: str,
                  refresh: bool = True) -> AttachedRunbook | None:
@@ -83,8 +77,7 @@ async def mark_step(store: Store, *, caller: Caller, attached_id: int, number: i
                 f"then ask an approver.")
         await tx.append(event(tx, incident, caller.user_id, f"step_{status}",
                               f"{runbook.id} step {number}: {step.title}", step=key))
-        tx.notify(notices.Notice("refresh_runbook", notices.incident_lane(incident.id),
-                                 {"attached": attached.id, "part": part_of(number)}),
+        tx.notify(notices.refresh_runbook(incident.id, attached.id, number),
                   notices.refresh_summary(incident.id))
         return key
 
@@ -120,7 +113,7 @@ async def check(store: Store, *, caller: Caller, attached_id: int, number: int, 
                 f"{step.check}: {result.note or 'ok'}", step=step_key(runbook.id, number),
                 check=step.check, output=result.output, ok=result.ok, note=result.note))
         tx.notify(notices.Notice("post_check", notices.incident_lane(incident.id), {
-            "attached": attached.id, "part": part_of(number), "check": step.check,
+            "attached": attached.id, "check": step.check,
             "step": number, "user": caller.user_id, "snapshot": snapshot,
             "output": result.shown, "ok": result.ok, "note": result.note,
             "at": captured.isoformat()}))

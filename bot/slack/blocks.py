@@ -1,9 +1,12 @@
 """Domain state → Slack text and Block Kit. Pure; user text is always escaped here."""
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 
 from bot.domain.durations import format_duration
 from bot.domain.incident import IncidentRecord
+from bot.domain.runbook_progress import StepState
+from bot.runbooks.copies import StepView
 
 SECTION_TEXT_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -226,16 +229,46 @@ STEP_BADGE = {"pending": ":white_circle: pending", "started": ":arrow_forward: s
 STEP_TEXT_LIMIT = 1800
 
 
-def runbook_message(view, part: int, per_message: int, names: dict[str, str]) -> tuple[str, list[dict]]:
+STEPS_PER_MESSAGE = 12  # 4 blocks a step: under Slack's 50 blocks per message
+# Characters of blocks in one runbook message; Slack refuses a message past about 13,200.
+RUNBOOK_MESSAGE_BUDGET = 12_000
+_WORST_STATE = StepState("skipped", "U" * 11, datetime(2000, 1, 1, tzinfo=UTC))
+_WORST_NAMES = {_WORST_STATE.by: "w" * 80}
+
+
+def runbook_parts(view) -> list[list[int]]:  # noqa: ANN001
+    """The step numbers each message of a runbook shows: as many as fit one message whatever
+    state the steps reach. The copy alone decides, so a step always stays in its message."""
+    header = 300
+    parts: list[list[int]] = [[]]
+    size = header
+    for item in view.steps:
+        worst = _step_blocks(view.attached.id, StepView(item.step, _WORST_STATE),
+                             view.runbook.path, _WORST_NAMES)
+        cost = len(json.dumps(worst))
+        if parts[-1] and (len(parts[-1]) == STEPS_PER_MESSAGE
+                          or size + cost > RUNBOOK_MESSAGE_BUDGET):
+            parts.append([])
+            size = header
+        parts[-1].append(item.step.number)
+        size += cost
+    return parts
+
+
+def part_of_step(view, number: int) -> int:  # noqa: ANN001
+    return next(n for n, numbers in enumerate(runbook_parts(view)) if number in numbers)
+
+
+def runbook_message(view, part: int, names: dict[str, str]) -> tuple[str, list[dict]]:  # noqa: ANN001
     """One message of a runbook's steps: a section, buttons and a status line per step."""
     runbook, attached = view.runbook, view.attached
-    chunk = view.steps[part * per_message:(part + 1) * per_message]
-    parts = (len(view.steps) + per_message - 1) // per_message
-    title = f"{runbook.id} · {runbook.title}" + (f" ({part + 1}/{parts})" if parts > 1 else "")
+    parts = runbook_parts(view)
+    title = f"{runbook.id} · {runbook.title}" + (f" ({part + 1}/{len(parts)})" if len(parts) > 1 else "")
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text",
                                                       "text": cut(title, HEADER_LIMIT)}}]
-    for item in chunk:
-        blocks += _step_blocks(attached.id, item, runbook.path, names)
+    for item in view.steps:
+        if item.step.number in parts[part]:
+            blocks += _step_blocks(attached.id, item, runbook.path, names)
     return cut(title, SECTION_TEXT_LIMIT), blocks
 
 

@@ -1,5 +1,12 @@
-"""Claiming owed Slack calls: the oldest of each lane, leased so one replica sends it."""
+"""Owed outbound calls: claimed a lane head at a time, leased so one replica sends them.
 
+A lane's rows go out in id order. When the head is of a kind that coalesces, the
+rows of the same kind right behind it are leased with it and go out in the same
+call. A lane whose last post started less than `pace` ago waits, so a channel gets
+about one message a second however busy the incident is.
+"""
+
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -7,6 +14,9 @@ from sqlalchemy import and_, func, or_, select, update
 
 from bot.storage.store import Store
 from bot.storage.tables import OutboxRow
+
+MAX_BATCH = 500
+MAX_LANES = 200
 
 
 @dataclass
@@ -21,69 +31,164 @@ class OutboxItem:
     check_first: bool
 
 
+@dataclass
+class Batch:
+    """Rows of one lane and one kind, leased together, head first."""
+
+    items: list[OutboxItem]
+
+    @property
+    def head(self) -> OutboxItem:
+        return self.items[0]
+
+    @property
+    def lane(self) -> str:
+        return self.head.lane
+
+    @property
+    def kind(self) -> str:
+        return self.head.kind
+
+    @property
+    def check_first(self) -> bool:
+        return any(item.check_first for item in self.items)
+
+    @property
+    def ids(self) -> list[int]:
+        return [item.id for item in self.items]
+
+
+@dataclass
+class Claimed:
+    batches: list[Batch]
+    # When a lane that is waiting now (paced, deferred, leased) may be ready.
+    next_ready: datetime | None
+
+
+def _pending():  # noqa: ANN202
+    return and_(OutboxRow.delivered_at.is_(None), OutboxRow.failed_at.is_(None))
+
+
+def _free(now: datetime):  # noqa: ANN202
+    return or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
+
+
 class Outbox:
-    def __init__(self, store: Store, *, lease: timedelta) -> None:
+    def __init__(self, store: Store, *, lease: timedelta, pace: timedelta = timedelta(seconds=1),
+                 coalescing: Collection[str] = (), paced: Collection[str] = ()) -> None:
         self.store = store
         self.lease = lease
+        self.pace = pace
+        self.coalescing = set(coalescing)
+        self.paced = set(paced)
 
-    def _pending(self):  # noqa: ANN202
-        return and_(OutboxRow.delivered_at.is_(None), OutboxRow.failed_at.is_(None))
-
-    async def claim(self, limit: int = 20) -> list[OutboxItem]:
+    async def claim(self) -> Claimed:
         now = self.store.clock()
-        heads = (
-            select(func.min(OutboxRow.id)).where(self._pending()).group_by(OutboxRow.lane)
-        ).scalar_subquery()
-        free = or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
+        heads_of_lanes = (select(func.min(OutboxRow.id)).where(_pending())
+                          .group_by(OutboxRow.lane)).scalar_subquery()
         async with self.store.reading() as tx:
-            rows = (
-                await tx.session.execute(
-                    select(OutboxRow)
-                    .where(OutboxRow.id.in_(heads), OutboxRow.due_at <= now, free)
-                    .order_by(OutboxRow.id)
-                    .limit(limit)
-                )
-            ).scalars().all()
-        claimed = []
-        for row in rows:
-            # Compare-and-set: of two replicas that saw the same head, one wins.
-            async with self.store.writing() as session:
-                won = await session.execute(
-                    update(OutboxRow)
-                    # Re-check due_at too: another claimer may have deferred it meanwhile.
-                    .where(OutboxRow.id == row.id, self._pending(), free, OutboxRow.due_at <= now)
-                    .values(lease_until=now + self.lease, attempts=OutboxRow.attempts + 1,
-                            uncertain=True)
-                )
-            if won.rowcount == 1:
-                claimed.append(OutboxItem(row.id, row.lane, row.kind, row.payload,  # type: ignore[arg-type]
-                                          row.created_at, row.attempts + 1, row.uncertain))
-        return claimed
+            due = (await tx.session.execute(
+                select(OutboxRow).where(OutboxRow.id.in_(heads_of_lanes), OutboxRow.due_at <= now,
+                                        _free(now))
+                .order_by(OutboxRow.id).limit(MAX_LANES))).scalars().all()
+            later = await tx.session.scalar(
+                select(func.min(OutboxRow.due_at)).where(OutboxRow.id.in_(heads_of_lanes),
+                                                         OutboxRow.due_at > now))
+            paced_until = await self._paced_until(
+                tx.session, [head.lane for head in due if head.kind in self.paced])
+        waits = [later] if later else []
+        batches = []
+        for head in due:
+            ready_at = paced_until.get(head.lane, now) if head.kind in self.paced else now
+            if ready_at > now:
+                waits.append(ready_at)
+            elif batch := await self._lease(head, now):
+                batches.append(batch)
+        return Claimed(batches, min(waits, default=None))
 
-    async def renew(self, item: OutboxItem) -> None:
+    async def _paced_until(self, session, lanes: Sequence[str]) -> dict[str, datetime]:  # noqa: ANN001
+        if not lanes:
+            return {}
+        rows = await session.execute(
+            select(OutboxRow.lane, func.max(OutboxRow.sent_at))
+            .where(OutboxRow.lane.in_(set(lanes)), OutboxRow.kind.in_(self.paced))
+            .group_by(OutboxRow.lane))
+        return {lane: sent + self.pace for lane, sent in rows if sent is not None}
+
+    async def _lease(self, head: OutboxRow, now: datetime) -> Batch | None:
+        """Compare-and-set on the head: of two replicas that saw it, one wins, and with it the lane."""
+        leased = dict(lease_until=now + self.lease, attempts=OutboxRow.attempts + 1,
+                      uncertain=True, sent_at=now, held=False)
+        async with self.store.writing() as session:
+            won = await session.execute(
+                update(OutboxRow)
+                # Re-check due_at too: another claimer may have deferred it meanwhile.
+                .where(OutboxRow.id == head.id, _pending(), _free(now), OutboxRow.due_at <= now)
+                .values(**leased))
+            if won.rowcount != 1:
+                return None
+            rows = [head]
+            if head.kind in self.coalescing:
+                rows += await self._followers(session, head, now)
+            # As they were before this lease: an earlier attempt's doubt is what counts.
+            items = [OutboxItem(row.id, row.lane, row.kind, row.payload,  # type: ignore[arg-type]
+                                row.created_at, row.attempts + 1, row.uncertain) for row in rows]
+            if len(rows) > 1:
+                await session.execute(update(OutboxRow).where(
+                    OutboxRow.id.in_([r.id for r in rows[1:]])).values(**leased))
+        return Batch(items)
+
+    async def _followers(self, session, head: OutboxRow, now: datetime) -> list[OutboxRow]:  # noqa: ANN001
+        """The rows of the head's kind right behind it in its lane, up to another kind."""
+        behind = (await session.execute(
+            select(OutboxRow).where(OutboxRow.lane == head.lane, OutboxRow.id > head.id, _pending())
+            .order_by(OutboxRow.id).limit(MAX_BATCH))).scalars().all()
+        run = []
+        for row in behind:
+            if row.kind != head.kind or row.due_at > now:
+                break
+            run.append(row)
+        return run
+
+    async def renew(self, batch: Batch) -> None:
         """Keep a claim alive while its delivery runs; a dead process stops renewing."""
-        await self._set(item, lease_until=self.store.clock() + self.lease)
+        await self._set(batch.ids, lease_until=self.store.clock() + self.lease)
 
-    async def delivered(self, item: OutboxItem) -> None:
-        await self._set(item, delivered_at=self.store.clock(), lease_until=None, uncertain=False)
+    async def delivered(self, ids: Sequence[int]) -> None:
+        await self._set(ids, delivered_at=self.store.clock(), lease_until=None, uncertain=False)
 
-    async def retry(self, item: OutboxItem, *, after: timedelta, error: str,
-                    uncertain: bool) -> None:
-        await self._set(item, due_at=self.store.clock() + after, lease_until=None,
-                        last_error=error[:2000], uncertain=uncertain)
+    async def put_back(self, items: Sequence[OutboxItem]) -> None:
+        """Rows leased with a batch that did not fit its call: untried, due again at once."""
+        await self._set([i.id for i in items], lease_until=None, uncertain=False,
+                        attempts=OutboxRow.attempts - 1)
 
-    async def give_up(self, item: OutboxItem, error: str) -> None:
-        await self._set(item, failed_at=self.store.clock(), lease_until=None,
+    async def retry(self, ids: Sequence[int], *, after: timedelta, error: str, uncertain: bool,
+                    held: bool = False) -> None:
+        await self._set(ids, due_at=self.store.clock() + after, lease_until=None,
+                        last_error=error[:2000], uncertain=uncertain, held=held)
+
+    async def give_up(self, ids: Sequence[int], error: str) -> None:
+        await self._set(ids, failed_at=self.store.clock(), lease_until=None,
                         last_error=error[:2000], uncertain=False)
 
-    async def _set(self, item: OutboxItem, **values: object) -> None:
+    async def release_held(self) -> int:
+        """Slack answers again: what waited for it is due now."""
         async with self.store.writing() as session:
-            await session.execute(update(OutboxRow).where(OutboxRow.id == item.id).values(**values))
+            released = await session.execute(
+                update(OutboxRow).where(OutboxRow.held, _pending())
+                .values(due_at=self.store.clock(), held=False))
+        return released.rowcount
+
+    async def _set(self, ids: Sequence[int], **values: object) -> None:
+        if not ids:
+            return
+        async with self.store.writing() as session:
+            await session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids)).values(**values))
 
     async def counts(self) -> dict[str, int]:
         async with self.store.reading() as tx:
             session = tx.session
-            pending = await session.scalar(select(func.count()).where(self._pending()))
+            pending = await session.scalar(select(func.count()).where(_pending()))
             failed = await session.scalar(
                 select(func.count()).where(OutboxRow.failed_at.is_not(None)))
         return {"pending": pending or 0, "failed": failed or 0}

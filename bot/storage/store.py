@@ -71,19 +71,22 @@ class Tx:
         incident.id = row.id  # type: ignore[assignment]
         return incident
 
-    async def incident(self, incident_id: int, *, lock: bool = False) -> Incident | None:
-        row = await self._incident_row(IncidentRow.id == incident_id, lock)
+    async def incident(self, incident_id: int, *, lock: bool = False,
+                       skip_locked: bool = False) -> Incident | None:
+        """`skip_locked`: None at once when someone else holds the incident's lock."""
+        row = await self._incident_row(IncidentRow.id == incident_id, lock, skip_locked)
         return _incident(row) if row else None
 
     async def incident_by_channel(self, channel_id: str, *, lock: bool = False) -> Incident | None:
         row = await self._incident_row(IncidentRow.channel_id == channel_id, lock)
         return _incident(row) if row else None
 
-    async def _incident_row(self, where: Any, lock: bool) -> IncidentRow | None:
+    async def _incident_row(self, where: Any, lock: bool, skip_locked: bool = False
+                            ) -> IncidentRow | None:
         query = select(IncidentRow).where(where)
         if lock:
             # Serializes everything that touches one incident (its chain above all).
-            query = query.with_for_update()
+            query = query.with_for_update(skip_locked=skip_locked)
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def save_incident(self, incident: Incident) -> None:
@@ -111,6 +114,11 @@ class Tx:
         self.session.add(EventRow(**dataclasses.asdict(event)))
         await self.session.flush()
         return event
+
+    async def version(self, incident_id: int) -> int:
+        """The last event's number: it grows with every change to the incident."""
+        return await self.session.scalar(
+            select(func.max(EventRow.seq)).where(EventRow.incident_id == incident_id)) or 0
 
     async def events(self, incident_id: int) -> list[TimelineEvent]:
         rows = await self.session.execute(
@@ -288,7 +296,7 @@ class Tx:
         for notice in notices:
             self.session.add(OutboxRow(lane=notice.lane, kind=notice.kind,
                                        payload=notice.payload, created_at=self.now,
-                                       due_at=self.now))
+                                       due_at=self.now + notice.settle))
             self.notices += 1
 
 

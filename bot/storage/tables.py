@@ -116,7 +116,8 @@ class OutboxRow(SQLModel, table=True):
     """A Slack call owed. Rows of a lane go out in id order; a lease keeps replicas apart."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "failed_at", "lane"),)
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "failed_at", "lane"),
+                      Index("ix_outbox_lane_sent", "lane", "sent_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     lane: str = Field(max_length=64)
@@ -128,6 +129,10 @@ class OutboxRow(SQLModel, table=True):
     attempts: int = 0
     # True while an attempt may have reached Slack without us learning the outcome.
     uncertain: bool = False
+    # When the last attempt started: a channel's posts are paced from it.
+    sent_at: datetime | None = _at(nullable=True)
+    # Deferred because Slack was failing: sent again as soon as Slack answers.
+    held: bool = False
     last_error: str | None = Field(default=None, sa_type=Text)
     delivered_at: datetime | None = _at(nullable=True)
     failed_at: datetime | None = _at(nullable=True)

@@ -168,3 +168,26 @@ def test_access_is_live_until_its_expiry_on_the_wall_clock():
         assert request.active(clock.now())
     with freeze_time("2026-03-14 15:00:00"):
         assert not request.active(clock.now())
+
+
+async def test_a_burst_across_many_incidents_fires_every_reminder_once_in_one_pass(database_url, clock):
+    replicas = [Store.from_url(database_url, clock=clock.now) for _ in range(2)]
+    first = replicas[0]
+    try:
+        for n in range(20):
+            channel = f"C0BURST{n:02d}"
+            await open_incident(first, channel=channel, severity=4)
+            for _ in range(5):
+                request = await access.request_access(first, caller=by(BOB, channel), what="db write",
+                                                      duration=timedelta(hours=1), reason="")
+                await access.approve(first, caller=by(APPROVER, channel), ref=request.ref,
+                                     duration=None, policy=POLICY)
+        clock.advance(hours=1)  # 100 warnings and 100 expiries are due at once
+        fired = await asyncio.gather(*(fire_due(r, POLICY) for r in replicas * 2))
+        assert sum(fired) == 200
+        assert await fire_due(first, POLICY) == 0
+        expired = [p for p in await channel_posts(first) if p["message"] == "access_expired"]
+        assert len(expired) == 100 and len({p["request"] for p in expired}) == 100
+    finally:
+        for replica in replicas:
+            await replica.close()

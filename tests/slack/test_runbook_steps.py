@@ -246,10 +246,20 @@ async def test_editing_the_file_later_never_changes_the_incidents_copy(world):
 async def test_a_sixty_step_runbook_is_split_across_messages_within_slacks_limits(world):
     channel = await world.declare("sev3 long-haul")
     parts = [m for m in world.slack.messages(channel) if m.blocks and "RUN-160" in str(m.blocks[0])]
-    assert len(parts) == 5  # the stand-in refused any message breaking a Block Kit limit
-    assert parts[0].blocks[0]["text"]["text"] == "RUN-160 · Sixty steps (1/5)"
+    # The stand-in refuses a message past 50 blocks or about 13,200 characters of blocks:
+    # four of these long steps fill a message.
+    assert len(parts) == 15
+    assert parts[0].blocks[0]["text"]["text"] == "RUN-160 · Sixty steps (1/15)"
     assert all(len(p.blocks) <= 50 for p in parts)
     assert "_Full step in `" in parts[0].blocks[1]["text"]["text"]
+
+    await press(world, channel, parts[14], 58, "done")
+
+    async def updated() -> bool:
+        last = next(m for m in world.slack.messages(channel) if m.ts == parts[14].ts)
+        return "done by bob" in status_of(last, 58)
+
+    await settled(world, updated)
 
 
 async def test_serve_refuses_a_broken_runbook_folder(database_url, tmp_path):

@@ -7,6 +7,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.standin.slack_api import FakeSlackAPI
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -75,6 +76,33 @@ async def test_block_kit_limits(client, slack, blocks, pointer):
     assert f"[json-pointer:{pointer}]" in caught.value.response["response_metadata"]["messages"][0]
 
 
+async def test_a_message_whose_blocks_pass_about_13k_characters_is_refused(client, slack):
+    channel = (await client.conversations_create(name="big"))["channel"]["id"]
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 2900}}
+    assert await error_of(client.chat_postMessage(channel=channel, text="t",
+                                                  blocks=[section] * 5)) == "msg_blocks_too_long"
+    await client.chat_postMessage(channel=channel, text="t", blocks=[section] * 4)
+
+
+async def test_every_answer_takes_the_latency_asked_for():
+    async with FakeSlackAPI(latency=0.3) as slack:
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.url, retry_handlers=[])
+        started = asyncio.get_running_loop().time()
+        assert (await client.api_test())["ok"]  # api.test needs no token, even here
+        assert asyncio.get_running_loop().time() - started >= 0.3
+
+
+async def test_calls_that_hang_in_an_outage_land_when_it_ends(client, slack):
+    channel = (await client.conversations_create(name="hang"))["channel"]["id"]
+    slack.outage(delay=30)
+    posting = asyncio.ensure_future(client.chat_postMessage(channel=channel, text="held"))
+    await asyncio.sleep(0.3)
+    assert slack.messages(channel) == []
+    slack.restore()
+    await posting
+    assert [m.text for m in slack.messages(channel)] == ["held"]
+
+
 async def test_rate_limits_answer_429_with_retry_after(client, slack):
     slack.fault("auth.test", status=429, retry_after=7)
     with pytest.raises(SlackApiError) as caught:
@@ -102,8 +130,11 @@ async def test_a_request_that_hangs_past_the_timeout_still_takes_effect(client, 
     slack.fault("chat.postMessage", delay=1.5)
     with pytest.raises(asyncio.TimeoutError):
         await client.chat_postMessage(channel=channel, text="late")
-    await asyncio.sleep(0.8)
-    assert [m.text for m in slack.messages(channel)] == ["late"]
+
+    async def landed() -> bool:
+        return [m.text for m in slack.messages(channel)] == ["late"]
+
+    await eventually(landed, timeout=3)
 
 
 async def test_wrong_or_missing_tokens(slack):
