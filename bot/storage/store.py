@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.domain.access import AccessRequest, AccessState
 from bot.domain.errors import DuplicateDelivery
@@ -58,9 +59,13 @@ def _access(row: AccessRequestRow) -> AccessRequest:
 class Tx:
     """What a use case may read and write inside one transaction."""
 
-    def __init__(self, session: Any, now: datetime) -> None:
+    def __init__(self, session: Any, now: datetime, *, dialect: str,
+                 names: dict[str, str]) -> None:
         self.session = session
         self.now = now
+        self.dialect = dialect
+        # Names known to be stored already (shared by the store's transactions).
+        self._stored_names = names
         self.notices = 0
 
     # incidents -----------------------------------------------------------
@@ -137,13 +142,15 @@ class Tx:
         return True
 
     async def remember_user(self, user_id: str, name: str) -> None:
-        if not name:
+        if not name or self._stored_names.get(user_id) == name:
             return
         row = await self.session.get(UserRow, user_id)
         if row is None:
             self.session.add(UserRow(id=user_id, name=name))
         elif row.name != name:
             row.name = name
+        else:  # seen stored: the next command need not look again
+            self._stored_names[user_id] = name
 
     async def names(self) -> dict[str, str]:
         rows = await self.session.execute(select(UserRow))
@@ -285,11 +292,16 @@ class Tx:
         return True
 
     async def _insert_once(self, row: Any) -> None:
-        try:
-            async with self.session.begin_nested():
-                self.session.add(row)
-        except IntegrityError:
-            raise DuplicateDelivery from None
+        """One statement, no savepoint: a row whose key is there already is a repeat."""
+        insert = sqlite_insert if self.dialect == "sqlite" else postgresql_insert
+        values = {column.name: getattr(row, column.name) for column in type(row).__table__.columns
+                  if getattr(row, column.name) is not None}
+        table = type(row).__table__
+        inserted = await self.session.execute(
+            insert(table).values(**values).on_conflict_do_nothing()
+            .returning(*table.primary_key.columns))
+        if inserted.first() is None:
+            raise DuplicateDelivery
 
     # outbox --------------------------------------------------------------------
     def notify(self, *notices: Notice) -> None:
@@ -306,6 +318,7 @@ class Store:
         self.clock = clock
         # Set after a commit that left notices, so the outbox wakes at once.
         self.outbox_signal = asyncio.Event()
+        self._stored_names: dict[str, str] = {}
 
     @classmethod
     def from_url(cls, url: str, *, clock: Callable[[], datetime]) -> "Store":
@@ -322,7 +335,7 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         async with self.writing() as session:
-            tx = Tx(session, self.clock())
+            tx = Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names)
             yield tx
         if tx.notices:
             self.outbox_signal.set()
@@ -331,7 +344,7 @@ class Store:
     async def reading(self) -> AsyncIterator[Tx]:
         """A transaction that only reads: on SQLite it waits for no writer."""
         async with self.database.session(write=False) as session:
-            yield Tx(session, self.clock())
+            yield Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names)
 
     async def close(self) -> None:
         await self.database.close()
