@@ -11,7 +11,6 @@ import asyncio
 import statistics
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,7 +33,7 @@ def figures(samples: list[float]) -> str:
 
 async def main(requests: int, database_url: str | None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="incident-bot-bench-"))
-    url = database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+    url = database_url or f"sqlite:///{workdir / 'bench.db'}"
     upgrade(url)
     world = await start_world(url, workdir, slack_timeout=timedelta(seconds=10))
     try:

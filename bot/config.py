@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_timeout: Duration = timedelta(seconds=10)
-    database_url: str = "sqlite+aiosqlite:///incident-bot.db"
+    database_url: str = "sqlite:///incident-bot.db"
     runbooks_dir: Path = Path("runbooks")
     export_dir: Path = Path("incidents")
     export_template: Path | None = None
@@ -51,10 +51,10 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _async_driver(cls, value: str) -> str:
-        # Operators write the URLs they know; the engine needs the async drivers.
-        if value.startswith("sqlite:///"):
-            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+    def _driver(cls, value: str) -> str:
+        # Operators write the URLs they know: SQLite runs on the stdlib driver, Postgres on psycopg 3.
+        if value.startswith("sqlite+aiosqlite:///"):
+            return "sqlite:///" + value.removeprefix("sqlite+aiosqlite:///")
         if value.startswith(("postgresql://", "postgres://")):
             return "postgresql+psycopg://" + value.split("://", 1)[1]
         return value

@@ -41,7 +41,7 @@ async def run_demo(say: Callable[[str], None]) -> Path:
         for user_id, name in PEOPLE.items():
             slack.add_user(user_id, name)
         ops = slack.add_channel("ops", creator="U0ALICE", members=list(PEOPLE))
-        database_url = f"sqlite+aiosqlite:///{workdir / 'incident-bot.db'}"
+        database_url = f"sqlite:///{workdir / 'incident-bot.db'}"
         upgrade(database_url)
         settings = load_settings(
             slack_bot_token=slack.bot_token, slack_signing_secret=SIGNING_SECRET,

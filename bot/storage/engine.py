@@ -66,8 +66,7 @@ class InlineSQLite:
     dialect = "sqlite"
 
     def __init__(self, url: str) -> None:
-        sync_url = url.replace("sqlite+aiosqlite:", "sqlite:")
-        self.engine = create_engine(sync_url, connect_args={"check_same_thread": False})
+        self.engine = create_engine(url, connect_args={"check_same_thread": False})
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = asyncio.Lock()
 

@@ -17,7 +17,8 @@ def migrations_dir() -> Path:
 
 
 def sync_url(url: str) -> str:
-    """Alembic runs synchronously; psycopg 3 serves both, SQLite uses the stdlib driver."""
+    """Alembic runs synchronously; psycopg 3 serves both, SQLite uses the stdlib driver
+    (older configurations name aiosqlite)."""
     return url.replace("sqlite+aiosqlite:", "sqlite:")
 
 

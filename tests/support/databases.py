@@ -25,7 +25,7 @@ def prepare_template(tmp_root: Path) -> str:
         upgrade(POSTGRES_URL)
         return POSTGRES_URL
     template = tmp_root / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{template}")
+    upgrade(f"sqlite:///{template}")
     return str(template)
 
 
@@ -41,4 +41,4 @@ def fresh_database(template: str, tmp_path: Path) -> str:
         return POSTGRES_URL
     path = tmp_path / "incident-bot.db"
     shutil.copy(template, path)
-    return f"sqlite+aiosqlite:///{path}"
+    return f"sqlite:///{path}"
