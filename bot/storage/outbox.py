@@ -129,7 +129,7 @@ class Outbox:
                 return None
             rows = [head]
             if head.kind in self.coalescing:
-                rows += await self._followers(session, head, now)
+                rows += await self._followers(session, head)
             # As they were before this lease: an earlier attempt's doubt is what counts.
             items = [OutboxItem(row.id, row.lane, row.kind, row.payload,  # type: ignore[arg-type]
                                 row.created_at, row.attempts + 1, row.uncertain) for row in rows]
@@ -138,14 +138,15 @@ class Outbox:
                     OutboxRow.id.in_([r.id for r in rows[1:]])).values(**leased))
         return Batch(items)
 
-    async def _followers(self, session, head: OutboxRow, now: datetime) -> list[OutboxRow]:  # noqa: ANN001
-        """The rows of the head's kind right behind it in its lane, up to another kind."""
+    async def _followers(self, session, head: OutboxRow) -> list[OutboxRow]:  # noqa: ANN001
+        """The rows of the head's kind right behind it in its lane, up to another kind: one
+        call delivers them all, a refresh showing the state of then included."""
         behind = (await session.execute(
             select(OutboxRow).where(OutboxRow.lane == head.lane, OutboxRow.id > head.id, _pending())
             .order_by(OutboxRow.id).limit(MAX_BATCH))).scalars().all()
         run = []
         for row in behind:
-            if row.kind != head.kind or row.due_at > now:
+            if row.kind != head.kind:
                 break
             run.append(row)
         return run

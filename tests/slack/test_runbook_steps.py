@@ -291,3 +291,28 @@ async def test_the_declare_form_offers_the_runbooks_and_attaches_the_one_picked(
     }}})
     await world.delivered()
     assert [a.runbook_id for a in (await world.record()).runbooks] == ["RUN-101"]
+
+
+async def test_each_click_costs_one_call_and_the_summary_catches_up_within_two_seconds(world):
+    channel = await world.declare("sev2 db-outage")
+    message = runbook_message(world, channel)
+    await asyncio.sleep(1.2)
+    before = len(world.slack.calls)
+    clicks = [(1, "started"), (1, "done"), (2, "started"), (2, "skipped"), (3, "started"), (3, "done")]
+    for number, what in clicks:
+        assert (await press(world, channel, message, number, what)).status == 200
+        await asyncio.sleep(0.2)
+    last_click = asyncio.get_running_loop().time()
+
+    async def summary_caught_up() -> bool:
+        fields = world.slack.messages(channel)[0].blocks[1]["fields"]
+        return "3/3 steps done" in " ".join(f["text"] for f in fields)
+
+    await eventually(summary_caught_up, timeout=5)
+    assert asyncio.get_running_loop().time() - last_click < 2
+    await world.delivered()
+    calls = world.slack.calls[before:]
+    assert {c.method for c in calls} == {"chat.update"}
+    on_summary = [c for c in calls if c.params.get("ts") == world.slack.messages(channel)[0].ts]
+    assert len(calls) - len(on_summary) == len(clicks)  # one update of the step message a click
+    assert len(on_summary) <= 2  # the summary, once a second at most
