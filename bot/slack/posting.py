@@ -116,6 +116,9 @@ async def find_tagged(api: WebApi, channel: str, since: datetime,
     for message in page.get("messages", []):
         metadata = message.get("metadata") or {}
         if metadata.get("event_type") == METADATA_TYPE:
-            for tag in str(metadata.get("event_payload", {}).get("outbox_ids", "")).split(","):
+            payload = metadata.get("event_payload") or {}
+            # "outbox_id": one entry a message, as posts were tagged before entries shared them.
+            tags = str(payload.get("outbox_ids") or payload.get("outbox_id") or "")
+            for tag in tags.split(","):
                 found[tag] = message["ts"]
     return found
