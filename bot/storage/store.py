@@ -66,6 +66,7 @@ class Tx:
         self.dialect = dialect
         # Names known to be stored already (shared by the store's transactions).
         self._stored_names = names
+        self.names_written: dict[str, str] = {}
         self.notices = 0
 
     # incidents -----------------------------------------------------------
@@ -142,15 +143,13 @@ class Tx:
         return True
 
     async def remember_user(self, user_id: str, name: str) -> None:
+        """Store a display name. One upsert: two first commands of a person at once both pass."""
         if not name or self._stored_names.get(user_id) == name:
             return
-        row = await self.session.get(UserRow, user_id)
-        if row is None:
-            self.session.add(UserRow(id=user_id, name=name))
-        elif row.name != name:
-            row.name = name
-        else:  # seen stored: the next command need not look again
-            self._stored_names[user_id] = name
+        insert = self._insert(UserRow)
+        await self.session.execute(insert.values(id=user_id, name=name).on_conflict_do_update(
+            index_elements=[UserRow.__table__.c.id], set_={"name": insert.excluded.name}))
+        self.names_written[user_id] = name
 
     async def names(self) -> dict[str, str]:
         rows = await self.session.execute(select(UserRow))
@@ -291,14 +290,17 @@ class Tx:
             return False
         return True
 
+    def _insert(self, table: Any) -> Any:
+        """An INSERT that knows ON CONFLICT, in this database's dialect."""
+        return (sqlite_insert if self.dialect == "sqlite" else postgresql_insert)(table)
+
     async def _insert_once(self, row: Any) -> None:
         """One statement, no savepoint: a row whose key is there already is a repeat."""
-        insert = sqlite_insert if self.dialect == "sqlite" else postgresql_insert
-        values = {column.name: getattr(row, column.name) for column in type(row).__table__.columns
-                  if getattr(row, column.name) is not None}
         table = type(row).__table__
+        values = {column.name: getattr(row, column.name) for column in table.columns
+                  if getattr(row, column.name) is not None}
         inserted = await self.session.execute(
-            insert(table).values(**values).on_conflict_do_nothing()
+            self._insert(table).values(**values).on_conflict_do_nothing()
             .returning(*table.primary_key.columns))
         if inserted.first() is None:
             raise DuplicateDelivery
@@ -337,6 +339,7 @@ class Store:
         async with self.writing() as session:
             tx = Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names)
             yield tx
+        self._stored_names.update(tx.names_written)  # committed: next time, no write
         if tx.notices:
             self.outbox_signal.set()
 

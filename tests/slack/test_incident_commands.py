@@ -250,3 +250,10 @@ async def test_every_command_in_an_incident_channel_is_itself_recorded(world):
         (BOB, "/incident", "log pool at 100%", 1),
         (ALICE, "/incident", "severity sev2 contained", 1),
     ]
+
+
+async def test_a_persons_first_commands_at_the_same_moment_all_go_through(world):
+    answers = await asyncio.gather(*(world.incident(f"declare sev3 race-{n}", user=CAROL)
+                                     for n in range(6)))
+    assert all(a.json["text"].startswith("INC-") for a in answers), [a.json["text"] for a in answers]
+    assert len(await world.incidents()) == 6
