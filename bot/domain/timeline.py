@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 GENESIS = "0" * 64
 
@@ -43,7 +44,14 @@ def event_hash(event: TimelineEvent) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def chain(event: TimelineEvent, previous: TimelineEvent | None) -> TimelineEvent:
+class ChainLink(NamedTuple):
+    """What the next event needs of the one before it."""
+
+    seq: int
+    hash: str
+
+
+def chain(event: TimelineEvent, previous: TimelineEvent | ChainLink | None) -> TimelineEvent:
     """Link an event after `previous` (None for the first) and seal it."""
     event.seq = previous.seq + 1 if previous else 1
     event.prev_hash = previous.hash if previous else GENESIS

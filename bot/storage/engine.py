@@ -66,6 +66,7 @@ class InlineSQLite:
     dialect = "sqlite"
 
     def __init__(self, url: str) -> None:
+        url = url.replace("sqlite+aiosqlite:", "sqlite:")  # as older configurations name it
         self.engine = create_engine(url, connect_args={"check_same_thread": False})
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = asyncio.Lock()

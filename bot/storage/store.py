@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -19,7 +19,7 @@ from bot.domain.lifecycle import Status
 from bot.domain.notices import Notice
 from bot.domain.reminders import Reminder, ReminderKind
 from bot.domain.runbook_progress import AttachedRunbook
-from bot.domain.timeline import TimelineEvent, chain
+from bot.domain.timeline import ChainLink, TimelineEvent, chain
 from bot.storage.engine import Database, open_database
 from bot.storage.tables import (
     AccessRequestRow,
@@ -67,6 +67,7 @@ class Tx:
         # Names known to be stored already (shared by the store's transactions).
         self._stored_names = names
         self.names_written: dict[str, str] = {}
+        self._owed: list[dict] = []
         self.notices = 0
 
     # incidents -----------------------------------------------------------
@@ -87,19 +88,18 @@ class Tx:
         row = await self._incident_row(IncidentRow.channel_id == channel_id, lock)
         return _incident(row) if row else None
 
-    async def _incident_row(self, where: Any, lock: bool, skip_locked: bool = False
-                            ) -> IncidentRow | None:
-        query = select(IncidentRow).where(where)
+    async def _incident_row(self, where: Any, lock: bool, skip_locked: bool = False) -> Any:
+        query = select(IncidentRow.__table__).where(where)
         if lock:
             # Serializes everything that touches one incident (its chain above all).
             query = query.with_for_update(skip_locked=skip_locked)
-        return (await self.session.execute(query)).scalar_one_or_none()
+        return (await self.session.execute(query)).first()
 
     async def save_incident(self, incident: Incident) -> None:
-        row = await self.session.get(IncidentRow, incident.id)
-        assert row is not None
-        for key, value in dataclasses.asdict(incident).items():
-            setattr(row, key, value)
+        incidents = IncidentRow.__table__
+        values = dataclasses.asdict(incident) | {"status": str(incident.status)}
+        await self.session.execute(
+            update(incidents).where(incidents.c.id == incident.id).values(**values))
 
     async def incidents(self) -> list[Incident]:
         rows = (await self.session.execute(select(IncidentRow).order_by(IncidentRow.id))).scalars()
@@ -108,17 +108,14 @@ class Tx:
     # timeline --------------------------------------------------------------
     async def append(self, event: TimelineEvent) -> TimelineEvent:
         """Chain and store an event. The caller holds the incident's lock."""
-        last = (
-            await self.session.execute(
-                select(EventRow)
-                .where(EventRow.incident_id == event.incident_id)
-                .order_by(EventRow.seq.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
-        chain(event, to_domain(TimelineEvent, last) if last else None)
-        self.session.add(EventRow(**dataclasses.asdict(event)))
-        await self.session.flush()
+        events = EventRow.__table__
+        last = (await self.session.execute(
+            select(events.c.seq, events.c.hash).where(events.c.incident_id == event.incident_id)
+            .order_by(events.c.seq.desc()).limit(1))).first()
+        chain(event, ChainLink(*last) if last else None)
+        # Plain inserts here and below: this is every command's path, and the ORM's unit of
+        # work cost more than the statements themselves.
+        await self.session.execute(insert(events).values(**dataclasses.asdict(event)))
         return event
 
     async def version(self, incident_id: int) -> int:
@@ -307,11 +304,16 @@ class Tx:
 
     # outbox --------------------------------------------------------------------
     def notify(self, *notices: Notice) -> None:
-        for notice in notices:
-            self.session.add(OutboxRow(lane=notice.lane, kind=notice.kind,
-                                       payload=notice.payload, created_at=self.now,
-                                       due_at=self.now + notice.settle))
-            self.notices += 1
+        """Owe these calls; they are written, in order, with the rest of the transaction."""
+        self._owed += [dict(lane=notice.lane, kind=notice.kind, payload=notice.payload,
+                            created_at=self.now, due_at=self.now + notice.settle)
+                       for notice in notices]
+        self.notices += len(notices)
+
+    async def write_owed(self) -> None:
+        if self._owed:  # ids follow the order they were owed in: a lane's order
+            await self.session.execute(insert(OutboxRow.__table__), self._owed)
+        self._owed = []
 
 
 class Store:
@@ -339,6 +341,7 @@ class Store:
         async with self.writing() as session:
             tx = Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names)
             yield tx
+            await tx.write_owed()
         self._stored_names.update(tx.names_written)  # committed: next time, no write
         if tx.notices:
             self.outbox_signal.set()
