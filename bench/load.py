@@ -45,8 +45,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import aiohttp
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 
+from bot.config import Settings
 from bot.standin.slack_api import FakeSlackAPI, Message
 from bot.standin.slack_sender import SlackSender
 from bot.storage.migrate import sync_url
@@ -106,7 +108,7 @@ def numbers(value: str) -> list[int]:
 
 
 def parse_options(argv: Sequence[str]) -> Options:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency", type=float, default=0.25,
                         help="seconds the Slack stand-in takes to answer each Web API call")
@@ -124,6 +126,8 @@ def parse_options(argv: Sequence[str]) -> Options:
     args = parser.parse_args(argv)
     options = Options(args.latency, args.requests, args.concurrency, args.channels,
                       args.database_url, args.only, args.replicas, args.skip_reference)
+    if options.database_url and not options.postgres:
+        parser.error("--database-url is for PostgreSQL; SQLite runs on fresh files by default")
     if options.only == "replicas" and not options.replicas:
         options.replicas = [1, 2, 4]
     if options.replicas and not options.postgres:
@@ -144,12 +148,12 @@ class Database:
     def fresh(self, label: str) -> str:
         """An empty database for one start of the bot."""
         if self.url is None:
-            return f"sqlite+aiosqlite:///{self.workdir / (label + '.db')}"
+            return f"sqlite:///{self.workdir / (label + '.db')}"
         engine = create_engine(sync_url(self.url))
         try:
             with engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
+                connection.execute(sql("DROP SCHEMA public CASCADE"))
+                connection.execute(sql("CREATE SCHEMA public"))
         finally:
             engine.dispose()
         return self.url
@@ -167,7 +171,7 @@ def read_reminders(url: str) -> list[ReminderRecord]:
     engine = create_engine(sync_url(url))
     try:
         with engine.connect() as connection:
-            rows = connection.execute(text(
+            rows = connection.execute(sql(
                 "SELECT kind, due_at, fired_at, cancelled_at FROM reminders")).all()
     finally:
         engine.dispose()
@@ -276,6 +280,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu_seconds() -> float:
+    """Busy CPU time of the whole machine, every core."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 # Bolt says so whenever SLACK_BOT_TOKEN is in the environment and a client is given: not a problem.
 HARMLESS = ("`token` will be unused",)
 
@@ -284,8 +295,9 @@ def log_problems(log: Path) -> tuple[int, int]:
     lines = [line for line in log.read_text(errors="replace").splitlines()
              if not any(known in line for known in HARMLESS)]
     warnings = sum(" WARNING " in line for line in lines)
-    errors = sum(" ERROR " in line or line.startswith("Traceback") for line in lines)
-    return warnings, errors
+    errors = sum(" ERROR " in line or " CRITICAL " in line for line in lines)
+    # A process without a log format (the reference) only shows its tracebacks.
+    return warnings, errors or sum(line.startswith("Traceback") for line in lines)
 
 
 def process_row(served: Served, database: str) -> ProcessRow:
@@ -293,9 +305,15 @@ def process_row(served: Served, database: str) -> ProcessRow:
                       *log_problems(served.log), served.log)
 
 
+def clean_env() -> dict[str, str]:
+    """The caller's environment without any bot setting: every run is configured the same."""
+    return {name: value for name, value in os.environ.items()
+            if name.lower() not in Settings.model_fields}
+
+
 def bot_env(slack: FakeSlackAPI, database_url: str, workdir: Path, runbooks: Path,
             **extra: str) -> dict[str, str]:
-    return {**os.environ, "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET,
+    return {**clean_env(), "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": slack.url, "DATABASE_URL": database_url, "SLACK_APP_TOKEN": "",
             "EXPORT_DIR": str(workdir / "incidents"), "RUNBOOKS_DIR": str(runbooks),
             "ANNOUNCE_CHANNEL": "", "APPROVERS": APPROVER[0], "SLACK_TIMEOUT": "10s", **extra}
@@ -305,11 +323,18 @@ async def start_bots(label: str, count: int, env: dict[str, str], workdir: Path)
     """`count` serve processes on one database, started together as a deployment would."""
     names = [label if count == 1 else f"{label}-r{n + 1}" for n in range(count)]
     argv = [sys.executable, "-m", "bot", "serve"]
-    return list(await asyncio.gather(*(spawn(name, argv, env, workdir) for name in names)))
+    started = await asyncio.gather(*(spawn(name, argv, env, workdir) for name in names),
+                                   return_exceptions=True)
+    served = [s for s in started if isinstance(s, Served)]
+    failed = [s for s in started if isinstance(s, BaseException)]
+    if failed:
+        await asyncio.gather(*(stop(s) for s in served))
+        raise failed[0]
+    return served
 
 
 async def start_reference(slack: FakeSlackAPI, label: str, workdir: Path) -> Served:
-    env = {**os.environ, "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET,
+    env = {**clean_env(), "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET,
            "SLACK_API_URL": slack.url, "DATABASE": str(workdir / f"{label}.db")}
     return await spawn(label, [sys.executable, str(REFERENCE_BOT)], env, workdir)
 
@@ -335,16 +360,45 @@ def sender_for(slack: FakeSlackAPI, served: Served) -> SlackSender:
     return SlackSender(events_url=served.events_url, signing_secret=SECRET, api=slack)
 
 
-async def answer_text(sender: SlackSender, command: str, text_: str, *, user: str,
+async def answer_text(sender: SlackSender, command: str, text: str, *, user: str,
                       channel: str) -> str:
     """The ack's text, or what went wrong, as one line."""
     try:
-        answer = await sender.slash(command, text_, user=user, channel=channel)
+        answer = await sender.slash(command, text, user=user, channel=channel)
     except (aiohttp.ClientError, TimeoutError) as exc:
         return f"no answer: {exc!r}"
     if answer.status != 200:
         return f"HTTP {answer.status}: {answer.body[:200]}"
     return str((answer.json or {}).get("text", answer.body))
+
+
+BOT_FAILED = "Something went wrong and nothing was recorded"
+SETUP_ATTEMPTS = 3
+
+
+@dataclass
+class Notes:
+    """What looked wrong, counted by kind, with the first example of each."""
+
+    counts: Counter = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+
+    def add(self, kind: str, example: str = "", count: int = 1) -> None:
+        kind = kind.replace("|", "/")  # printed in a Markdown table
+        self.counts[kind] += count
+        self.examples.setdefault(kind, example)
+
+
+async def setup_command(notes: Notes, sender: SlackSender, command: str, text: str, *,
+                        user: str, channel: str) -> str:
+    """A set-up command; when the bot says nothing was recorded and to try again, try again,
+    and say so in the notes: set-up is not what is measured, but the failure is worth knowing."""
+    for _ in range(SETUP_ATTEMPTS):
+        answer = await answer_text(sender, command, text, user=user, channel=channel)
+        if BOT_FAILED not in answer and not answer.startswith(("HTTP", "no answer")):
+            return answer
+        notes.add(f"set-up command answered `{answer[:90]}`, sent again", f"{command} {text}")
+    return answer
 
 
 async def in_parallel(jobs: Sequence[Callable[[], Awaitable[Any]]], clients: int) -> list[Any]:
@@ -393,13 +447,13 @@ def incident_channel(slack: FakeSlackAPI, number: int, slug: str) -> str | None:
 
 
 async def open_incidents(slack: FakeSlackAPI, sender: SlackSender, slugs: Sequence[str],
-                         severity: str = "sev4", limit: float = 120.0) -> list[str]:
+                         notes: Notes, limit: float = 120.0) -> list[str]:
     """Declare from #ops, wait until every channel is open; returns the channel ids in order."""
     ops = ops_channel(slack)
 
     def declare(slug: str) -> Callable[[], Awaitable[str]]:
-        return lambda: answer_text(sender, "/incident", f"declare {severity} {slug}",
-                                   user=USERS[0][0], channel=ops)
+        return lambda: setup_command(notes, sender, "/incident", f"declare sev4 {slug}",
+                                     user=USERS[0][0], channel=ops)
 
     answers = await in_parallel([declare(slug) for slug in slugs], SETUP_CLIENTS)
     numbers_ = []
@@ -459,6 +513,7 @@ class LogResult:
     peak_posts: int
     bot_cpu: float
     driver_cpu: float
+    other_cpu: float
     problems: Counter = field(default_factory=Counter)
 
 
@@ -467,13 +522,14 @@ _runs = iter(range(1, 1000))
 
 def plan(requests: int, clients: int, channels: Sequence[str], run: int) -> list[list[Job]]:
     """Client c sends requests c, c+clients, …; its k-th goes to channel (c+k) mod n, so every
-    client's lines are spread over every channel."""
+    client's lines are spread over every channel, and is sent as user (c+k) mod 5, so a
+    sequential warm-up has met every user before anything is measured."""
     shares: list[list[Job]] = [[] for _ in range(clients)]
     for index in range(requests):
         client = index % clients
         seq = len(shares[client])
         shares[client].append(Job(index, client, seq, channels[(client + seq) % len(channels)],
-                                  USERS[client % len(USERS)][0], marker(run, client, seq)))
+                                  USERS[(client + seq) % len(USERS)][0], marker(run, client, seq)))
     return shares
 
 
@@ -567,7 +623,7 @@ async def log_run(slack: FakeSlackAPI, senders: Sequence[SlackSender], channels:
     shares = plan(requests, clients, channels, run)
     calls_mark = len(slack.calls)
     cpu_before = [cpu_seconds(s.process.pid) for s in served]
-    driver_before = time.process_time()
+    driver_before, machine_before = time.process_time(), machine_cpu_seconds()
     sent: list[Sent] = []
     started = time.monotonic()
     await asyncio.gather(*(send_share(share, senders, sent) for share in shares))
@@ -575,6 +631,8 @@ async def log_run(slack: FakeSlackAPI, senders: Sequence[SlackSender], channels:
     wall = last_ack - started
     bot_cpu = sum(cpu_seconds(s.process.pid) for s in served) - sum(cpu_before)
     driver_cpu = time.process_time() - driver_before
+    # PostgreSQL, and whatever else runs on the machine: a busy neighbour skews the run.
+    other_cpu = machine_cpu_seconds() - machine_before - bot_cpu - driver_cpu
 
     shown = Shown(slack, channels, marker_pattern(run))
     wanted = {(s.job.client, s.job.seq) for s in sent if s.ok}
@@ -592,15 +650,17 @@ async def log_run(slack: FakeSlackAPI, senders: Sequence[SlackSender], channels:
         throughput=requests / wall, visible=visible, missing=len(wanted - counts.keys()),
         doubled=sum(1 for n in counts.values() if n > 1), out_of_order=out_of_order(order),
         posts=posts, peak_posts=peak, bot_cpu=bot_cpu / wall, driver_cpu=driver_cpu / wall,
+        other_cpu=max(0.0, other_cpu) / wall,
         problems=Counter(s.problem for s in sent if not s.ok))
 
 
 async def warm_up(slack: FakeSlackAPI, senders: Sequence[SlackSender], channels: Sequence[str],
                   served: Sequence[Served]) -> None:
-    """One line into every channel through every process, shown, before anything is measured:
-    first-request costs (connections, caches, Bolt's auth.test) are not what is compared."""
+    """One line into every channel through every process from every user, shown, before anything
+    is measured: first-request costs (connections, caches, Bolt's auth.test, a user's first
+    command) are not what is compared."""
     result = await log_run(slack, senders, channels, served, bot="warm-up", database="",
-                           requests=max(len(channels), len(senders)), clients=1)
+                           requests=max(len(channels), len(senders), len(USERS)), clients=1)
     if result.errors or result.visible is None:
         raise RuntimeError(f"warm-up failed: {result.errors} errors, visible {result.visible}, "
                            f"{dict(result.problems)}")
@@ -616,6 +676,19 @@ def report_run(result: LogResult) -> None:
           flush=True)
     for problem, count in result.problems.most_common(3):
         print(f"      {count} x {problem}", flush=True)
+
+
+def note_errors(bench: "Bench", result: LogResult) -> None:
+    where = (f"{result.bot} on {result.database}, x{result.replicas}, {result.channels} ch, "
+             f"{result.clients} clients")
+    for problem, count in result.problems.items():
+        bench.notes.add(f"log answered `{problem[:90]}`", where, count)
+    for what, count in (("not shown", result.missing), ("shown twice", result.doubled),
+                        ("out of order", result.out_of_order)):
+        if count:
+            bench.notes.add(f"log lines {what}", where, count)
+    if result.visible is None:
+        bench.notes.add(f"lines not all shown within {VISIBLE_LIMIT:.0f} s", where)
 
 
 def ms(seconds: float) -> str:
@@ -642,6 +715,7 @@ class Bench:
     calls: list[CallRow] = field(default_factory=list)
     burst: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    notes: Notes = field(default_factory=Notes)
 
     @property
     def empty_runbooks(self) -> Path:
@@ -660,7 +734,8 @@ async def incident_series(bench: Bench, channels: int, clients: Sequence[int],
         env = bot_env(slack, bench.db.fresh(label), bench.workdir, bench.empty_runbooks)
         served = await start_bots(label, replicas, env, bench.workdir)
         senders = [sender_for(slack, s) for s in served]
-        opened = await open_incidents(slack, senders[0], [f"bench-{n}" for n in range(channels)])
+        opened = await open_incidents(slack, senders[0], [f"bench-{n}" for n in range(channels)],
+                                      bench.notes)
         await warm_up(slack, senders, opened, served)
         results = []
         for count in clients:
@@ -668,6 +743,7 @@ async def incident_series(bench: Bench, channels: int, clients: Sequence[int],
                                    database=bench.db.name, requests=bench.options.requests,
                                    clients=count)
             report_run(result)
+            note_errors(bench, result)
             results.append(result)
         bench.processes += [process_row(s, bench.db.name) for s in served]
         return results
@@ -691,6 +767,7 @@ async def reference_series(bench: Bench, channels: int, clients: Sequence[int]) 
             result = await log_run(slack, senders, opened, [served], bot="reference",
                                    database="sqlite", requests=bench.options.requests, clients=count)
             report_run(result)
+            note_errors(bench, result)
             bench.reference[(channels, count)] = result
         bench.processes.append(process_row(served, "sqlite"))
     finally:
@@ -878,7 +955,7 @@ async def reminders_part(bench: Bench) -> None:
         sender = sender_for(slack, served[0])
         started = time.monotonic()
         channels = await open_incidents(slack, sender, [f"burst-{n}" for n in range(BURST_INCIDENTS)],
-                                        limit=300)
+                                        bench.notes, limit=300)
         bench.burst["declared"] = time.monotonic() - started
         granted = await grant_access(bench, slack, sender, channels)
         bench.burst["set up"] = time.monotonic() - started
@@ -896,8 +973,9 @@ async def grant_access(bench: Bench, slack: FakeSlackAPI, sender: SlackSender,
              for k in range(BURST_REQUESTS)]
 
     def request(channel: str, what: str) -> Callable[[], Awaitable[str]]:
-        return lambda: answer_text(sender, "/incident", f"access request {what} for {BURST_ACCESS}",
-                                   user=REQUESTER[0], channel=channel)
+        return lambda: setup_command(bench.notes, sender, "/incident",
+                                     f"access request {what} for {BURST_ACCESS}",
+                                     user=REQUESTER[0], channel=channel)
 
     answers = await in_parallel([request(c, w) for c, w in pairs], SETUP_CLIENTS)
     granted: dict[int, str] = {}
@@ -908,7 +986,8 @@ async def grant_access(bench: Bench, slack: FakeSlackAPI, sender: SlackSender,
         granted[int(match.group(1))] = channel
 
     def approve(number: int, channel: str) -> Callable[[], Awaitable[str]]:
-        return lambda: answer_text(sender, "/approve", f"AR-{number}", user=APPROVER[0], channel=channel)
+        return lambda: setup_command(bench.notes, sender, "/approve", f"AR-{number}",
+                                     user=APPROVER[0], channel=channel)
 
     started = time.monotonic()
     answers = await in_parallel([approve(n, c) for n, c in granted.items()], SETUP_CLIENTS)
@@ -971,8 +1050,20 @@ async def settle_burst(bench: Bench, slack: FakeSlackAPI, url: str, channels: Se
         "due span": _span([r.due_at for r in fired]),
         "shown after last firing": None if shown_in is None else time.monotonic() - fired_all - 2 * SETTLE,
     })
+    note_burst(bench)
     print(f"  reminders: {len(fired)} fired of {len(rows)} rows, lag p50 {percentile(lags, .5):.2f} s "
           f"p99 {percentile(lags, .99):.2f} s max {max(lags, default=math.nan):.2f} s", flush=True)
+
+
+def note_burst(bench: Bench) -> None:
+    burst = bench.burst
+    for key in ("due, not fired", "warnings shown twice", "expiries shown twice",
+                "warnings missing", "expiries missing"):
+        if burst[key]:
+            bench.notes.add(f"reminders: {key}", "reminder burst", burst[key])
+    if burst["nudges shown"] != burst["nudges fired"]:
+        bench.notes.add(f"reminders: {burst['nudges fired']} nudges fired, {burst['nudges shown']} shown",
+                        "reminder burst")
 
 
 def _span(stamps: Sequence[datetime]) -> float:
@@ -1000,6 +1091,7 @@ def print_tables(bench: Bench, command: str) -> None:
     print_logs(bench)
     print_calls(bench)
     print_burst(bench)
+    print_notes(bench)
     print()
     print("part | seconds")
     print("---|---")
@@ -1028,18 +1120,24 @@ def print_logs(bench: Bench) -> None:
     print()
     print("bot | db | procs | channels | clients | ack p50 ms | ack p99 ms | ack max ms | req/s "
           "| errors | visible s | missing | doubled | out of order | posts | max posts/ch/s "
-          "| bot CPU % | driver CPU % | p99 ratio | req/s ratio | visible ratio")
-    print("---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---")
+          "| bot CPU % | driver CPU % | other CPU % | p99 ratio | req/s ratio | visible ratio")
+    print("|".join(["---"] * 22))
     for r in rows:
         ref = bench.reference.get((r.channels, r.clients)) if r.bot != "reference" else None
         visible = f"{r.visible:.2f}" if r.visible is not None else "FAILED"
         print(f"{r.bot} | {r.database} | {r.replicas} | {r.channels} | {r.clients} | {ms(r.ack_p50)} "
               f"| {ms(r.ack_p99)} | {ms(r.ack_max)} | {r.throughput:.1f} | {r.errors} | {visible} "
               f"| {r.missing} | {r.doubled} | {r.out_of_order} | {r.posts} | {r.peak_posts} "
-              f"| {r.bot_cpu * 100:.0f} | {r.driver_cpu * 100:.0f} "
+              f"| {r.bot_cpu * 100:.0f} | {r.driver_cpu * 100:.0f} | {r.other_cpu * 100:.0f} "
               f"| {ratio(r.ack_p99, ref.ack_p99 if ref else None)} "
               f"| {ratio(r.throughput, ref.throughput if ref else None)} "
               f"| {ratio(r.visible, ref.visible if ref else None)}")
+    print()
+    print("ack: until the HTTP answer; visible: from the last ack until every acked line shows in "
+          "its channel; out of order: lines shown after a later line of the same client; posts: "
+          "chat.postMessage calls; CPU % of one core during the send (driver: the stand-in and the "
+          "clients; other: PostgreSQL and anything else on the machine); ratios: incident-bot / "
+          "reference, same channels and clients (the reference always runs on SQLite)")
 
 
 def print_calls(bench: Bench) -> None:
@@ -1084,13 +1182,24 @@ def print_burst(bench: Bench) -> None:
           + f"; nudges fired {burst['nudges fired']}, shown {burst['nudges shown']}")
 
 
+def print_notes(bench: Bench) -> None:
+    if not bench.notes.counts:
+        return
+    print()
+    print("what looked wrong | times | first seen in")
+    print("---|---|---")
+    for kind, count in bench.notes.counts.most_common():
+        print(f"{kind} | {count} | {bench.notes.examples[kind]}")
+
+
 def git_state() -> str:
     def git(*args: str) -> str:
         done = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True)
         return done.stdout.strip()
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return head + (" + uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench")
+    return head + (" + uncommitted changes" if changed else "")
 
 
 def shown_command(argv: Sequence[str]) -> str:

@@ -17,7 +17,7 @@ NOT_AN_INCIDENT_CHANNEL = (
 
 @asynccontextmanager
 async def incident_command(store: Store, caller: Caller) -> AsyncIterator[tuple[Tx, Incident]]:
-    async with store.transaction() as tx:
+    async with store.transaction(queue=caller.channel_id) as tx:
         incident = await tx.incident_by_channel(caller.channel_id, lock=True)
         if incident is None:
             raise IncidentError(NOT_AN_INCIDENT_CHANNEL)

@@ -24,8 +24,10 @@ from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
+PASS_EVERY = 0.05  # seconds: the most a lone entry waits before it goes out
 PROBE_FIRST = 0.25  # seconds after Slack starts failing
 PROBE_MAX = 2.0
+OUTAGE = 1.0  # seconds of failing beyond the first probe's wait: Slack was down, not one call slow
 
 
 class SlackNotifier:
@@ -47,13 +49,19 @@ class SlackNotifier:
         self.settle = settle
         self.delivered = 0
         self._probing: asyncio.Task | None = None
+        self._last_pass = 0.0
 
     # the loop ----------------------------------------------------------------
     async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
         """Deliver until stopped; wakes on new notices, when a waiting lane is ready,
         and polls for other replicas' rows."""
+        loop = asyncio.get_running_loop()
         try:
             while not stop.is_set():
+                # Every commit wakes the loop; under a burst, looking at most every
+                # PASS_EVERY leaves the CPU to the commands and lets entries gather.
+                await asyncio.sleep(max(0.0, self._last_pass + PASS_EVERY - loop.time()))
+                self._last_pass = loop.time()
                 try:
                     busy, wait = await self.deliver_due()
                 except Exception:  # the database may be briefly away; keep the loop alive
@@ -145,13 +153,22 @@ class SlackNotifier:
 
     async def _probe_until_back(self) -> None:
         """While Slack fails, one cheap call asks for everyone; when it answers, the rows
-        that waited for it are due at once, and the loop is woken."""
+        that waited for it are due at once, and the loop is woken.
+
+        A call left unanswered is looked for `settle` after it was sent when Slack was down
+        a while (what hung in the outage has landed or died once Slack answers again);
+        when the first probe is answered at once, Slack was up and only that call slow, so
+        it keeps its full wait."""
         pause = PROBE_FIRST
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 await asyncio.sleep(pause)
+                failing_since = self.api.failing_since or loop.time()
                 if await self.api.probe():
-                    released = await self.outbox.release_held()
+                    outage = loop.time() - failing_since > pause + OUTAGE
+                    released = await self.outbox.release_held(
+                        landing=self.settle if outage else None)
                     log.warning("%d owed Slack calls go out again", released)
                     self.store.outbox_signal.set()
                     return

@@ -37,7 +37,10 @@ class AsyncPostgres:
     dialect = "postgresql"
 
     def __init__(self, url: str) -> None:
-        self.engine = create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        # No ping before each checkout: it was one more round trip for every command. After
+        # the server restarts, the first statement to find its connection gone fails, and
+        # SQLAlchemy then drops every pooled connection of before, so one command is refused.
+        self.engine = create_async_engine(url, pool_size=10, max_overflow=10)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @contextlib.asynccontextmanager

@@ -172,13 +172,26 @@ class Outbox:
         await self._set(ids, failed_at=self.store.clock(), lease_until=None,
                         last_error=error[:2000], uncertain=False)
 
-    async def release_held(self) -> int:
-        """Slack answers again: what waited for it is due now."""
+    async def release_held(self, *, landing: timedelta | None) -> int:
+        """Slack answers again: what waited for it is due now. With `landing`, so is a call
+        that got no answer, once `landing` has passed since it was sent."""
+        now = self.store.clock()
         async with self.store.writing() as session:
-            released = await session.execute(
+            released = (await session.execute(
                 update(OutboxRow).where(OutboxRow.held, _pending())
-                .values(due_at=self.store.clock(), held=False))
-        return released.rowcount
+                .values(due_at=now, held=False))).rowcount
+            if landing is None:
+                return released
+            unanswered = await session.execute(
+                select(OutboxRow.id, OutboxRow.sent_at, OutboxRow.due_at).where(
+                    _pending(), OutboxRow.uncertain, OutboxRow.due_at > now, _free(now)))
+            for row_id, sent_at, due_at in unanswered.all():
+                ready = max(now, (sent_at or now) + landing)
+                if ready < due_at:
+                    released += 1
+                    await session.execute(update(OutboxRow).where(OutboxRow.id == row_id)
+                                          .values(due_at=ready))
+        return released
 
     async def _set(self, ids: Sequence[int], **values: object) -> None:
         if not ids:

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import dataclasses
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -323,6 +324,7 @@ class Store:
         # Set after a commit that left notices, so the outbox wakes at once.
         self.outbox_signal = asyncio.Event()
         self._stored_names: dict[str, str] = {}
+        self._queues: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @classmethod
     def from_url(cls, url: str, *, clock: Callable[[], datetime]) -> "Store":
@@ -337,8 +339,10 @@ class Store:
         return self.database.session(write=True)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        async with self.writing() as session:
+    async def transaction(self, *, queue: str | None = None) -> AsyncIterator[Tx]:
+        """`queue`: transactions that would wait for the same row lock (one incident's) wait
+        in this process instead, so a busy incident holds one database connection, not all."""
+        async with self._queue(queue), self.writing() as session:
             tx = Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names)
             yield tx
             await tx.write_owed()
@@ -351,6 +355,14 @@ class Store:
         """A transaction that only reads: on SQLite it waits for no writer."""
         async with self.database.session(write=False) as session:
             yield Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names)
+
+    def _queue(self, key: str | None) -> contextlib.AbstractAsyncContextManager:
+        if key is None or self.dialect == "sqlite":  # SQLite's writers queue anyway
+            return contextlib.nullcontext()
+        lock = self._queues.get(key)
+        if lock is None:
+            lock = self._queues[key] = asyncio.Lock()
+        return lock
 
     async def close(self) -> None:
         await self.database.close()
