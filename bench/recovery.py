@@ -68,8 +68,11 @@ async def main(seconds: float, lines: int, database_url: str | None) -> None:
         sender = sender_for(slack, bot)
         await sender.slash("/incident", "declare sev4 recovery-bench", user=USERS[0][0],
                            channel=ops_channel(slack))
-        await until(lambda: slack.channel_by_name("inc-1-recovery-bench") is not None
-                    and bool(slack.messages(slack.channel_by_name("inc-1-recovery-bench").id)), 30)
+        def opened() -> bool:  # summary pinned, runbook-free: the declare is done with Slack
+            channel = slack.channel_by_name("inc-1-recovery-bench")
+            return channel is not None and bool(slack.pins.get(channel.id))
+
+        await until(opened, 30)
         channel = slack.channel_by_name("inc-1-recovery-bench").id
         print(f"`python bench/recovery.py --outage {seconds:.0f} --lines {lines}`"
               f" ({database.name}, SLACK_TIMEOUT 10 s, 250 ms per answer)\n")

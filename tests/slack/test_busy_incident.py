@@ -21,6 +21,17 @@ def assert_each_once_in_order(world, channel: str, lines: list[str]) -> None:
     assert positions == sorted(positions)
 
 
+async def seconds_to_catch_up_after_restore(world, channel: str, lines: list[str]) -> float:
+    world.slack.restore()
+    restored = time.monotonic()
+
+    async def caught_up() -> bool:
+        return all(line in channel_text(world, channel) for line in lines)
+
+    await eventually(caught_up, timeout=10)
+    return time.monotonic() - restored
+
+
 def posts_to(world, channel: str, since: int = 0) -> list:
     return [c for c in world.slack.calls_to("chat.postMessage")[since:]
             if c.params.get("channel") == channel and c.ok]
@@ -106,14 +117,7 @@ async def test_after_slack_answers_503_for_a_while_what_is_owed_goes_out_within_
     assert failed.count("chat.postMessage") == 1  # then one cheap probe asked for everyone
     assert set(failed) == {"chat.postMessage", "api.test"}
 
-    world.slack.restore()
-    restored = time.monotonic()
-
-    async def caught_up() -> bool:
-        return all(line in channel_text(world, channel) for line in lines)
-
-    await eventually(caught_up, timeout=10)
-    assert time.monotonic() - restored < 3
+    assert await seconds_to_catch_up_after_restore(world, channel, lines) < 3
     await world.delivered()
     assert_each_once_in_order(world, channel, lines)
 
@@ -126,14 +130,7 @@ async def test_after_slack_hangs_what_landed_is_not_posted_again(world, outage):
     for line in lines:
         await world.incident(f"log {line}", channel=channel)
     await asyncio.sleep(outage)
-    world.slack.restore()
-    restored = time.monotonic()
-
-    async def caught_up() -> bool:
-        return all(line in channel_text(world, channel) for line in lines)
-
-    await eventually(caught_up, timeout=10)
-    assert time.monotonic() - restored < 4
+    assert await seconds_to_catch_up_after_restore(world, channel, lines) < 4
     await world.delivered()
     await asyncio.sleep(0.5)
     assert_each_once_in_order(world, channel, lines)
