@@ -61,13 +61,15 @@ class Tx:
     """What a use case may read and write inside one transaction."""
 
     def __init__(self, session: Any, now: datetime, *, dialect: str,
-                 names: dict[str, str]) -> None:
+                 names: dict[str, str], heads: dict[int, ChainLink]) -> None:
         self.session = session
         self.now = now
         self.dialect = dialect
-        # Names known to be stored already (shared by the store's transactions).
-        self._stored_names = names
+        # Known to be stored (shared by the store's transactions, updated after each commit):
+        # people's names, and each incident's last timeline event.
+        self._stored_names, self._stored_heads = names, heads
         self.names_written: dict[str, str] = {}
+        self.heads_written: dict[int, ChainLink] = {}
         self._owed: list[dict] = []
         self.notices = 0
 
@@ -110,14 +112,27 @@ class Tx:
     async def append(self, event: TimelineEvent) -> TimelineEvent:
         """Chain and store an event. The caller holds the incident's lock."""
         events = EventRow.__table__
-        last = (await self.session.execute(
-            select(events.c.seq, events.c.hash).where(events.c.incident_id == event.incident_id)
-            .order_by(events.c.seq.desc()).limit(1))).first()
-        chain(event, ChainLink(*last) if last else None)
+        head = self.heads_written.get(event.incident_id) or self._stored_heads.get(event.incident_id)
+        # The head this process last committed is the head, unless another replica has
+        # appended since: then (incident, seq) is taken, nothing is written, and we read it.
         # Plain inserts here and below: this is every command's path, and the ORM's unit of
         # work cost more than the statements themselves.
-        await self.session.execute(insert(events).values(**dataclasses.asdict(event)))
+        if head is None or not await self._append_after(chain(event, head)):
+            last = (await self.session.execute(
+                select(events.c.seq, events.c.hash).where(events.c.incident_id == event.incident_id)
+                .order_by(events.c.seq.desc()).limit(1))).first()
+            chain(event, ChainLink(*last) if last else None)
+            await self.session.execute(insert(events).values(**dataclasses.asdict(event)))
+        self.heads_written[event.incident_id] = ChainLink(event.seq, event.hash)
         return event
+
+    async def _append_after(self, event: TimelineEvent) -> bool:
+        events = EventRow.__table__
+        written = await self.session.execute(
+            self._insert(events).values(**dataclasses.asdict(event))
+            .on_conflict_do_nothing(index_elements=[events.c.incident_id, events.c.seq])
+            .returning(events.c.id))
+        return written.first() is not None
 
     async def version(self, incident_id: int) -> int:
         """The last event's number: it grows with every change to the incident."""
@@ -324,6 +339,7 @@ class Store:
         # Set after a commit that left notices, so the outbox wakes at once.
         self.outbox_signal = asyncio.Event()
         self._stored_names: dict[str, str] = {}
+        self._stored_heads: dict[int, ChainLink] = {}
         self._queues: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @classmethod
@@ -343,10 +359,12 @@ class Store:
         """`queue`: transactions that would wait for the same row lock (one incident's) wait
         in this process instead, so a busy incident holds one database connection, not all."""
         async with self._queue(queue), self.writing() as session:
-            tx = Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names)
+            tx = Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names,
+                    heads=self._stored_heads)
             yield tx
             await tx.write_owed()
-        self._stored_names.update(tx.names_written)  # committed: next time, no write
+        self._stored_names.update(tx.names_written)  # committed: what the next one may trust
+        self._stored_heads.update(tx.heads_written)
         if tx.notices:
             self.outbox_signal.set()
 
@@ -354,7 +372,8 @@ class Store:
     async def reading(self) -> AsyncIterator[Tx]:
         """A transaction that only reads: on SQLite it waits for no writer."""
         async with self.database.session(write=False) as session:
-            yield Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names)
+            yield Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names,
+                     heads=self._stored_heads)
 
     def _queue(self, key: str | None) -> contextlib.AbstractAsyncContextManager:
         if key is None or self.dialect == "sqlite":  # SQLite's writers queue anyway
