@@ -24,13 +24,17 @@ async def read_for_posting(store: Store, incident_id: int) -> IncidentRecord:
         return IncidentRecord(incident=incident, names=await tx.names())
 
 
-async def _set_on_incident(store: Store, incident_id: int, **fields: object) -> None:
+async def _set_on_incident(store: Store, incident_id: int, *, shown: int | None = None,
+                           **fields: object) -> None:
+    """Set fields learnt from Slack; with `shown`, the summary is refreshed if it is stale."""
     async with store.transaction() as tx:
         incident = await tx.incident(incident_id, lock=True)
         assert incident is not None
         for name, value in fields.items():
             setattr(incident, name, value)
         await tx.save_incident(incident)
+        if shown is not None and await _changed_since(tx, incident_id, shown):
+            tx.notify(notices.refresh_summary(incident_id))
 
 
 async def _changed_since(tx: Tx, incident_id: int, shown: int) -> bool:
@@ -42,13 +46,7 @@ async def channel_opened(store: Store, *, incident_id: int, channel_id: str, nam
 
 
 async def summary_posted(store: Store, *, incident_id: int, ts: str, shown: int) -> None:
-    async with store.transaction() as tx:
-        incident = await tx.incident(incident_id, lock=True)
-        assert incident is not None
-        incident.summary_ts = ts
-        await tx.save_incident(incident)
-        if await _changed_since(tx, incident_id, shown):
-            tx.notify(notices.refresh_summary(incident_id))
+    await _set_on_incident(store, incident_id, shown=shown, summary_ts=ts)
 
 
 async def user_named(store: Store, *, user_id: str, name: str) -> None:

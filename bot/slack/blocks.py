@@ -236,9 +236,20 @@ _WORST_STATE = StepState("skipped", "U" * 11, datetime(2000, 1, 1, tzinfo=UTC))
 _WORST_NAMES = {_WORST_STATE.by: "w" * 80}
 
 
+_PARTS: dict[tuple[int, str], list[list[int]]] = {}
+
+
 def runbook_parts(view) -> list[list[int]]:  # noqa: ANN001
     """The step numbers each message of a runbook shows: as many as fit one message whatever
-    state the steps reach. The copy alone decides, so a step always stays in its message."""
+    state the steps reach. The copy alone decides, so a step always stays in its message,
+    and each copy is measured once."""
+    key = (view.attached.id, view.attached.sha256)
+    if key not in _PARTS:
+        _PARTS[key] = _measure_parts(view)
+    return _PARTS[key]
+
+
+def _measure_parts(view) -> list[list[int]]:  # noqa: ANN001
     header = 300
     parts: list[list[int]] = [[]]
     size = header

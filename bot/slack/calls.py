@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.channel_names import channel_name
 from bot.domain.incident import IncidentRecord
 from bot.domain.notices import incident_of
-from bot.runbooks.copies import runbook_views
+from bot.runbooks.copies import RunbookView, runbook_views
 from bot.services import deliveries
 from bot.slack import blocks
 from bot.slack.posting import Entry, Packed, find_tagged, pack, send
@@ -192,12 +192,16 @@ async def announce(out: Outbound, batch: Batch) -> None:
 
 
 # runbooks ---------------------------------------------------------------------------------
+def view_of(record: IncidentRecord, attached_id: int) -> RunbookView:
+    return next(v for v in runbook_views(record) if v.attached.id == attached_id)
+
+
 @kind("post_runbook", paced=True)
 async def post_runbook(out: Outbound, batch: Batch) -> None:
     """Post every message of a runbook; remember each ts so clicks can update in place."""
     record = await out.record(batch)
     item = batch.head
-    view = next(v for v in runbook_views(record) if v.attached.id == item.payload["attached"])
+    view = view_of(record, item.payload["attached"])
     posted = list(view.attached.message_ts)
     for part in range(len(posted), len(blocks.runbook_parts(view))):
         text, message_blocks = blocks.runbook_message(view, part, record.names)
@@ -212,7 +216,7 @@ async def post_runbook(out: Outbound, batch: Batch) -> None:
 async def refresh_runbook(out: Outbound, batch: Batch) -> None:
     """One update per message that shows a step clicked since: the state of now."""
     record = await out.record(batch)
-    view = next(v for v in runbook_views(record) if v.attached.id == batch.head.payload["attached"])
+    view = view_of(record, batch.head.payload["attached"])
     steps = {item.payload.get("step") for item in batch.items}
     parts = range(len(blocks.runbook_parts(view))) if None in steps else \
         sorted({blocks.part_of_step(view, step) for step in steps})
@@ -228,7 +232,7 @@ async def refresh_runbook(out: Outbound, batch: Batch) -> None:
 async def post_check(out: Outbound, batch: Batch) -> None:
     record = await out.record(batch)
     payload = batch.head.payload
-    view = next(v for v in runbook_views(record) if v.attached.id == payload["attached"])
+    view = view_of(record, payload["attached"])
     posted = view.attached.message_ts
     part = blocks.part_of_step(view, payload["step"])
     thread = posted[part] if part < len(posted) else None

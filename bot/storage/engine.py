@@ -146,11 +146,6 @@ class InlineSession:
     async def flush(self) -> None:
         self.sync.flush()
 
-    @contextlib.asynccontextmanager
-    async def begin_nested(self) -> AsyncIterator[None]:
-        with self.sync.begin_nested():
-            yield
-
 
 async def ping(database: Database) -> None:
     async with database.session(write=False) as session:

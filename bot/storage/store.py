@@ -359,8 +359,7 @@ class Store:
         """`queue`: transactions that would wait for the same row lock (one incident's) wait
         in this process instead, so a busy incident holds one database connection, not all."""
         async with self._queue(queue), self.writing() as session:
-            tx = Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names,
-                    heads=self._stored_heads)
+            tx = self._tx(session)
             yield tx
             await tx.write_owed()
         self._stored_names.update(tx.names_written)  # committed: what the next one may trust
@@ -372,8 +371,11 @@ class Store:
     async def reading(self) -> AsyncIterator[Tx]:
         """A transaction that only reads: on SQLite it waits for no writer."""
         async with self.database.session(write=False) as session:
-            yield Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names,
-                     heads=self._stored_heads)
+            yield self._tx(session)
+
+    def _tx(self, session: Any) -> Tx:
+        return Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names,
+                  heads=self._stored_heads)
 
     def _queue(self, key: str | None) -> contextlib.AbstractAsyncContextManager:
         if key is None or self.dialect == "sqlite":  # SQLite's writers queue anyway
