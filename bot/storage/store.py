@@ -3,13 +3,14 @@
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -37,6 +38,37 @@ from bot.storage.tables import (
 )
 
 T = TypeVar("T")
+
+# The statements every command runs are built once: building one (coercing each value,
+# deriving its cache key) cost more CPU than sending it.
+_INCIDENTS = IncidentRow.__table__
+_EVENTS = EventRow.__table__
+_OWED = insert(OutboxRow.__table__)
+
+
+def _insert(dialect: str, table: Any) -> Any:
+    """An INSERT that knows ON CONFLICT, in this database's dialect."""
+    return (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
+
+
+@functools.cache
+def _incident_query(column: str, lock: bool, skip_locked: bool) -> Any:
+    query = select(_INCIDENTS).where(_INCIDENTS.c[column] == bindparam("key"))
+    # Locking serializes everything that touches one incident (its chain above all).
+    return query.with_for_update(skip_locked=skip_locked) if lock else query
+
+
+@functools.cache
+def _insert_new(dialect: str, table: Any) -> Any:
+    """Inserts a row unless its key is taken; returns the key when it was inserted."""
+    return _insert(dialect, table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+
+
+@functools.cache
+def _append_after(dialect: str) -> Any:
+    return (_insert(dialect, _EVENTS)
+            .on_conflict_do_nothing(index_elements=[_EVENTS.c.incident_id, _EVENTS.c.seq])
+            .returning(_EVENTS.c.id))
 
 
 def to_domain(cls: type[T], row: Any) -> T:
@@ -84,19 +116,14 @@ class Tx:
     async def incident(self, incident_id: int, *, lock: bool = False,
                        skip_locked: bool = False) -> Incident | None:
         """`skip_locked`: None at once when someone else holds the incident's lock."""
-        row = await self._incident_row(IncidentRow.id == incident_id, lock, skip_locked)
+        query = _incident_query("id", lock, skip_locked)
+        row = (await self.session.execute(query, {"key": incident_id})).first()
         return _incident(row) if row else None
 
     async def incident_by_channel(self, channel_id: str, *, lock: bool = False) -> Incident | None:
-        row = await self._incident_row(IncidentRow.channel_id == channel_id, lock)
+        query = _incident_query("channel_id", lock, False)
+        row = (await self.session.execute(query, {"key": channel_id})).first()
         return _incident(row) if row else None
-
-    async def _incident_row(self, where: Any, lock: bool, skip_locked: bool = False) -> Any:
-        query = select(IncidentRow.__table__).where(where)
-        if lock:
-            # Serializes everything that touches one incident (its chain above all).
-            query = query.with_for_update(skip_locked=skip_locked)
-        return (await self.session.execute(query)).first()
 
     async def save_incident(self, incident: Incident) -> None:
         incidents = IncidentRow.__table__
@@ -111,7 +138,6 @@ class Tx:
     # timeline --------------------------------------------------------------
     async def append(self, event: TimelineEvent) -> TimelineEvent:
         """Chain and store an event. The caller holds the incident's lock."""
-        events = EventRow.__table__
         head = self.heads_written.get(event.incident_id) or self._stored_heads.get(event.incident_id)
         # The head this process last committed is the head, unless another replica has
         # appended since: then (incident, seq) is taken, nothing is written, and we read it.
@@ -119,19 +145,15 @@ class Tx:
         # work cost more than the statements themselves.
         if head is None or not await self._append_after(chain(event, head)):
             last = (await self.session.execute(
-                select(events.c.seq, events.c.hash).where(events.c.incident_id == event.incident_id)
-                .order_by(events.c.seq.desc()).limit(1))).first()
+                select(_EVENTS.c.seq, _EVENTS.c.hash).where(_EVENTS.c.incident_id == event.incident_id)
+                .order_by(_EVENTS.c.seq.desc()).limit(1))).first()
             chain(event, ChainLink(*last) if last else None)
-            await self.session.execute(insert(events).values(**dataclasses.asdict(event)))
+            await self.session.execute(insert(_EVENTS), dataclasses.asdict(event))
         self.heads_written[event.incident_id] = ChainLink(event.seq, event.hash)
         return event
 
     async def _append_after(self, event: TimelineEvent) -> bool:
-        events = EventRow.__table__
-        written = await self.session.execute(
-            self._insert(events).values(**dataclasses.asdict(event))
-            .on_conflict_do_nothing(index_elements=[events.c.incident_id, events.c.seq])
-            .returning(events.c.id))
+        written = await self.session.execute(_append_after(self.dialect), dataclasses.asdict(event))
         return written.first() is not None
 
     async def version(self, incident_id: int) -> int:
@@ -159,7 +181,7 @@ class Tx:
         """Store a display name. One upsert: two first commands of a person at once both pass."""
         if not name or self._stored_names.get(user_id) == name:
             return
-        insert = self._insert(UserRow)
+        insert = _insert(self.dialect, UserRow)
         await self.session.execute(insert.values(id=user_id, name=name).on_conflict_do_update(
             index_elements=[UserRow.__table__.c.id], set_={"name": insert.excluded.name}))
         self.names_written[user_id] = name
@@ -303,18 +325,12 @@ class Tx:
             return False
         return True
 
-    def _insert(self, table: Any) -> Any:
-        """An INSERT that knows ON CONFLICT, in this database's dialect."""
-        return (sqlite_insert if self.dialect == "sqlite" else postgresql_insert)(table)
-
     async def _insert_once(self, row: Any) -> None:
         """One statement, no savepoint: a row whose key is there already is a repeat."""
         table = type(row).__table__
         values = {column.name: getattr(row, column.name) for column in table.columns
                   if getattr(row, column.name) is not None}
-        inserted = await self.session.execute(
-            self._insert(table).values(**values).on_conflict_do_nothing()
-            .returning(*table.primary_key.columns))
+        inserted = await self.session.execute(_insert_new(self.dialect, table), values)
         if inserted.first() is None:
             raise DuplicateDelivery
 
@@ -328,7 +344,7 @@ class Tx:
 
     async def write_owed(self) -> None:
         if self._owed:  # ids follow the order they were owed in: a lane's order
-            await self.session.execute(insert(OutboxRow.__table__), self._owed)
+            await self.session.execute(_OWED, self._owed)
         self._owed = []
 
 
