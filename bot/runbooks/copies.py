@@ -34,10 +34,6 @@ class RunbookView:
     runbook: Runbook
     steps: list[StepView]
 
-    @property
-    def done(self) -> int:
-        return sum(1 for s in self.steps if s.state.status in ("done", "skipped"))
-
 
 def runbook_views(record: IncidentRecord) -> list[RunbookView]:
     states = step_states(record.events)

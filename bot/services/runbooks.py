@@ -77,8 +77,7 @@ async def mark_step(store: Store, *, caller: Caller, attached_id: int, number: i
                 f"then ask an approver.")
         await tx.append(event(tx, incident, caller.user_id, f"step_{status}",
                               f"{runbook.id} step {number}: {step.title}", step=key))
-        tx.notify(notices.refresh_runbook(incident.id, attached.id, number),
-                  notices.refresh_summary(incident.id))
+        tx.notify(notices.refresh_runbook(incident.id, attached.id, number))
         return key
 
 

@@ -40,8 +40,10 @@ def mention(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "_not assigned_"
 
 
-def summary(record: IncidentRecord, progress: list | None = None) -> tuple[str, list[dict]]:
-    """The pinned summary, rendered whole from state after every change."""
+def summary(record: IncidentRecord, runbooks: list | None = None) -> tuple[str, list[dict]]:
+    """The pinned summary, rendered whole from state after every change. Step progress is
+    shown in each runbook's own message, which a click updates anyway: a click costs one
+    Web API call, not a second one on this message."""
     incident = record.incident
     head = f"{incident.ref} · {incident.severity_label} · {incident.title}"
     declared = f"{hhmm(incident.declared_at)} by {escape(record.name(incident.declared_by))}"
@@ -55,8 +57,10 @@ def summary(record: IncidentRecord, progress: list | None = None) -> tuple[str, 
         ("Declared", declared),
         ("Last update", last),
     ]
-    for view in (progress or [])[:5]:  # a section holds 10 fields
-        fields.append((view.runbook.id, f"{view.done}/{len(view.steps)} steps done"))
+    if runbooks:
+        fields.append(("Runbooks", "\n".join(
+            f"{view.runbook.id} {escape(view.runbook.title)} ({len(view.steps)} steps, below)"
+            for view in runbooks)))
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": cut(head, HEADER_LIMIT)}},
         {
@@ -229,7 +233,7 @@ STEP_BADGE = {"pending": ":white_circle: pending", "started": ":arrow_forward: s
 STEP_TEXT_LIMIT = 1800
 
 
-STEPS_PER_MESSAGE = 12  # 4 blocks a step: under Slack's 50 blocks per message
+STEPS_PER_MESSAGE = 12  # 4 blocks a step and 2 above them: Slack's 50 blocks per message
 # Characters of blocks in one runbook message; Slack refuses a message past about 13,200.
 RUNBOOK_MESSAGE_BUDGET = 12_000
 _WORST_STATE = StepState("skipped", "U" * 11, datetime(2000, 1, 1, tzinfo=UTC))
@@ -250,7 +254,7 @@ def runbook_parts(view) -> list[list[int]]:  # noqa: ANN001
 
 
 def _measure_parts(view) -> list[list[int]]:  # noqa: ANN001
-    header = 300
+    header = 400  # the header and the progress line
     parts: list[list[int]] = [[]]
     size = header
     for item in view.steps:
@@ -274,12 +278,15 @@ def runbook_message(view, part: int, names: dict[str, str]) -> tuple[str, list[d
     """One message of a runbook's steps: a section, buttons and a status line per step."""
     runbook, attached = view.runbook, view.attached
     parts = runbook_parts(view)
+    shown = [item for item in view.steps if item.step.number in parts[part]]
+    done = sum(1 for item in shown if item.state.status in ("done", "skipped"))
     title = f"{runbook.id} · {runbook.title}" + (f" ({part + 1}/{len(parts)})" if len(parts) > 1 else "")
-    blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text",
-                                                      "text": cut(title, HEADER_LIMIT)}}]
-    for item in view.steps:
-        if item.step.number in parts[part]:
-            blocks += _step_blocks(attached.id, item, runbook.path, names)
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": cut(title, HEADER_LIMIT)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{done}/{len(shown)} steps done"}]},
+    ]
+    for item in shown:
+        blocks += _step_blocks(attached.id, item, runbook.path, names)
     return cut(title, SECTION_TEXT_LIMIT), blocks
 
 
