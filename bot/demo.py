@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import bot
+from bot import shipped
 from bot.config import load_settings
 from bot.slack.runtime import BotRuntime
 from bot.standin.slack_api import FakeSlackAPI, Message
@@ -17,7 +17,6 @@ from bot.storage.migrate import upgrade
 
 SIGNING_SECRET = "demo-signing-secret"
 PEOPLE = {"U0ALICE": "alice", "U0BOB": "bob", "U0CAROL": "carol", "U0DAVE": "dave"}
-RUNBOOKS = Path(bot.__file__).resolve().parent.parent / "runbooks"
 
 BEFORE_STEPS = [
     ("U0ALICE", "/incident", "declare sev1 db-outage Primary database refuses connections"),
@@ -45,7 +44,7 @@ async def run_demo(say: Callable[[str], None]) -> Path:
         upgrade(database_url)
         settings = load_settings(
             slack_bot_token=slack.bot_token, slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=slack.url, database_url=database_url, runbooks_dir=RUNBOOKS,
+            slack_api_url=slack.url, database_url=database_url, runbooks_dir=shipped.runbooks_dir(),
             export_dir=workdir / "incidents", announce_channel=ops, slack_app_token="",
             approvers="U0DAVE",
         )
@@ -73,7 +72,9 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             for user, name, text in BEFORE_STEPS:
                 await command(user, name, text, channel)
                 if text.startswith("declare"):
-                    channel = slack.channel_by_name("inc-1-db-outage").id
+                    opened = slack.channel_by_name("inc-1-db-outage")
+                    assert opened is not None, "declare opened no channel"
+                    channel = opened.id
                     for joiner in ("U0BOB", "U0CAROL"):
                         await slack.join(channel, joiner)
                         say(f"{PEOPLE[joiner]:>6} joins #inc-1-db-outage")

@@ -1,19 +1,9 @@
 """Alembic, run from code: `incident-bot db upgrade`, `serve` on start, and the tests."""
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 
-import bot
-
-
-def migrations_dir() -> Path:
-    for candidate in (Path(bot.__file__).resolve().parent.parent / "migrations",
-                      Path.cwd() / "migrations"):
-        if (candidate / "env.py").exists():
-            return candidate
-    raise FileNotFoundError("migrations/ folder not found next to the bot package")
+from bot.shipped import migrations_dir
 
 
 def sync_url(url: str) -> str:
