@@ -7,7 +7,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import click
 
@@ -16,6 +16,7 @@ from bot.domain.clock import SystemClock
 from bot.domain.durations import format_duration
 from bot.domain.errors import IncidentError
 from bot.export.render import Renderer
+from bot.export.verify import check_export
 from bot.runbooks.library import Library
 from bot.services import records
 from bot.services.exporter import Exporter
@@ -25,7 +26,7 @@ from bot.storage.store import Store
 T = TypeVar("T")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"incident-bot: {message}", err=True)
     sys.exit(2)
 
@@ -137,13 +138,18 @@ def export(incident: str) -> None:
 
 
 @main.command()
-@click.argument("incident")
-def verify(incident: str) -> None:
-    """Recompute INC-<n>'s timeline hash chain; exit 1 at the first broken link."""
+@click.argument("target")
+def verify(target: str) -> None:
+    """Recompute a timeline hash chain: INC-<n> from the database (and compare it with its
+    last export), or FILE.md on its own. Exit 1 at the first problem."""
+    if target.endswith(".md") or Path(target).is_file():
+        verify_file(Path(target))
+        return
+    config = settings()
 
     async def action(store: Store) -> None:
-        number = records.parse_ref(incident)
-        result = await records.verify(store, number)
+        number = records.parse_ref(target)
+        result = await records.verify(store, number, export_dir=config.export_dir)
         if result.broken:
             event = result.broken.event
             click.echo(f"INC-{number}: chain broken at event {event.seq} ({event.action}, "
@@ -151,8 +157,26 @@ def verify(incident: str) -> None:
             sys.exit(1)
         head = result.events[-1].hash if result.events else "-"
         click.echo(f"INC-{number}: {len(result.events)} events, chain intact, head {head}")
+        if result.export_problem:
+            click.echo(f"INC-{number}: {result.export_problem}")
+            sys.exit(1)
+        if result.export_note:
+            click.echo(f"INC-{number}: {result.export_note}")
 
     with_store(action)
+
+
+def verify_file(path: Path) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
+    check = check_export(text)
+    if check.line:
+        click.echo(f"{path}:{check.line}: {check.problem}")
+        sys.exit(1)
+    click.echo(f"{path}: {len(check.events)} events, chain intact, head {check.head}, "
+               f"timeline rows match")
 
 
 @main.group()

@@ -5,8 +5,10 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from bot import shipped
 from bot.domain.durations import parse_duration
 from bot.domain.policy import Policy
 
@@ -16,6 +18,13 @@ def _duration(value: object) -> object:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+def _default_runbooks_dir() -> Path:
+    # The operator's own runbooks/ where the bot is started; an installed bot started
+    # anywhere else still has the runbooks it ships with.
+    local = Path("runbooks")
+    return local if local.is_dir() else shipped.runbooks_dir()
 
 
 class ConfigError(Exception):
@@ -31,7 +40,7 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_timeout: Duration = timedelta(seconds=10)
     database_url: str = "sqlite:///incident-bot.db"
-    runbooks_dir: Path = Path("runbooks")
+    runbooks_dir: Path = Field(default_factory=_default_runbooks_dir)
     export_dir: Path = Path("incidents")
     export_template: Path | None = None
     approvers: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
@@ -98,7 +107,7 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(f"{name} is malformed: {_reason(error)}") from None
 
 
-def _reason(error: dict) -> str:
+def _reason(error: ErrorDetails) -> str:
     ctx = error.get("ctx") or {}
     if isinstance(ctx.get("error"), ValueError):
         return str(ctx["error"])

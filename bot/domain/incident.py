@@ -3,8 +3,11 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.access import AccessRequest
 from bot.domain.lifecycle import Status
+from bot.domain.runbook_progress import AttachedRunbook
 from bot.domain.severity import severity_label
+from bot.domain.timeline import TimelineEvent
 
 
 @dataclass
@@ -76,12 +79,12 @@ class IncidentRecord:
     """Everything the export and the summary need, read in one go."""
 
     incident: Incident
-    events: list = field(default_factory=list)
+    events: list[TimelineEvent] = field(default_factory=list)
     participants: list[Participant] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
-    access_requests: list = field(default_factory=list)
-    runbooks: list = field(default_factory=list)
+    access_requests: list[AccessRequest] = field(default_factory=list)
+    runbooks: list[AttachedRunbook] = field(default_factory=list)
 
     @property
     def version(self) -> int:

@@ -36,9 +36,16 @@ def parse_status(text: str) -> Status:
 
 
 def check_transition(current: Status, target: Status, rationale: str) -> None:
-    """Forward moves, skipping included, are free; going back must say why."""
+    """Forward moves, skipping included, are free, except resolving or closing what was
+    never being mitigated; going back must say why. `rationale`: for resolve, the root cause."""
     if target is current:
         raise IncidentError(f"The incident is already {current}.")
+    if not target.is_open and current.rank < Status.MITIGATING.rank and not rationale.strip():
+        how = ("`/incident resolve <root cause>`" if target is Status.RESOLVED
+               else f"`/incident status {target} <why>`")
+        verb = "resolve" if target is Status.RESOLVED else "close"
+        raise IncidentError(f"The incident is still {current}: to {verb} it before any mitigation, "
+                            f"say why: {how}")
     if target.rank < current.rank and not rationale.strip():
         raise IncidentError(
             f"Going back from {current} to {target} needs a rationale: "

@@ -10,6 +10,7 @@ update brings it to the state of then.
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 # The summary waits this long after a change, so a burst of clicks refreshes it once.
 SUMMARY_SETTLE = timedelta(seconds=1)
@@ -20,7 +21,7 @@ _INCIDENT_LANE = re.compile(r"^INC-(\d+)(?::|$)")
 class Notice:
     kind: str
     lane: str
-    payload: dict = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
     # Not before this long after the change.
     settle: timedelta = timedelta(0)
 

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.timeline import TimelineEvent
+
 STEP_ACTIONS = {"step_started": "started", "step_done": "done", "step_failed": "failed",
                 "step_skipped": "skipped"}
 
@@ -28,10 +30,10 @@ class AttachedRunbook:
     sha256: str
     attached_at: datetime
     attached_by: str
-    message_ts: list = field(default_factory=list)
+    message_ts: list[str] = field(default_factory=list)
 
 
-def step_states(events: list) -> dict[str, StepState]:
+def step_states(events: list[TimelineEvent]) -> dict[str, StepState]:
     states: dict[str, StepState] = {}
     for event in events:
         if event.action in STEP_ACTIONS and event.step:

@@ -1,12 +1,15 @@
 """The Markdown postmortem draft: one Jinja2 environment, a template an operator may replace."""
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 
 import jinja2
 
 from bot.domain.incident import Incident, IncidentRecord
-from bot.domain.timeline import GENESIS
+from bot.domain.timeline import GENESIS, TimelineEvent
+from bot.export import canonical
+from bot.export.lines import cell, fence, inline, quote, scalar
 from bot.runbooks.copies import runbook_views
 
 DEFAULT_TEMPLATE = "postmortem.md.j2"
@@ -21,16 +24,21 @@ def iso(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
 
 
-def cell(value: object) -> str:
-    """Text as typed, except what would break a Markdown table row."""
-    text = "" if value is None else str(value)
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return "<br>".join(line.strip() for line in text.strip().splitlines()) or "-"
+def clock(at: datetime, day: date) -> str:
+    """A time in the incident: the day shown only when it is not the day it was declared."""
+    return f"{at:%H:%M}" if at.date() == day else f"{at:%m-%d %H:%M}"
 
 
-def fence(text: str) -> str:
-    """Output inside a ``` block: a line of backticks in it must not close the block."""
-    return text.replace("```", "ʼʼʼ").rstrip("\n") or "(no output)"
+def day_of(events: Sequence[TimelineEvent], fallback: datetime) -> date:
+    return events[0].at.date() if events else fallback.date()
+
+
+def timeline_row(event: TimelineEvent, names: dict[str, str], day: date) -> str:
+    """One row of `## Timeline`; `verify FILE.md` renders the same rows from the file's own
+    copy of the events and compares."""
+    who = names.get(event.actor_id, event.actor_id)
+    return (f"| {clock(event.at, day)} | {cell(event.step or '-')} | {event.action} "
+            f"| {cell(event.details)} | {cell(who)} |")
 
 
 class Renderer:
@@ -48,44 +56,53 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.filters.update(cell=cell, iso=iso, fence=fence)
+        self.env.filters.update(cell=cell, iso=iso, fence=fence, inline=inline, quote=quote,
+                                scalar=scalar)
 
     def check(self) -> None:
         """Fail at start-up, not at the first resolve, on a template that does not parse."""
         self.env.get_template(self.template_name)
 
     def render(self, record: IncidentRecord) -> str:
-        text = self.env.get_template(self.template_name).render(view(record)).rstrip("\n")
+        lines = self.env.get_template(self.template_name).render(view(record)).rstrip("\n").split("\n")
+        if lines[-1].startswith(CHAIN_LINE):
+            lines.pop()
         head = record.events[-1].hash if record.events else GENESIS
-        # The chain head closes every export, whatever the template says.
-        if not text.splitlines()[-1].startswith(CHAIN_LINE):
-            text += f"\n\n{CHAIN_LINE}{head}"
-        return text + "\n"
+        # Whatever the template says, the events in their hashed form and the chain head
+        # close every export.
+        block = canonical.block(record.events, shown_names(record))
+        return "\n".join(lines).rstrip("\n") + f"\n\n{block}\n\n{CHAIN_LINE}{head}\n"
+
+
+def shown_names(record: IncidentRecord) -> dict[str, str]:
+    return {e.actor_id: record.name(e.actor_id) for e in record.events}
 
 
 def view(record: IncidentRecord) -> dict:
     incident = record.incident
-    day = incident.declared_at.date()
+    day = day_of(record.events, incident.declared_at)
+    names = shown_names(record)
 
-    def clock(at: datetime) -> str:
-        return f"{at:%H:%M}" if at.date() == day else f"{at:%m-%d %H:%M}"
+    def at(value: datetime) -> str:
+        return clock(value, day)
 
     return {
         "incident": incident,
         "commander": record.name(incident.commander_id) if incident.commander_id else "",
         "declared_by": record.name(incident.declared_by),
         "timeline": [
-            {"time": clock(e.at), "step": e.step or "-", "action": e.action,
-             "details": e.details, "who": record.name(e.actor_id)}
+            {"time": at(e.at), "step": e.step or "-", "action": e.action,
+             "details": e.details, "who": record.name(e.actor_id),
+             "line": timeline_row(e, names, day)}
             for e in record.events
         ],
         "approvals": [
-            {"time": clock(r.requested_at), "type": r.state, "access": r.what + (
+            {"time": at(r.requested_at), "type": r.state, "access": r.what + (
                 f" (step {r.step})" if r.step else ""), "ref": r.ref,
              "requester": record.name(r.requester_id),
              "approver": record.name(r.approver_id) if r.approver_id else "-",
-             "expiry": clock(r.expires_at) if r.expires_at else "-",
-             "revoked": (f"{clock(r.revoked_at)} by {record.name(r.revoked_by)}" if r.revoked_at
+             "expiry": at(r.expires_at) if r.expires_at else "-",
+             "revoked": (f"{at(r.revoked_at)} by {record.name(r.revoked_by)}" if r.revoked_at
                          else "NOT REVOKED" if r.needs_revoking else "-")}
             for r in record.access_requests
         ],
@@ -94,17 +111,17 @@ def view(record: IncidentRecord) -> dict:
              "steps": [{"number": s.step.number, "title": s.step.title, "risk": s.step.risk,
                         "status": s.state.status,
                         "who": record.name(s.state.by) if s.state.by else "",
-                        "at": clock(s.state.at) if s.state.at else ""} for s in v.steps]}
+                        "at": at(s.state.at) if s.state.at else ""} for s in v.steps]}
             for v in runbook_views(record)
         ],
         "snapshots": [
-            {"time": clock(e.at), "step": e.step or "-", "check": e.data.get("check", ""),
+            {"time": at(e.at), "step": e.step or "-", "check": e.data.get("check", ""),
              "who": record.name(e.actor_id), "note": e.data.get("note", ""),
              "output": e.data.get("output", "")}
             for e in record.events if e.action == "snapshot"
         ],
         "participants": [
-            {"name": record.name(p.user_id), "joined": clock(p.joined_at)}
+            {"name": record.name(p.user_id), "joined": at(p.joined_at)}
             for p in record.participants
         ],
         "action_items": [

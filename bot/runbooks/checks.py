@@ -56,15 +56,16 @@ def _kept(raw: bytes | str) -> str:
 
 async def run_check(check: Check, *, allow_commands: bool) -> CheckResult:
     if check.http:
-        return await _http(check)
+        return await _http(check, check.http)
     if not allow_commands:
         return CheckResult("", False, "shell checks are off (ALLOW_RUNBOOK_COMMANDS is not true)")
-    return await _shell(check)
+    assert check.run is not None, f"check {check.name} has neither run: nor http:"
+    return await _shell(check, check.run)
 
 
-async def _shell(check: Check) -> CheckResult:
+async def _shell(check: Check, command: str) -> CheckResult:
     process = await asyncio.create_subprocess_shell(
-        check.run, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         start_new_session=True)
     try:
         out, _ = await asyncio.wait_for(process.communicate(), check.timeout.total_seconds())
@@ -78,11 +79,11 @@ async def _shell(check: Check) -> CheckResult:
     return CheckResult(_kept(out), code == 0, "" if code == 0 else f"exit code {code}")
 
 
-async def _http(check: Check) -> CheckResult:
+async def _http(check: Check, url: str) -> CheckResult:
     timeout = aiohttp.ClientTimeout(total=check.timeout.total_seconds())
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session, \
-                session.get(check.http, allow_redirects=False) as response:
+                session.get(url, allow_redirects=False) as response:
             body = await response.content.read(KEPT_LIMIT + 1)
             ok = response.status < 400
             return CheckResult(_kept(body), ok, f"HTTP {response.status}")

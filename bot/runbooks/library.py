@@ -16,7 +16,9 @@ class Library:
     def load(cls, directory: Path) -> tuple["Library", list[Problem]]:
         if not directory.is_dir():
             return cls(), [Problem(str(directory), 0, "no such folder")]
-        library, problems, ids = cls(), [], {}
+        library = cls()
+        problems: list[Problem] = []
+        ids: dict[str, str] = {}  # runbook id: the file that has it
         for path in sorted(directory.glob("*.md")):
             source = path.read_text(encoding="utf-8")
             if path.name.lower() == "readme.md" and not source.startswith("---"):

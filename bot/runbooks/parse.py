@@ -19,7 +19,8 @@ _markdown = MarkdownIt("commonmark")
 
 class _Report:
     def __init__(self, path: str) -> None:
-        self.path, self.problems = path, []
+        self.path = path
+        self.problems: list[Problem] = []
 
     def add(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))

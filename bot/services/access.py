@@ -79,16 +79,18 @@ async def approve(store: Store, *, caller: Caller, ref: str | None, duration: ti
         if request.state is AccessState.PENDING:
             _require_open(incident)
         request.approve(caller.user_id, list(policy.approvers), tx.now, duration)
+        expires_at = request.expires_at
+        assert expires_at is not None  # approving sets it
         await tx.save_access_request(request)
         await tx.append(event(tx, incident, caller.user_id, "access_approved",
                               f"{request.ref} {request.what} granted, expires "
-                              f"{hhmm(request.expires_at)}", request=request.ref,
-                              expires=request.expires_at.isoformat(), step=request.step))
+                              f"{hhmm(expires_at)}", request=request.ref,
+                              expires=expires_at.isoformat(), step=request.step))
         _plan_expiry(tx, request, policy)
         tx.notify(refresh(request), notices.to_channel(
             incident.id, "access_approved", user=caller.user_id, request=request.id,
             requester=request.requester_id, what=request.what,
-            expires=request.expires_at.isoformat()))
+            expires=expires_at.isoformat()))
         return request
 
 

@@ -24,7 +24,7 @@ class Exporter:
         """Render from the record; a file that cannot be written never blocks resolve."""
         record = await tx.record(incident_id)
         content = self.renderer.render(record)
-        path = self._path_for(record.incident)
+        path = export_path(self.export_dir, record.incident)
         if upload:
             tx.notify(notices.Notice("upload_export", notices.incident_lane(incident_id),
                                      {"filename": path.name, "content": content}))
@@ -34,12 +34,14 @@ class Exporter:
             return ExportResult(path, f"could not write {path}: {exc.strerror or exc}")
         return ExportResult(path)
 
-    def _path_for(self, incident: Incident) -> Path:
-        """The SPEC name, unless another incident declared the same minute took it."""
-        path = self.export_dir / export_filename(incident)
-        if path.exists() and f"\nid: {incident.ref}\n" not in path.read_text(encoding="utf-8"):
-            return path.with_stem(f"{path.stem}-{incident.ref.lower()}")
-        return path
+
+
+def export_path(export_dir: Path, incident: Incident) -> Path:
+    """The SPEC name, unless another incident declared the same minute took it."""
+    path = export_dir / export_filename(incident)
+    if path.exists() and f"\nid: {incident.ref}\n" not in path.read_text(encoding="utf-8"):
+        return path.with_stem(f"{path.stem}-{incident.ref.lower()}")
+    return path
 
 
 def write_file(path: Path, content: str) -> None:

@@ -69,7 +69,7 @@ async def set_status(store: Store, *, caller: Caller, target: Status, rationale:
 
 async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status, rationale: str,
                       exporter: Exporter, policy: Policy, root_cause: str = "") -> Resolution | None:
-    check_transition(incident.status, target, rationale)
+    check_transition(incident.status, target, rationale or root_cause)
     previous = incident.status
     incident.move_to(target, tx.now)
     if root_cause:
@@ -87,9 +87,10 @@ async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status
         return None
     owed = unrevoked(await tx.access_requests(incident.id))
     if previous.is_open:
-        await tx.append(event(tx, incident, caller.user_id, "resolved", incident.root_cause))
+        sealed = await tx.append(event(tx, incident, caller.user_id, "resolved", incident.root_cause))
+        # The chain head shown in the channel is a copy of it outside the bot and its files.
         tx.notify(notices.to_channel(incident.id, "resolved", user=caller.user_id,
-                                     root_cause=incident.root_cause,
+                                     root_cause=incident.root_cause, head=sealed.hash,
                                      unrevoked=[r.id for r in owed]))
     return Resolution(await exporter.export(tx, incident.id), owed)
 

@@ -4,13 +4,15 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from statistics import mean
 
 from bot.domain.access import AccessRequest
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
 from bot.domain.timeline import ChainBreak, TimelineEvent, verify_chain
-from bot.services.exporter import Exporter, ExportResult
+from bot.export.verify import check_export
+from bot.services.exporter import Exporter, ExportResult, export_path
 from bot.storage.store import Store
 
 _REF = re.compile(r"^(?:inc-?)?(\d+)$", re.IGNORECASE)
@@ -27,14 +29,41 @@ def parse_ref(text: str) -> int:
 class Verification:
     events: list[TimelineEvent]
     broken: ChainBreak | None
+    export_problem: str = ""  # the database and its last export disagree
+    export_note: str = ""
 
 
-async def verify(store: Store, incident_id: int) -> Verification:
-    async with store.transaction() as tx:
-        if await tx.incident(incident_id) is None:
+async def verify(store: Store, incident_id: int, *, export_dir: Path | None = None) -> Verification:
+    """The chain in the database, and, when its export is found in `export_dir`, whether the
+    database still holds every event that export was written from: a chain rewritten whole
+    in the database is intact on its own, but no longer the one the file carries."""
+    async with store.reading() as tx:
+        incident = await tx.incident(incident_id)
+        if incident is None:
             raise IncidentError(f"INC-{incident_id} does not exist")
         events = await tx.events(incident_id)
-    return Verification(events, verify_chain(events))
+    result = Verification(events, verify_chain(events))
+    if export_dir is None or result.broken:
+        return result
+    path = export_path(export_dir, incident)
+    if not path.exists():
+        result.export_note = f"no export at {path} to compare with"
+        return result
+    exported = check_export(path.read_text(encoding="utf-8"))
+    if exported.line:
+        result.export_problem = f"the export does not verify: {path}:{exported.line}: {exported.problem}"
+        return result
+    recorded = {e.seq: e for e in events}
+    for event in exported.events:
+        now = recorded.get(event.seq)
+        if now is None or now.hash != event.hash:
+            what = "is gone from the database" if now is None else "differs in the database"
+            result.export_problem = (f"event {event.seq} ({event.action}, "
+                                     f"{event.at:%Y-%m-%dT%H:%M:%SZ}) {what} since {path} was written")
+            return result
+    later = len(events) - len(exported.events)
+    result.export_note = f"matches {path}" + (f"; {later} events recorded since" if later else "")
+    return result
 
 
 async def export_again(store: Store, exporter: Exporter, incident_id: int) -> ExportResult:

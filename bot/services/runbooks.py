@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from bot.domain import notices
+from bot.domain.access import AccessRequest
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
 from bot.domain.runbook_progress import AttachedRunbook, step_key, step_states
@@ -81,7 +82,8 @@ async def mark_step(store: Store, *, caller: Caller, attached_id: int, number: i
         return key
 
 
-async def request_step_access(store: Store, *, caller: Caller, attached_id: int, number: int):  # noqa: ANN201
+async def request_step_access(store: Store, *, caller: Caller, attached_id: int,
+                              number: int) -> AccessRequest:
     async with store.transaction() as tx:
         incident = await tx.incident_by_channel(caller.channel_id)
         if incident is None:

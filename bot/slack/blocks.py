@@ -1,6 +1,7 @@
 """Domain state → Slack text and Block Kit. Pure; user text is always escaped here."""
 
 import json
+import re
 from datetime import UTC, datetime
 
 from bot.domain.durations import format_duration
@@ -28,7 +29,78 @@ def escape(text: str) -> str:
 
 
 def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """For summaries only (headers, fields, notification text): what people typed is shown
+    whole by `sections`. Half an escape or mention would show as garbage: it goes too."""
+    if len(text) <= limit:
+        return text
+    return _HALF_TOKEN.sub("", text[: limit - 1]) + "…"
+
+
+_HALF_TOKEN = re.compile(r"&[#A-Za-z0-9]{0,7}$|<(?:[@#!]|https?:|mailto:)[^<>]*$")
+
+
+FENCE = "```"
+# A piece never ends inside these: an escape (`&amp;`), a mention, channel or link (`<…>`),
+# or a code fence marker.
+_UNBREAKABLE = re.compile(r"<[^<>]*>|&(?:#\d+|[A-Za-z]+);|```")
+
+
+def split_text(text: str, limit: int = SECTION_TEXT_LIMIT) -> list[str]:
+    """`text` (mrkdwn) in pieces of at most `limit` characters that read as it does.
+
+    A piece ends after a newline, else after a space or other blank, preferably in the latter
+    half of its room so that pieces stay few; only with no blank in reach does it end where
+    the room ends. It never ends inside an escape, a `<…>` or a fence marker. A break outside
+    a code block wins over one inside; one inside closes the block, and the next piece opens
+    it again. Joined, the pieces give the text back, but for those fences and for pieces of
+    nothing but blanks (Slack refuses a blank section).
+    """
+    if len(text) <= limit:
+        return [text]
+    size = len(text)
+    unbreakable = bytearray(size + 1)
+    for match in _UNBREAKABLE.finditer(text):
+        unbreakable[match.start() + 1:match.end()] = b"\1" * (len(match[0]) - 1)
+    in_code = bytearray(size + 1)
+    fences = [match.start() for match in re.finditer(FENCE, text)]
+    # An odd fence out shows as backticks in Slack: only pairs make code blocks.
+    for opening, closing in zip(fences[::2], fences[1::2], strict=False):
+        in_code[opening + 3:closing + 1] = b"\1" * (closing - opening - 2)
+        # A piece that closes a block right after it opens, or opens one only to close it,
+        # would show an empty block.
+        unbreakable[opening + 3] = unbreakable[closing] = 1
+    pieces: list[str] = []
+    start, reopen = 0, ""
+    while len(reopen) + size - start > limit:
+        end = _break(text, start, limit - len(reopen), unbreakable, in_code)
+        close = FENCE if in_code[end] else ""
+        pieces.append(reopen + text[start:end] + close)
+        start, reopen = end, close
+    pieces.append(reopen + text[start:])
+    return [piece for piece in pieces if piece.strip()] or pieces[:1]
+
+
+def _break(text: str, start: int, room: int, unbreakable: bytearray, in_code: bytearray) -> int:
+    """Where the piece from `start` ends: the best place within `room` characters."""
+    best, best_rank = 0, None
+    for end in range(start + 1, start + room + 1):
+        if unbreakable[end] or (in_code[end] and end - start + len(FENCE) > room):
+            continue
+        blank = text[end - 1].isspace()
+        rank = (blank, blank and end - start >= room // 2, not in_code[end],
+                text[end - 1] == "\n", end)
+        if best_rank is None or rank > best_rank:
+            best, best_rank = end, rank
+    if best_rank is None:  # one stretch that must not break fills the room: break it anyway
+        best = start + room
+        if in_code[best]:
+            best -= len(FENCE)
+    return best
+
+
+def sections(text: str) -> list[dict]:
+    """As many sections as `text` needs: shown whole, never cut."""
+    return [section(piece) for piece in split_text(text)]
 
 
 def hhmm(value: datetime | str) -> str:
@@ -78,12 +150,13 @@ def summary(record: IncidentRecord, runbooks: list | None = None) -> tuple[str, 
         },
     ]
     if incident.root_cause:
-        blocks.insert(2, section(f"*Root cause*\n{escape(incident.root_cause)}"))
+        blocks[2:2] = sections(f"*Root cause*\n{escape(incident.root_cause)}")
     return cut(head, SECTION_TEXT_LIMIT), blocks
 
 
 def section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": cut(text, SECTION_TEXT_LIMIT)}}
+    """One section: for text of ours known to fit; anything people typed goes through `sections`."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
@@ -115,7 +188,9 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
         "resolved": lambda: f":large_green_circle: *{who}* resolved the incident."
         + (f" Root cause: {escape(facts['root_cause'])}" if facts.get("root_cause") else "")
         + (" Access still to revoke: " + ", ".join(f"AR-{n}" for n in facts["unrevoked"])
-           + " (`/incident access revoke AR-<n>`)." if facts.get("unrevoked") else ""),
+           + " (`/incident access revoke AR-<n>`)." if facts.get("unrevoked") else "")
+        + (f"\nTimeline chain head: `{facts['head']}` (`incident-bot verify` checks an export "
+           "against it)" if facts.get("head") else ""),
         "access_approved": lambda: f":unlock: {ref} *{what}* approved by {who} for "
         f"{mention(facts['requester'])}, until {hhmm(facts['expires'])}.",
         "access_denied": lambda: f":no_entry: {ref} *{what}* denied by {who}."
@@ -132,7 +207,7 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
         "update: `/incident update <what stakeholders should know>`"
         + (f" (last one at {hhmm(facts['last_update'])})." if facts.get("last_update") else "."),
     }
-    line = cut(lines[kind](), SECTION_TEXT_LIMIT)
+    line = lines[kind]()
     value = str(facts.get("request", ""))
     buttons = {
         "access_warning": [button("Extend", "access_extend", value),
@@ -141,8 +216,8 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
     }.get(kind)
     if buttons is None:
         return line, None
-    return line, [section(line), {"type": "actions", "block_id": f"{kind}:{value}",
-                                  "elements": buttons}]
+    return line, [*sections(line), {"type": "actions", "block_id": f"{kind}:{value}",
+                                    "elements": buttons}]
 
 
 ACCESS_BADGE = {"pending": ":hourglass: pending", "approved": ":unlock: approved",
@@ -165,15 +240,15 @@ def access_request(request, names: dict[str, str], approvers: list[str]) -> tupl
         state += f" · {verb} by {escape(names.get(request.approver_id, request.approver_id))}"
     if request.expires_at and request.state != "denied":
         state += f" · expires {hhmm(request.expires_at)}"
-    blocks = [section(head), {"type": "context", "elements": [{"type": "mrkdwn", "text": state}]}]
+    blocks = [*sections(head), {"type": "context", "elements": [{"type": "mrkdwn", "text": state}]}]
     if request.state == "pending":
         who = " ".join(mention(a) for a in approvers) or "_no approvers configured (APPROVERS)_"
-        blocks.insert(1, section(f"Approvers: {who}"))
+        blocks.insert(-1, section(f"Approvers: {who}"))
         value = str(request.id)
         blocks.append({"type": "actions", "block_id": f"access:{request.id}", "elements": [
             button("Approve", "access_approve", value, "primary"),
             button("Deny", "access_deny", value, "danger")]})
-    return cut(f"{request.ref} {request.what}: {request.state}", SECTION_TEXT_LIMIT), blocks
+    return cut(f"{request.ref} {escape(request.what)}: {request.state}", SECTION_TEXT_LIMIT), blocks
 
 
 def announcement(kind: str, facts: dict, record: IncidentRecord) -> str:
@@ -182,8 +257,8 @@ def announcement(kind: str, facts: dict, record: IncidentRecord) -> str:
     if kind == "declared":
         return (f":rotating_light: *{incident.ref}* ({incident.severity_label}) "
                 f"{escape(incident.title)} declared by {mention(facts['user'])}. Join {where}.")
-    return cut(f":mega: *{incident.ref}* ({incident.severity_label}) update: "
-               f"{escape(str(facts.get('text', '')))} ({where})", SECTION_TEXT_LIMIT)
+    return (f":mega: *{incident.ref}* ({incident.severity_label}) update: "
+            f"{escape(str(facts.get('text', '')))} ({where})")
 
 
 DECLARE_CALLBACK = "declare_incident"
@@ -236,8 +311,9 @@ STEP_TEXT_LIMIT = 1800
 STEPS_PER_MESSAGE = 12  # 4 blocks a step and 2 above them: Slack's 50 blocks per message
 # Characters of blocks in one runbook message; Slack refuses a message past about 13,200.
 RUNBOOK_MESSAGE_BUDGET = 12_000
-_WORST_STATE = StepState("skipped", "U" * 11, datetime(2000, 1, 1, tzinfo=UTC))
-_WORST_NAMES = {_WORST_STATE.by: "w" * 80}
+_WORST_BY = "U" * 11
+_WORST_STATE = StepState("skipped", _WORST_BY, datetime(2000, 1, 1, tzinfo=UTC))
+_WORST_NAMES = {_WORST_BY: "w" * 80}
 
 
 _PARTS: dict[tuple[int, str], list[list[int]]] = {}

@@ -16,7 +16,7 @@ from bot.domain.notices import incident_of
 from bot.runbooks.copies import RunbookView, runbook_views
 from bot.services import deliveries
 from bot.slack import blocks
-from bot.slack.posting import Entry, Packed, find_tagged, pack, send
+from bot.slack.posting import Entry, Packed, find_tagged, fitted, pack, send
 from bot.slack.webapi import Retry, WebApi, error_code
 from bot.storage.outbox import Batch, OutboxItem
 from bot.storage.store import Store
@@ -143,7 +143,7 @@ async def post_summary(out: Outbound, batch: Batch) -> None:
     channel = channel_of(record)
     ts = record.incident.summary_ts
     if ts is None:
-        text, summary_blocks = blocks.summary(record, runbook_views(record))
+        text, summary_blocks = fitted(*blocks.summary(record, runbook_views(record)))
         ts = await post_once(out, batch, channel, Packed(text, summary_blocks, [str(batch.head.id)]))
         await deliveries.summary_posted(out.store, incident_id=record.incident.id, ts=ts,
                                         shown=record.version)
@@ -155,9 +155,10 @@ async def refresh_summary(out: Outbound, batch: Batch) -> None:
     record = await out.record(batch)
     if record.incident.summary_ts is None:
         return  # still to be posted; it will show the state of then
-    text, summary_blocks = blocks.summary(record, runbook_views(record))
+    text, summary_blocks = fitted(*blocks.summary(record, runbook_views(record)))
+    # No blocks: an empty list, as Slack keeps a message's blocks when an update names none.
     await out.api.call("chat.update", channel=channel_of(record), ts=record.incident.summary_ts,
-                       text=text, blocks=summary_blocks)
+                       text=text, blocks=summary_blocks or [])
 
 
 # what happens, said in the channel -------------------------------------------------------
@@ -188,7 +189,7 @@ async def announce(out: Outbound, batch: Batch) -> None:
         return
     record = await out.record(batch)
     line = blocks.announcement(batch.head.payload["message"], batch.head.payload, record)
-    await post_once(out, batch, out.announce_channel, Packed(line, None, [str(batch.head.id)]))
+    await post_once(out, batch, out.announce_channel, pack([Entry(str(batch.head.id), line)]))
 
 
 # runbooks ---------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ async def refresh_runbook(out: Outbound, batch: Batch) -> None:
     view = view_of(record, batch.head.payload["attached"])
     steps = {item.payload.get("step") for item in batch.items}
     parts = range(len(blocks.runbook_parts(view))) if None in steps else \
-        sorted({blocks.part_of_step(view, step) for step in steps})
+        sorted({blocks.part_of_step(view, step) for step in steps if step is not None})
     for part in parts:
         if part >= len(view.attached.message_ts):
             continue  # still to be posted; it will show the state of then
@@ -248,7 +249,7 @@ async def post_access(out: Outbound, batch: Batch) -> None:
     request = next(r for r in record.access_requests if r.id == batch.head.payload["request"])
     if request.message_ts:
         return
-    text, request_blocks = blocks.access_request(request, record.names, out.approvers)
+    text, request_blocks = fitted(*blocks.access_request(request, record.names, out.approvers))
     ts = await post_once(out, batch, channel_of(record),
                          Packed(text, request_blocks, [str(batch.head.id)]))
     await deliveries.access_posted(out.store, request=request, ts=ts, shown=record.version)
@@ -260,9 +261,9 @@ async def refresh_access(out: Outbound, batch: Batch) -> None:
     request = next(r for r in record.access_requests if r.id == batch.head.payload["request"])
     if request.message_ts is None:
         return  # still to be posted; it will show the state of then
-    text, request_blocks = blocks.access_request(request, record.names, out.approvers)
+    text, request_blocks = fitted(*blocks.access_request(request, record.names, out.approvers))
     await out.api.call("chat.update", channel=channel_of(record), ts=request.message_ts,
-                       text=text, blocks=request_blocks)
+                       text=text, blocks=request_blocks or [])
 
 
 # the export and people -----------------------------------------------------------------------

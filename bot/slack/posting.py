@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.blocks import SECTION_TEXT_LIMIT, cut, section
+from bot.slack.blocks import SECTION_TEXT_LIMIT, cut, escape, section, split_text
 from bot.slack.webapi import WebApi, error_code
 
 METADATA_TYPE = "incident_bot_post"
@@ -37,26 +37,60 @@ class Packed:
 
 
 def pack(entries: Sequence[Entry]) -> Packed:
-    """As many entries, first first, as one message holds; consecutive lines share a section."""
-    first = entries[0]
-    if len(entries) == 1:
-        return Packed(first.line, first.blocks, [first.tag])
+    """As many entries, first first, as one message holds; consecutive lines share a section,
+    and a long line takes as many as it needs. An entry is never split between messages."""
     blocks: list[dict] = []
     taken: list[Entry] = []
     ids: set[str] = set()
     for entry in entries:
         candidate = _with(blocks, entry)
         own_ids = _ids(entry.blocks or [])
-        too_big = (len(candidate) > MAX_BLOCKS
-                   or len(json.dumps(candidate, ensure_ascii=False)) > BLOCKS_BUDGET)
-        if taken and (too_big or own_ids & ids):
+        if taken and (not fits(candidate) or own_ids & ids):
             break
         blocks, ids = candidate, ids | own_ids
         taken.append(entry)
     if len(taken) == 1:
-        return pack(taken)
+        return _alone(taken[0])
     text = cut("\n".join(entry.line for entry in taken), TEXT_LIMIT)
     return Packed(text, blocks, [entry.tag for entry in taken])
+
+
+def _alone(entry: Entry) -> Packed:
+    blocks = entry.blocks or _with([], entry)
+    if (entry.blocks is None and len(entry.line) <= SECTION_TEXT_LIMIT) or not fits(blocks):
+        return Packed(entry.line, None, [entry.tag])  # past what blocks hold: see `fitted`
+    return Packed(cut(entry.line, TEXT_LIMIT), blocks, [entry.tag])
+
+
+def fits(blocks: list[dict]) -> bool:
+    return len(blocks) <= MAX_BLOCKS and len(json.dumps(blocks, ensure_ascii=False)) <= BLOCKS_BUDGET
+
+
+def fitted(text: str, blocks: list[dict]) -> tuple[str, list[dict] | None]:
+    """One message's text and blocks, `text` being its notification. Escaping can grow what
+    people typed past what one message's blocks hold (4,000 typed `&` are 20,000 characters):
+    then the message is all its blocks say, as text, which Slack shows up to 40,000
+    characters. Whole beats buttons (approve, deny and revoke have commands too)."""
+    if fits(blocks):
+        return cut(text, TEXT_LIMIT), blocks
+    return said(blocks), None
+
+
+def said(blocks: list[dict]) -> str:
+    """The mrkdwn a message's blocks show, buttons aside."""
+    texts = []
+    for block in blocks:
+        objects = [block["text"]] if "text" in block else []
+        objects += block.get("fields", [])
+        if block["type"] == "context":
+            objects += [element for element in block["elements"] if "text" in element]
+        for obj in objects:  # plain_text (a header) is shown as typed: mrkdwn must escape it
+            texts.append(f"*{escape(obj['text'])}*" if obj["type"] == "plain_text" else obj["text"])
+    shown = ""
+    for text in texts:
+        # Sections split from one text broke after a blank: joined as they were.
+        shown += text if not shown or shown[-1].isspace() else "\n" + text
+    return shown
 
 
 def _with(blocks: list[dict], entry: Entry) -> list[dict]:
@@ -67,7 +101,8 @@ def _with(blocks: list[dict], entry: Entry) -> list[dict]:
         joined = last["text"]["text"] + "\n" + entry.line
         if len(joined) <= SECTION_TEXT_LIMIT:
             return blocks[:-1] + [{**last, "text": {**last["text"], "text": joined}}]
-    return blocks + [{**section(entry.line), "block_id": f"lines{len(blocks)}"}]
+    return blocks + [{**section(piece), "block_id": f"lines{len(blocks) + n}"}
+                     for n, piece in enumerate(split_text(entry.line))]
 
 
 def _ids(blocks: list[dict]) -> set[str]:

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
@@ -10,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import ConfigError, Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.export.render import Renderer
+from bot.runbooks.format import Problem
 from bot.runbooks.library import Library
 from bot.scheduler.ticker import ReminderTicker
 from bot.services.exporter import Exporter
@@ -18,6 +20,9 @@ from bot.slack.deps import Deps
 from bot.slack.notifier import SlackNotifier
 from bot.slack.server import make_web_app
 from bot.storage.store import Store
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +42,8 @@ class BotRuntime:
         renderer = Renderer(settings.export_template)
         renderer.check()
         policy = settings.policy()
-        library, problems = Library(), []
+        library = Library()
+        problems: list[Problem] = []
         if settings.runbooks_dir.is_dir():
             library, problems = Library.load(settings.runbooks_dir)
         else:
@@ -64,7 +70,7 @@ class BotRuntime:
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
-        self._socket_mode = None
+        self._socket_mode: AsyncSocketModeHandler | None = None
         self.url = ""
 
     async def start(self, host: str = "0.0.0.0", port: int | None = None) -> str:

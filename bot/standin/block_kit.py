@@ -1,5 +1,7 @@
 """Slack's Block Kit limits, checked the way Slack reports them."""
 
+from typing import NoReturn
+
 KNOWN_BLOCKS = {"section", "actions", "context", "header", "divider", "image", "input",
                 "rich_text", "file"}
 
@@ -8,7 +10,7 @@ class BlockError(Exception):
     pass
 
 
-def _fail(message: str, pointer: str) -> None:
+def _fail(message: str, pointer: str) -> NoReturn:
     raise BlockError(f"[ERROR] {message} [json-pointer:{pointer}]")
 
 

@@ -14,6 +14,7 @@ import re
 import time
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,7 +174,7 @@ class FakeSlackAPI:
         self.users[user_id] = {"id": user_id, "name": name, "real_name": real_name or name,
                                "profile": {"display_name": name, "real_name": real_name or name}}
 
-    def add_channel(self, name: str, *, creator: str = "UOTHER", members: list[str] = (),
+    def add_channel(self, name: str, *, creator: str = "UOTHER", members: Iterable[str] = (),
                     is_private: bool = False) -> str:
         channel = Channel(self._new_id("C"), name, creator, int(time.time()),
                           set(members) | {creator}, is_private=is_private)

@@ -10,7 +10,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlmodel import col
 
 from bot.storage.store import Store
 from bot.storage.tables import OutboxRow
@@ -65,12 +66,12 @@ class Claimed:
     next_ready: datetime | None
 
 
-def _pending():  # noqa: ANN202
-    return and_(OutboxRow.delivered_at.is_(None), OutboxRow.failed_at.is_(None))
+def _pending() -> ColumnElement[bool]:
+    return and_(col(OutboxRow.delivered_at).is_(None), col(OutboxRow.failed_at).is_(None))
 
 
-def _free(now: datetime):  # noqa: ANN202
-    return or_(OutboxRow.lease_until.is_(None), OutboxRow.lease_until < now)
+def _free(now: datetime) -> ColumnElement[bool]:
+    return or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now)
 
 
 class Outbox:
@@ -88,12 +89,12 @@ class Outbox:
                           .group_by(OutboxRow.lane)).scalar_subquery()
         async with self.store.reading() as tx:
             due = (await tx.session.execute(
-                select(OutboxRow).where(OutboxRow.id.in_(heads_of_lanes), OutboxRow.due_at <= now,
+                select(OutboxRow).where(col(OutboxRow.id).in_(heads_of_lanes), col(OutboxRow.due_at) <= now,
                                         _free(now))
-                .order_by(OutboxRow.id).limit(MAX_LANES))).scalars().all()
+                .order_by(col(OutboxRow.id)).limit(MAX_LANES))).scalars().all()
             later = await tx.session.scalar(
-                select(func.min(OutboxRow.due_at)).where(OutboxRow.id.in_(heads_of_lanes),
-                                                         OutboxRow.due_at > now))
+                select(func.min(OutboxRow.due_at)).where(col(OutboxRow.id).in_(heads_of_lanes),
+                                                         col(OutboxRow.due_at) > now))
             paced_until = await self._paced_until(
                 tx.session, [head.lane for head in due if head.kind in self.paced])
         waits = [later] if later else []
@@ -110,8 +111,8 @@ class Outbox:
         if not lanes:
             return {}
         rows = await session.execute(
-            select(OutboxRow.lane, func.max(OutboxRow.sent_at))
-            .where(OutboxRow.lane.in_(set(lanes)), OutboxRow.kind.in_(self.paced))
+            select(col(OutboxRow.lane), func.max(OutboxRow.sent_at))
+            .where(col(OutboxRow.lane).in_(set(lanes)), col(OutboxRow.kind).in_(self.paced))
             .group_by(OutboxRow.lane))
         return {lane: sent + self.pace for lane, sent in rows if sent is not None}
 
@@ -123,7 +124,7 @@ class Outbox:
             won = await session.execute(
                 update(OutboxRow)
                 # Re-check due_at too: another claimer may have deferred it meanwhile.
-                .where(OutboxRow.id == head.id, _pending(), _free(now), OutboxRow.due_at <= now)
+                .where(col(OutboxRow.id) == head.id, _pending(), _free(now), col(OutboxRow.due_at) <= now)
                 .values(**leased))
             if won.rowcount != 1:
                 return None
@@ -135,15 +136,15 @@ class Outbox:
                                 row.created_at, row.attempts + 1, row.uncertain) for row in rows]
             if len(rows) > 1:
                 await session.execute(update(OutboxRow).where(
-                    OutboxRow.id.in_([r.id for r in rows[1:]])).values(**leased))
+                    col(OutboxRow.id).in_([r.id for r in rows[1:]])).values(**leased))
         return Batch(items)
 
     async def _followers(self, session, head: OutboxRow) -> list[OutboxRow]:  # noqa: ANN001
         """The rows of the head's kind right behind it in its lane, up to another kind: one
         call delivers them all, a refresh showing the state of then included."""
         behind = (await session.execute(
-            select(OutboxRow).where(OutboxRow.lane == head.lane, OutboxRow.id > head.id, _pending())
-            .order_by(OutboxRow.id).limit(MAX_BATCH))).scalars().all()
+            select(OutboxRow).where(col(OutboxRow.lane) == head.lane, col(OutboxRow.id) > head.id, _pending())
+            .order_by(col(OutboxRow.id)).limit(MAX_BATCH))).scalars().all()
         run = []
         for row in behind:
             if row.kind != head.kind:
@@ -178,18 +179,18 @@ class Outbox:
         now = self.store.clock()
         async with self.store.writing() as session:
             released = (await session.execute(
-                update(OutboxRow).where(OutboxRow.held, _pending())
+                update(OutboxRow).where(col(OutboxRow.held), _pending())
                 .values(due_at=now, held=False))).rowcount
             if landing is None:
                 return released
             unanswered = await session.execute(
-                select(OutboxRow.id, OutboxRow.sent_at, OutboxRow.due_at).where(
-                    _pending(), OutboxRow.uncertain, OutboxRow.due_at > now, _free(now)))
+                select(col(OutboxRow.id), col(OutboxRow.sent_at), col(OutboxRow.due_at)).where(
+                    _pending(), col(OutboxRow.uncertain), col(OutboxRow.due_at) > now, _free(now)))
             for row_id, sent_at, due_at in unanswered.all():
                 ready = max(now, (sent_at or now) + landing)
                 if ready < due_at:
                     released += 1
-                    await session.execute(update(OutboxRow).where(OutboxRow.id == row_id)
+                    await session.execute(update(OutboxRow).where(col(OutboxRow.id) == row_id)
                                           .values(due_at=ready))
         return released
 
@@ -197,12 +198,12 @@ class Outbox:
         if not ids:
             return
         async with self.store.writing() as session:
-            await session.execute(update(OutboxRow).where(OutboxRow.id.in_(ids)).values(**values))
+            await session.execute(update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(**values))
 
     async def counts(self) -> dict[str, int]:
         async with self.store.reading() as tx:
             session = tx.session
             pending = await session.scalar(select(func.count()).where(_pending()))
             failed = await session.scalar(
-                select(func.count()).where(OutboxRow.failed_at.is_not(None)))
+                select(func.count()).where(col(OutboxRow.failed_at).is_not(None)))
         return {"pending": pending or 0, "failed": failed or 0}

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 
 from bot.domain.access import AccessRequest, AccessState
 from bot.domain.errors import DuplicateDelivery
@@ -35,15 +36,17 @@ from bot.storage.tables import (
     ReminderRow,
     SlackEventRow,
     UserRow,
+    table_of,
 )
 
 T = TypeVar("T")
 
 # The statements every command runs are built once: building one (coercing each value,
 # deriving its cache key) cost more CPU than sending it.
-_INCIDENTS = IncidentRow.__table__
-_EVENTS = EventRow.__table__
-_OWED = insert(OutboxRow.__table__)
+_INCIDENTS = table_of(IncidentRow)
+_EVENTS = table_of(EventRow)
+_OWED = insert(table_of(OutboxRow))
+_USERS = table_of(UserRow)
 
 
 def _insert(dialect: str, table: Any) -> Any:
@@ -126,13 +129,12 @@ class Tx:
         return _incident(row) if row else None
 
     async def save_incident(self, incident: Incident) -> None:
-        incidents = IncidentRow.__table__
         values = dataclasses.asdict(incident) | {"status": str(incident.status)}
         await self.session.execute(
-            update(incidents).where(incidents.c.id == incident.id).values(**values))
+            update(_INCIDENTS).where(_INCIDENTS.c.id == incident.id).values(**values))
 
     async def incidents(self) -> list[Incident]:
-        rows = (await self.session.execute(select(IncidentRow).order_by(IncidentRow.id))).scalars()
+        rows = (await self.session.execute(select(IncidentRow).order_by(col(IncidentRow.id)))).scalars()
         return [_incident(row) for row in rows]
 
     # timeline --------------------------------------------------------------
@@ -159,11 +161,11 @@ class Tx:
     async def version(self, incident_id: int) -> int:
         """The last event's number: it grows with every change to the incident."""
         return await self.session.scalar(
-            select(func.max(EventRow.seq)).where(EventRow.incident_id == incident_id)) or 0
+            select(func.max(EventRow.seq)).where(col(EventRow.incident_id) == incident_id)) or 0
 
     async def events(self, incident_id: int) -> list[TimelineEvent]:
         rows = await self.session.execute(
-            select(EventRow).where(EventRow.incident_id == incident_id).order_by(EventRow.seq)
+            select(EventRow).where(col(EventRow.incident_id) == incident_id).order_by(col(EventRow.seq))
         )
         return [to_domain(TimelineEvent, row) for row in rows.scalars()]
 
@@ -183,7 +185,7 @@ class Tx:
             return
         insert = _insert(self.dialect, UserRow)
         await self.session.execute(insert.values(id=user_id, name=name).on_conflict_do_update(
-            index_elements=[UserRow.__table__.c.id], set_={"name": insert.excluded.name}))
+            index_elements=[_USERS.c.id], set_={"name": insert.excluded.name}))
         self.names_written[user_id] = name
 
     async def names(self) -> dict[str, str]:
@@ -193,7 +195,7 @@ class Tx:
     # action items ------------------------------------------------------------
     async def add_action_item(self, item: ActionItem) -> ActionItem:
         count = await self.session.scalar(
-            select(func.count()).where(ActionItemRow.incident_id == item.incident_id)
+            select(func.count()).where(col(ActionItemRow.incident_id) == item.incident_id)
         )
         item.number = (count or 0) + 1
         self.session.add(ActionItemRow(**dataclasses.asdict(item)))
@@ -205,13 +207,13 @@ class Tx:
         assert incident is not None
         participants = await self.session.execute(
             select(ParticipantRow)
-            .where(ParticipantRow.incident_id == incident_id)
-            .order_by(ParticipantRow.joined_at, ParticipantRow.user_id)
+            .where(col(ParticipantRow.incident_id) == incident_id)
+            .order_by(col(ParticipantRow.joined_at), col(ParticipantRow.user_id))
         )
         items = await self.session.execute(
             select(ActionItemRow)
-            .where(ActionItemRow.incident_id == incident_id)
-            .order_by(ActionItemRow.number)
+            .where(col(ActionItemRow.incident_id) == incident_id)
+            .order_by(col(ActionItemRow.number))
         )
         return IncidentRecord(
             incident=incident,
@@ -232,7 +234,7 @@ class Tx:
         return request
 
     async def access_request(self, request_id: int, *, lock: bool = False) -> AccessRequest | None:
-        query = select(AccessRequestRow).where(AccessRequestRow.id == request_id)
+        query = select(AccessRequestRow).where(col(AccessRequestRow.id) == request_id)
         row = (await self.session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
         return _access(row) if row else None
 
@@ -243,17 +245,17 @@ class Tx:
             setattr(row, key, value)
 
     async def access_requests(self, incident_id: int | None = None) -> list[AccessRequest]:
-        query = select(AccessRequestRow).order_by(AccessRequestRow.id)
+        query = select(AccessRequestRow).order_by(col(AccessRequestRow.id))
         if incident_id is not None:
-            query = query.where(AccessRequestRow.incident_id == incident_id)
+            query = query.where(col(AccessRequestRow.incident_id) == incident_id)
         return [_access(row) for row in (await self.session.execute(query)).scalars()]
 
     # runbooks --------------------------------------------------------------------
     async def attach_runbook(self, attached: AttachedRunbook) -> AttachedRunbook | None:
         """Keep the incident's copy; None when this runbook is attached already."""
         existing = await self.session.execute(select(AttachedRunbookRow).where(
-            AttachedRunbookRow.incident_id == attached.incident_id,
-            AttachedRunbookRow.runbook_id == attached.runbook_id))
+            col(AttachedRunbookRow.incident_id) == attached.incident_id,
+            col(AttachedRunbookRow.runbook_id) == attached.runbook_id))
         if existing.scalar_one_or_none() is not None:
             return None
         row = AttachedRunbookRow(**dataclasses.asdict(attached) | {"id": None})
@@ -264,8 +266,8 @@ class Tx:
 
     async def attached_runbooks(self, incident_id: int) -> list[AttachedRunbook]:
         rows = await self.session.execute(
-            select(AttachedRunbookRow).where(AttachedRunbookRow.incident_id == incident_id)
-            .order_by(AttachedRunbookRow.id))
+            select(AttachedRunbookRow).where(col(AttachedRunbookRow.incident_id) == incident_id)
+            .order_by(col(AttachedRunbookRow.id)))
         return [to_domain(AttachedRunbook, row) for row in rows.scalars()]
 
     async def set_runbook_messages(self, attached_id: int, message_ts: list[str]) -> None:
@@ -281,18 +283,18 @@ class Tx:
 
     async def cancel_reminders(self, incident_id: int, kinds: set[ReminderKind],
                                access_request_id: int | None = None) -> None:
-        where = [ReminderRow.incident_id == incident_id, ReminderRow.kind.in_(kinds),
-                 ReminderRow.fired_at.is_(None), ReminderRow.cancelled_at.is_(None)]
+        where = [col(ReminderRow.incident_id) == incident_id, col(ReminderRow.kind).in_(kinds),
+                 col(ReminderRow.fired_at).is_(None), col(ReminderRow.cancelled_at).is_(None)]
         if access_request_id is not None:
-            where.append(ReminderRow.access_request_id == access_request_id)
+            where.append(col(ReminderRow.access_request_id) == access_request_id)
         await self.session.execute(update(ReminderRow).where(*where).values(cancelled_at=self.now))
 
     async def due_reminders(self, limit: int = 100) -> list[Reminder]:
         rows = await self.session.execute(
             select(ReminderRow)
-            .where(ReminderRow.fired_at.is_(None), ReminderRow.cancelled_at.is_(None),
-                   ReminderRow.due_at <= self.now)
-            .order_by(ReminderRow.due_at, ReminderRow.id)
+            .where(col(ReminderRow.fired_at).is_(None), col(ReminderRow.cancelled_at).is_(None),
+                   col(ReminderRow.due_at) <= self.now)
+            .order_by(col(ReminderRow.due_at), col(ReminderRow.id))
             .limit(limit)
         )
         return [Reminder(r.id, ReminderKind(r.kind), r.incident_id, r.due_at,  # type: ignore[arg-type]
@@ -302,8 +304,8 @@ class Tx:
         """Mark fired if nobody has: of two replicas, exactly one gets True."""
         claimed = await self.session.execute(
             update(ReminderRow)
-            .where(ReminderRow.id == reminder_id, ReminderRow.fired_at.is_(None),
-                   ReminderRow.cancelled_at.is_(None))
+            .where(col(ReminderRow.id) == reminder_id, col(ReminderRow.fired_at).is_(None),
+                   col(ReminderRow.cancelled_at).is_(None))
             .values(fired_at=self.now)
         )
         return claimed.rowcount == 1

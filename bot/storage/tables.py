@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Column, Index, Interval, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Interval, Table, Text, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
 
 from bot.storage.types import UTCDateTime
@@ -15,6 +15,13 @@ def _at(nullable: bool = False, index: bool = False):  # noqa: ANN202
         nullable=nullable,
         index=index,
     )
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table class's Table (its `__table__`, which SQLModel's type hints leave out)."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 class IncidentRow(SQLModel, table=True):

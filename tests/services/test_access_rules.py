@@ -149,7 +149,7 @@ async def test_the_export_step_column_names_the_step_access_was_for(store):
 
 async def test_no_new_access_on_a_resolved_incident(store, tmp_path):
     await open_incident(store)
-    await incidents.resolve(store, caller=by(BOB), root_cause="", policy=POLICY,
+    await incidents.resolve(store, caller=by(BOB), root_cause="pool leak", policy=POLICY,
                             exporter=Exporter(export_dir=tmp_path, renderer=Renderer()))
     with pytest.raises(IncidentError, match="no new access"):
         await requested(store)

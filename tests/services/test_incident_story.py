@@ -112,7 +112,7 @@ async def test_a_person_joining_twice_is_one_participant(store, clock):
 
 async def test_resolving_twice_is_refused(store, clock, exporter):
     await open_incident(store, clock)
-    await incidents.resolve(store, caller=by("U1", "alice"), root_cause="", exporter=exporter, policy=POLICY)
+    await incidents.resolve(store, caller=by("U1", "alice"), root_cause="leak", exporter=exporter, policy=POLICY)
     with pytest.raises(IncidentError, match="already resolved"):
         await incidents.resolve(store, caller=by("U1", "alice"), root_cause="", exporter=exporter,
             policy=POLICY)

@@ -120,7 +120,7 @@ async def test_a_severity_change_re_plans_the_nudge(store, clock):
 
 async def test_resolving_stops_the_nudges(store, clock, tmp_path):
     await open_incident(store, severity=1)
-    await incidents.resolve(store, caller=by(BOB), root_cause="", policy=POLICY,
+    await incidents.resolve(store, caller=by(BOB), root_cause="leak", policy=POLICY,
                             exporter=Exporter(export_dir=tmp_path, renderer=Renderer()))
     clock.advance(hours=5)
     assert await fire_due(store, POLICY) == 0

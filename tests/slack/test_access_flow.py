@@ -107,7 +107,7 @@ async def test_resolve_lists_access_still_to_revoke(world):
     channel = await world.declare()
     await world.incident("access request prod DB write for 2h", channel=channel, user=BOB)
     await world.sender.slash("/approve", "AR-1", user=DAVE, channel=channel)
-    response = await world.incident("resolve", channel=channel)
+    response = await world.incident("resolve pool leak", channel=channel)
     assert "Access not yet revoked: AR-1 prod DB write (approved)" in response.json["text"]
     await world.delivered()
     assert "Access still to revoke: AR-1" in world.posted(channel)[-1]

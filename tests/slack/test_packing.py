@@ -2,8 +2,8 @@
 
 import json
 
-from bot.slack.blocks import button, section
-from bot.slack.posting import BLOCKS_BUDGET, MAX_BLOCKS, Entry, pack
+from bot.slack.blocks import button, escape, section, sections
+from bot.slack.posting import BLOCKS_BUDGET, MAX_BLOCKS, TEXT_LIMIT, Entry, pack
 from bot.standin.block_kit import validate_blocks
 
 
@@ -63,3 +63,68 @@ def test_a_line_at_the_section_limit_gets_a_section_of_its_own():
     packed = pack([Entry("1", "short"), long, Entry("3", "after")])
     assert [b["text"]["text"] for b in packed.blocks] == ["short", "y" * 3000, "after"]
     validate_blocks(packed.blocks)
+
+
+def long_line(tag: str, size: int = 3900) -> str:
+    """What a person typed at Slack's command limit, escaped: it grows past one section."""
+    rows = [f"{tag} row {n:03d}: if a<b && c>d then <page> & retry" for n in range(size // 40)]
+    return escape("\n".join(rows)[:size])
+
+
+def within_limits(packed) -> None:
+    validate_blocks(packed.blocks)
+    assert len(json.dumps(packed.blocks, ensure_ascii=False)) <= BLOCKS_BUDGET
+    assert len(packed.blocks) <= MAX_BLOCKS and len(packed.text) <= TEXT_LIMIT
+
+
+def test_a_long_line_takes_several_sections_and_the_lines_around_it_stay_in_order():
+    long = long_line("L")
+    packed = pack([Entry("1", "before"), Entry("2", long), Entry("3", "after")])
+    assert packed.tags == ["1", "2", "3"]
+    texts = [b["text"]["text"] for b in packed.blocks]
+    assert texts[0] == "before" and len(texts) > 3
+    assert "".join(texts[1:]) == long + "\nafter"  # the last piece takes the next line too
+    within_limits(packed)
+
+
+def test_a_lone_long_line_goes_in_sections_with_a_short_notification():
+    long = long_line("L")
+    packed = pack([Entry("1", long)])
+    assert packed.tags == ["1"] and len(packed.blocks) > 1
+    assert "".join(b["text"]["text"] for b in packed.blocks) == long
+    within_limits(packed)
+
+
+def test_a_long_line_with_buttons_keeps_them_below_its_sections():
+    long = long_line("W")
+    entry = Entry("9", long, [*sections(long), {"type": "actions", "elements": [
+        button("Extend", "access_extend", "9")]}])
+    packed = pack([Entry("1", "before"), entry])
+    assert packed.tags == ["1", "9"] and packed.blocks[-1]["type"] == "actions"
+    within_limits(packed)
+
+
+def test_a_burst_of_long_lines_packs_within_limits_in_order_each_once_and_whole():
+    entries = [Entry(str(n), long_line(f"E{n:02d}", size)) if size else Entry(str(n), f"short {n}")
+               for n, size in enumerate([3900, 0, 2500, 3900, 1200, 0, 0, 3900, 2500] * 3)]
+    messages, rest = [], entries
+    while rest:
+        packed = pack(rest)
+        within_limits(packed)
+        messages.append(packed)
+        rest = rest[len(packed.tags):]
+    assert [tag for packed in messages for tag in packed.tags] == [e.tag for e in entries]
+    assert len(messages) < len(entries)  # entries still share messages
+    by_tag = {e.tag: e.line for e in entries}
+    for packed in messages:
+        shown = "".join(b["text"]["text"] for b in packed.blocks)
+        assert all(shown.count(by_tag[tag]) == 1 for tag in packed.tags)  # whole, here
+
+
+def test_a_line_escaping_grows_past_one_message_goes_whole_as_text():
+    line = ":memo: *alice*: " + escape("&" * 3990)  # 19,950 characters, no blank to break at
+    packed = pack([Entry("1", "before"), Entry("2", line), Entry("3", "after")])
+    assert packed.tags == ["1"]
+    alone = pack([Entry("2", line), Entry("3", "after")])
+    assert (alone.text, alone.blocks, alone.tags) == (line, None, ["2"])
+    assert len(alone.text) < 40_000  # what Slack shows of a message's text

@@ -196,7 +196,7 @@ async def test_a_snapshot_is_kept_on_the_timeline_and_in_the_export(world):
         return "snapshot" in await events_of(world)
 
     await settled(world, kept)
-    await world.incident("resolve", channel=channel)
+    await world.incident("resolve pool leak", channel=channel)
     export = next(world.export_dir.glob("*.md")).read_text()
     assert "## Snapshots\n\n### " in export and "pool-usage (step RUN-101#1, bob)" in export
     assert "connections=97 password=[redacted]" in export
@@ -212,7 +212,7 @@ async def test_a_snapshot_is_kept_on_the_timeline_and_in_the_export(world):
 async def test_clicks_on_a_resolved_incident_are_refused_politely(world):
     channel = await world.declare("sev2 db-outage")
     message = runbook_message(world, channel)
-    await world.incident("resolve", channel=channel)
+    await world.incident("resolve pool leak", channel=channel)
     await press(world, channel, message, 1, "started")
 
     async def refused() -> bool:
@@ -238,7 +238,7 @@ async def test_editing_the_file_later_never_changes_the_incidents_copy(world):
     channel = await world.declare("sev2 db-outage")
     (world.runbooks / "pool.md").write_text(POOL.replace("Verify alert", "Something else"))
     await world.incident("log after the edit", channel=channel)
-    await world.incident("resolve", channel=channel)
+    await world.incident("resolve pool leak", channel=channel)
     export = next(world.export_dir.glob("*.md")).read_text()
     assert "Step 1: Verify alert" in export and "Something else" not in export
 

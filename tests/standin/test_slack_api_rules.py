@@ -57,6 +57,10 @@ async def test_a_bot_cannot_post_where_it_is_not_a_member(client, slack):
 @pytest.mark.parametrize(("blocks", "pointer"), [
     ([{"type": "divider"}] * 51, "/blocks"),
     ([{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}], "/blocks/0/text/text"),
+    ([{"type": "section", "fields": [{"type": "mrkdwn", "text": "ok"},
+                                     {"type": "mrkdwn", "text": "x" * 2001}]}],
+     "/blocks/0/fields/1/text"),
+    ([{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}], "/blocks/0/text/text"),
     ([{"type": "actions", "elements": [{"type": "button", "action_id": "a",
                                         "text": {"type": "plain_text", "text": "x" * 76}}]}],
      "/blocks/0/elements/0/text/text"),
@@ -74,6 +78,15 @@ async def test_block_kit_limits(client, slack, blocks, pointer):
         await client.chat_postMessage(channel=channel, text="t", blocks=blocks)
     assert caught.value.response["error"] == "invalid_blocks"
     assert f"[json-pointer:{pointer}]" in caught.value.response["response_metadata"]["messages"][0]
+
+
+async def test_text_right_at_the_limits_is_taken(client, slack):
+    channel = (await client.conversations_create(name="at-limits"))["channel"]["id"]
+    await client.chat_postMessage(channel=channel, text="t", blocks=[
+        {"type": "header", "text": {"type": "plain_text", "text": "h" * 150}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "s" * 3000}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": "f" * 2000}]}])
+    assert len(slack.messages(channel)) == 1
 
 
 async def test_a_message_whose_blocks_pass_about_13k_characters_is_refused(client, slack):

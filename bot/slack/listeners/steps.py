@@ -1,6 +1,7 @@
 """Runbook step buttons: Start / Done / Failed / Skip, Run check, Capture snapshot, Request access."""
 
 import re
+from collections.abc import Awaitable
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
@@ -24,6 +25,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await tell(respond, f"{request.ref} requested for step {number}; "
                                 "approvers are asked in the channel.")
 
+        work: Awaitable[object]
         if what in ("check", "snapshot"):
             work = runbooks.check(deps.store, caller=caller, attached_id=int(attached),
                                   number=int(number), snapshot=what == "snapshot",
