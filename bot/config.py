@@ -1,5 +1,6 @@
 """Settings from the environment or `.env`; a bad value stops start-up with one line."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 from bot import shipped
 from bot.domain.durations import parse_duration
 from bot.domain.policy import Policy
+from bot.domain.roles import all_roles, check_role_name
 
 
 def _duration(value: object) -> object:
@@ -51,7 +53,25 @@ class Settings(BaseSettings):
     status_update_interval_sev3: Duration = timedelta(hours=1)
     status_update_interval_sev4: Duration = timedelta(hours=4)
     allow_runbook_commands: bool = False
+    roles: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
+    invite_sev1: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
+    invite_sev2: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
+    invite_sev3: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
+    invite_sev4: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
     port: int = Field(default=3000, ge=1, le=65535)
+    # Reaching people.
+    ack_deadline_sev1: Duration = timedelta(minutes=5)
+    ack_deadline_sev2: Duration = timedelta(minutes=30)
+    ack_deadline_sev3: Duration = timedelta(hours=2)
+    ack_deadline_sev4: Duration = timedelta(days=7)
+    escalate_after_sev1: Duration = timedelta(hours=1)
+    escalate_after_sev2: Duration = timedelta(hours=4)
+    escalation_users: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
+    exec_channel: str | None = None
+    pagerduty_routing_key: str | None = None
+    pagerduty_services: Annotated[dict[str, str], NoDecode,
+                                  BeforeValidator(lambda v: _split_services(v))] = {}
+    pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
 
     @field_validator("slack_api_url")
     @classmethod
@@ -68,10 +88,38 @@ class Settings(BaseSettings):
             return "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
 
-    @field_validator("export_template", "announce_channel", "slack_app_token", mode="before")
+    @field_validator("export_template", "announce_channel", "slack_app_token", "exec_channel",
+                     "pagerduty_routing_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("roles")
+    @classmethod
+    def _role_names(cls, value: list[str]) -> list[str]:
+        return [check_role_name(name) for name in value]
+
+    @field_validator("invite_sev1", "invite_sev2", "invite_sev3", "invite_sev4")
+    @classmethod
+    def _people_or_groups(cls, value: list[str]) -> list[str]:
+        for ref in value:
+            if not _PERSON_OR_GROUP.match(ref):
+                raise ValueError(f"`{ref}` is not a Slack user id (U…) or user group id (S…)")
+        return value
+
+    @field_validator("pagerduty_routing_key")
+    @classmethod
+    def _integration_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_routing_key(value)
+        return value
+
+    @field_validator("pagerduty_services")
+    @classmethod
+    def _service_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, key in value.items():
+            _check_routing_key(key, f" (service {name})")
+        return value
 
     def require_slack(self) -> None:
         """Only talking to Slack needs the secrets; export, verify and stats do not."""
@@ -85,13 +133,51 @@ class Settings(BaseSettings):
             access_expiry_warning=self.access_expiry_warning,
             status_update_intervals={
                 n: getattr(self, f"status_update_interval_sev{n}") for n in range(1, 5)},
+            roles=all_roles(self.roles),
+            invite_on_declare={n: tuple(getattr(self, f"invite_sev{n}")) for n in range(1, 5)},
+            ack_deadlines={n: getattr(self, f"ack_deadline_sev{n}") for n in range(1, 5)},
+            escalate_after={n: getattr(self, f"escalate_after_sev{n}") for n in range(1, 3)},
+            escalation_users=tuple(self.escalation_users),
+            page_on_escalation=self.pagerduty_routing_key is not None,
+            paging_services=tuple(self.pagerduty_services),
+            tell_executives=self.exec_channel is not None,
         )
+
+
+_PERSON_OR_GROUP = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 
 
 def _split_ids(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
+
+
+def _split_services(value: object) -> object:
+    """`name=routing_key,…` → {name: routing_key}; names are matched in any case."""
+    if not isinstance(value, str):
+        return value
+    services: dict[str, str] = {}
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        name, sep, key = (s.strip() for s in part.partition("="))
+        if not sep or not name or not key or " " in name:
+            raise ValueError(f"`{part}` is not name=routing_key")
+        if name.lower() in services:
+            raise ValueError(f"service `{name}` is named twice")
+        services[name.lower()] = key
+    return services
+
+
+# An Events API v2 integration key: 32 characters, as PagerDuty shows it on the integration.
+_ROUTING_KEY = re.compile(r"^[A-Za-z0-9]{32}$")
+
+
+def _check_routing_key(key: str, where: str = "") -> None:
+    if not _ROUTING_KEY.match(key):
+        raise ValueError(f"a PagerDuty routing key is the 32-character integration key of an "
+                         f"Events API v2 integration{where}")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -4,23 +4,31 @@ Starts the bot and a local stand-in of the Slack Web API in this process, then
 plays an incident through signed requests, as Slack would send them.
 """
 
+import asyncio
 import tempfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from bot import shipped
 from bot.config import load_settings
 from bot.slack.runtime import BotRuntime
+from bot.standin.pagerduty import FakePagerDuty
 from bot.standin.slack_api import FakeSlackAPI, Message
 from bot.standin.slack_sender import SlackSender
 from bot.storage.migrate import upgrade
 
 SIGNING_SECRET = "demo-signing-secret"
 PEOPLE = {"U0ALICE": "alice", "U0BOB": "bob", "U0CAROL": "carol", "U0DAVE": "dave"}
+ROUTING_KEY = "R0DEMO" + "0" * 26  # an Events API v2 integration key is 32 characters
+# Short, so the demo shows a SEV1 nobody acknowledged being escalated.
+ACK_DEADLINE = timedelta(seconds=2)
 
 BEFORE_STEPS = [
     ("U0ALICE", "/incident", "declare sev1 db-outage Primary database refuses connections"),
     ("U0ALICE", "/incident", "log connection pool at 100% on db-primary, app errors spiking"),
+]
+ACKNOWLEDGE_STEPS = [
     ("U0BOB", "/incident", "status acknowledged"),
     ("U0ALICE", "/incident", "commander <@U0BOB|bob>"),
 ]
@@ -36,7 +44,7 @@ AFTER_STEPS = [
 
 async def run_demo(say: Callable[[str], None]) -> Path:
     workdir = Path(tempfile.mkdtemp(prefix="incident-bot-demo-"))
-    async with FakeSlackAPI() as slack:
+    async with FakeSlackAPI() as slack, FakePagerDuty() as pagerduty:
         for user_id, name in PEOPLE.items():
             slack.add_user(user_id, name)
         ops = slack.add_channel("ops", creator="U0ALICE", members=list(PEOPLE))
@@ -46,7 +54,8 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             slack_bot_token=slack.bot_token, slack_signing_secret=SIGNING_SECRET,
             slack_api_url=slack.url, database_url=database_url, runbooks_dir=shipped.runbooks_dir(),
             export_dir=workdir / "incidents", announce_channel=ops, slack_app_token="",
-            approvers="U0DAVE",
+            approvers="U0DAVE", ack_deadline_sev1=ACK_DEADLINE, escalation_users="U0CAROL",
+            pagerduty_routing_key=ROUTING_KEY, pagerduty_events_url=pagerduty.url,
         )
         async with BotRuntime(settings) as runtime:
             sender = SlackSender(events_url=f"{runtime.url}/slack/events",
@@ -68,6 +77,11 @@ async def run_demo(say: Callable[[str], None]) -> Path:
                 say(f"{PEOPLE[user]:>6} clicks [{label}]")
                 await runtime.notifier.drain()
 
+            def pagerduty_says(before: int) -> None:
+                for event in pagerduty.events[before:]:
+                    say(f"{'PagerDuty':>9} < {event['event_action']} {event['dedup_key']}"
+                        + (f": {event['payload']['summary']}" if "payload" in event else ""))
+
             channel = ops
             for user, name, text in BEFORE_STEPS:
                 await command(user, name, text, channel)
@@ -78,15 +92,33 @@ async def run_demo(say: Callable[[str], None]) -> Path:
                     for joiner in ("U0BOB", "U0CAROL"):
                         await slack.join(channel, joiner)
                         say(f"{PEOPLE[joiner]:>6} joins #inc-1-db-outage")
+            say(f"{'':>9}(nobody acknowledges the SEV1 within {ACK_DEADLINE.seconds} s)")
+            await _until(lambda: bool(pagerduty.events) and bool(slack.direct_messages("U0CAROL")))
+            await runtime.notifier.drain()
+            say(f"{'bot':>6} > #inc-1-db-outage: {_last(slack, channel)}")
+            pagerduty_says(0)
+            say(f"{'bot':>6} > DM to carol: {slack.direct_messages('U0CAROL')[-1].text}")
+            for user, name, text in ACKNOWLEDGE_STEPS:
+                before = len(pagerduty.events)
+                await command(user, name, text, channel)
+                pagerduty_says(before)
             steps = next(m for m in slack.messages(channel) if "RUN-001" in m.text)
             await click("U0BOB", steps, ":1:started", "Start")
             await click("U0BOB", steps, ":1:done", "Done")
             await click("U0BOB", steps, ":2:done", "Done")
             await click("U0BOB", steps, ":4:access", "Request access")
-            await command("U0DAVE", "/approve", "AR-1 for 30m", channel)
+            copy = slack.direct_messages("U0DAVE")[-1]
+            say(f"{'bot':>6} > DM to dave: {copy.text}")
+            await sender.block_action(user="U0DAVE", channel=copy.channel, message_ts=copy.ts,
+                                      action_id="access_approve", value="1", block_id="access:1")
+            say(f"{'dave':>6} clicks [Approve] in his DM")
+            await runtime.notifier.drain()
+            say(f"{'bot':>6} > DM to bob: {slack.direct_messages('U0BOB')[-1].text}")
             await click("U0BOB", steps, ":4:done", "Done")
             for user, name, text in AFTER_STEPS:
+                before = len(pagerduty.events)
                 await command(user, name, text, channel)
+                pagerduty_says(before)
             await runtime.notifier.drain()
         say("")
         say(f"#{slack.channels[channel].name} as Slack shows it:")
@@ -98,3 +130,16 @@ async def run_demo(say: Callable[[str], None]) -> Path:
         say("")
         say(export.read_text())
         return export
+
+
+async def _until(done: Callable[[], bool], timeout: float = 20) -> None:
+    """The reminder ticker fires on its own clock: wait for what it owes to show."""
+    for _ in range(int(timeout / 0.1)):
+        if done():
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError("the escalation did not arrive")
+
+
+def _last(slack: FakeSlackAPI, channel: str) -> str:
+    return slack.messages(channel)[-1].text.splitlines()[0]

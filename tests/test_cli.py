@@ -46,7 +46,7 @@ def resolved_incident(database_url, tmp_path) -> dict:
 def test_verify_reports_an_intact_chain(resolved_incident):
     result = run("verify", "INC-1", env=resolved_incident)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("INC-1: 15 events, chain intact, head ")
+    assert result.stdout.startswith("INC-1: 16 events, chain intact, head ")
 
 
 def test_verify_finds_an_edited_row(resolved_incident):
@@ -131,7 +131,7 @@ def test_audit_exits_1_while_granted_access_is_not_revoked(database_url, tmp_pat
         store = Store.from_url(database_url, clock=clock.now)
         await open_incident(store)
         request = await access.request_access(store, caller=by_user("U0BOB"), what="prod write",
-                                              duration=timedelta(hours=1), reason="")
+                                              duration=timedelta(hours=1), reason="", policy=POLICY)
         await access.approve(store, caller=by_user(APPROVER), ref=request.ref, duration=None,
                              policy=POLICY)
         clock.advance(hours=2)

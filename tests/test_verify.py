@@ -42,7 +42,7 @@ def edit(path: Path, old: str, new: str) -> int:
 def test_an_export_verifies_on_its_own_with_no_database(exported, tmp_path):
     result = run("verify", str(exported["path"]), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"{exported['path']}: 15 events, chain intact, head ")
+    assert result.stdout.startswith(f"{exported['path']}: 16 events, chain intact, head ")
     assert result.stdout.strip().endswith("timeline rows match")
 
 
@@ -57,7 +57,7 @@ def test_an_edited_event_in_the_timeline_block_breaks_the_chain_at_its_line(expo
     line = edit(exported["path"], '"details":"errors back to normal"', '"details":"all fine"')
     result = run("verify", str(exported["path"]))
     assert result.returncode == 1
-    assert result.stdout.strip() == (f"{exported['path']}:{line}: event 11 (status_update): "
+    assert result.stdout.strip() == (f"{exported['path']}:{line}: event 12 (status_update): "
                                      "its content no longer matches its hash")
 
 
@@ -101,7 +101,7 @@ def test_a_chain_rewritten_whole_in_the_database_no_longer_matches_its_export(ex
     asyncio.run(rewrite())
     after = run("verify", "INC-1", env=exported["env"])
     assert after.returncode == 1
-    assert after.stdout.split("\n")[0].startswith("INC-1: 15 events, chain intact")  # on its own
+    assert after.stdout.split("\n")[0].startswith("INC-1: 16 events, chain intact")  # on its own
     assert after.stdout.split("\n")[1] == (
         f"INC-1: event 5 (log, 2026-03-14T14:37:00Z) differs in the database since "
         f"{exported['path']} was written")

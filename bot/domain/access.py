@@ -75,10 +75,30 @@ class AccessRequest:
         self.state, self.revoked_at, self.revoked_by = AccessState.REVOKED, now, user_id
 
 
+@dataclass
+class AccessCopy:
+    """A request's copy in an approver's DM, updated in place with the channel message."""
+
+    request_id: int
+    user_id: str
+    channel_id: str
+    ts: str
+
+
+def copy_recipients(request: AccessRequest, approvers: list[str] | tuple[str, ...]) -> list[str]:
+    """Approvers asked in a DM: all but the requester, who cannot decide their own request."""
+    return [a for a in dict.fromkeys(approvers) if a != request.requester_id]
+
+
 def check_decider(request: AccessRequest, user_id: str, approvers: list[str], verb: str) -> None:
     if user_id not in approvers:
         raise IncidentError(f"Only approvers can {verb} access requests; you are not one of them.")
     if user_id == request.requester_id:
         raise IncidentError(f"You cannot {verb} your own request {request.ref}; ask another approver.")
     if request.state is not AccessState.PENDING:
-        raise IncidentError(f"{request.ref} is already {request.state}.")
+        # Several people are asked at once (the channel, each approver's DM): whoever comes
+        # second learns who came first.
+        decided = "denied" if request.state is AccessState.DENIED else "approved"
+        by = f" by <@{request.approver_id}>" if request.approver_id else ""
+        since = "" if request.state == decided else f", and is now {request.state}"
+        raise IncidentError(f"{request.ref} was already {decided}{by}{since}. Nothing changed.")

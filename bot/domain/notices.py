@@ -40,8 +40,28 @@ def to_channel(incident_id: int, message: str, **facts: object) -> Notice:
     return Notice("post", incident_lane(incident_id), {"message": message, **facts})
 
 
+def direct(incident_id: int, user_id: str, message: str, **facts: object) -> Notice:
+    """A message to one person in a DM, about an incident. Each person's DMs go in order,
+    in a lane of their own, so a slow or failing DM never holds up the channel."""
+    return Notice("dm", f"{incident_lane(incident_id)}:dm:{user_id}",
+                  {"message": message, "user": user_id, **facts})
+
+
 def announce(incident_id: int, message: str, **facts: object) -> Notice:
     return Notice("announce", incident_lane(incident_id), {"message": message, **facts})
+
+
+def to_executives(incident_id: int, message: str, **facts: object) -> Notice:
+    """A message to EXEC_CHANNEL about an incident."""
+    return Notice("tell_executives", incident_lane(incident_id), {"message": message, **facts})
+
+
+def pagerduty(incident_id: int, action: str, service: str, **facts: object) -> Notice:
+    """A PagerDuty event (trigger, acknowledge, resolve) for the incident's alert on `service`
+    ("" for PAGERDUTY_ROUTING_KEY). One lane per incident keeps trigger → acknowledge → resolve
+    in order, and apart from Slack's lanes, so neither ever waits for the other."""
+    return Notice("pagerduty", f"{incident_lane(incident_id)}:pagerduty",
+                  {"action": action, "service": service, **facts})
 
 
 def refresh_summary(incident_id: int) -> Notice:
@@ -55,5 +75,13 @@ def refresh_runbook(incident_id: int, attached_id: int, step: int | None = None)
 
 
 def refresh_access(incident_id: int, request_id: int) -> Notice:
+    """The request's channel message and every DM copy of it, brought to the state of then."""
     return Notice("refresh_access", f"{incident_lane(incident_id)}:access:{request_id}",
                   {"request": request_id})
+
+
+def access_copy(incident_id: int, request_id: int, user_id: str) -> Notice:
+    """A request's copy in an approver's DM: a lane of its own, so one person's DM failing
+    holds up neither the channel nor the other approvers."""
+    return Notice("post_access_copy", f"{incident_lane(incident_id)}:access:{request_id}:dm:{user_id}",
+                  {"request": request_id, "user": user_id})

@@ -9,6 +9,10 @@ class ReminderKind(StrEnum):
     ACCESS_WARNING = "access_warning"
     ACCESS_EXPIRED = "access_expired"
     STATUS_NUDGE = "status_nudge"
+    # Still `new` at the severity's acknowledgement deadline: escalate.
+    ACK_DEADLINE = "ack_deadline"
+    # Still open this long after declare: executives hear of it.
+    ESCALATE_AFTER = "escalate_after"
 
 
 @dataclass

@@ -7,6 +7,7 @@ from pathlib import Path
 import jinja2
 
 from bot.domain.incident import Incident, IncidentRecord
+from bot.domain.roles import assignments
 from bot.domain.timeline import GENESIS, TimelineEvent
 from bot.export import canonical
 from bot.export.lines import cell, fence, inline, quote, scalar
@@ -123,6 +124,10 @@ def view(record: IncidentRecord) -> dict:
         "participants": [
             {"name": record.name(p.user_id), "joined": at(p.joined_at)}
             for p in record.participants
+        ],
+        "roles": [
+            {"role": a.role, "name": record.name(a.user_id), "since": at(a.at)}
+            for a in assignments(record.events)
         ],
         "action_items": [
             {"text": a.text, "owner": record.name(a.owner_id) if a.owner_id else ""}

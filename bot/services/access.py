@@ -1,16 +1,18 @@
 """Access use cases: request, approve, deny, extend, revoke, list; and the high-risk gate."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from bot.domain import notices
-from bot.domain.access import AccessRequest, AccessState
+from bot.domain.access import AccessRequest, AccessState, copy_recipients
 from bot.domain.durations import format_duration
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.domain.reminders import ReminderKind
 from bot.services.caller import Caller
-from bot.services.context import NOT_AN_INCIDENT_CHANNEL, event, incident_command
+from bot.services.context import NOT_AN_INCIDENT_CHANNEL, event, incident_command, record_caller
 from bot.storage.store import Store, Tx
 
 ACCESS_REMINDERS = {ReminderKind.ACCESS_WARNING, ReminderKind.ACCESS_EXPIRED}
@@ -25,7 +27,8 @@ def refresh(request: AccessRequest) -> notices.Notice:
 
 
 async def request_access(store: Store, *, caller: Caller, what: str, duration: timedelta,
-                         reason: str, step: str | None = None) -> AccessRequest:
+                         reason: str, policy: Policy, step: str | None = None) -> AccessRequest:
+    """Posted in the channel, and sent to each approver who may decide it as a DM copy."""
     async with incident_command(store, caller) as (tx, incident):
         _require_open(incident)
         request = await tx.add_access_request(AccessRequest(
@@ -37,7 +40,34 @@ async def request_access(store: Store, *, caller: Caller, what: str, duration: t
                               step=step, request=request.ref))
         tx.notify(notices.Notice("post_access", notices.incident_lane(incident.id),
                                  {"request": request.id}))
+        tx.notify(*(notices.access_copy(incident.id, request.id, approver)
+                    for approver in copy_recipients(request, policy.approvers)))
         return request
+
+
+@asynccontextmanager
+async def _acting_on(store: Store, caller: Caller,
+                     ref: str | None) -> AsyncIterator[tuple[Tx, Incident, AccessRequest]]:
+    """The request a command or click names, with its incident locked. In an incident's
+    channel, a request of that incident; elsewhere (an approver's DM copy, a command typed
+    in a DM with the bot) the id alone says which incident."""
+    async with store.transaction(queue=caller.channel_id) as tx:
+        incident = await tx.incident_by_channel(caller.channel_id, lock=True)
+        if incident is not None:
+            request = await _find(tx, incident, ref)
+        elif ref is None:
+            raise IncidentError(NOT_AN_INCIDENT_CHANNEL)
+        else:
+            number = parse_access_ref(ref)
+            found = await tx.access_request(number)
+            if found is None:
+                raise IncidentError(f"There is no access request AR-{number}.")
+            # The incident before the request, as every use case locks them: no deadlocks.
+            incident = await tx.incident(found.incident_id, lock=True)
+            assert incident is not None
+            request = await _locked(tx, number)
+        await record_caller(tx, caller, incident.id)
+        yield tx, incident, request
 
 
 async def _find(tx: Tx, incident: Incident, ref: str | None) -> AccessRequest:
@@ -72,10 +102,15 @@ def parse_access_ref(text: str) -> int:
     return int(cleaned)
 
 
+def _about(incident: Incident, request: AccessRequest) -> dict[str, object]:
+    """What a DM to the requester needs to say where it comes from."""
+    return {"request": request.id, "what": request.what, "incident": incident.ref,
+            "channel": incident.channel_id or ""}
+
+
 async def approve(store: Store, *, caller: Caller, ref: str | None, duration: timedelta | None,
                   policy: Policy) -> AccessRequest:
-    async with incident_command(store, caller) as (tx, incident):
-        request = await _find(tx, incident, ref)
+    async with _acting_on(store, caller, ref) as (tx, incident, request):
         if request.state is AccessState.PENDING:
             _require_open(incident)
         request.approve(caller.user_id, list(policy.approvers), tx.now, duration)
@@ -90,7 +125,9 @@ async def approve(store: Store, *, caller: Caller, ref: str | None, duration: ti
         tx.notify(refresh(request), notices.to_channel(
             incident.id, "access_approved", user=caller.user_id, request=request.id,
             requester=request.requester_id, what=request.what,
-            expires=expires_at.isoformat()))
+            expires=expires_at.isoformat()), notices.direct(
+            incident.id, request.requester_id, "your_access_approved", by=caller.user_id,
+            expires=expires_at.isoformat(), **_about(incident, request)))
         return request
 
 
@@ -103,8 +140,7 @@ def _plan_expiry(tx: Tx, request: AccessRequest, policy: Policy) -> None:
 
 
 async def deny(store: Store, *, caller: Caller, ref: str, note: str, policy: Policy) -> AccessRequest:
-    async with incident_command(store, caller) as (tx, incident):
-        request = await _find(tx, incident, ref)
+    async with _acting_on(store, caller, ref) as (tx, incident, request):
         request.deny(caller.user_id, list(policy.approvers), tx.now, note)
         await tx.save_access_request(request)
         await tx.append(event(tx, incident, caller.user_id, "access_denied",
@@ -112,14 +148,15 @@ async def deny(store: Store, *, caller: Caller, ref: str, note: str, policy: Pol
                               request=request.ref, step=request.step))
         tx.notify(refresh(request), notices.to_channel(
             incident.id, "access_denied", user=caller.user_id, request=request.id,
-            requester=request.requester_id, what=request.what, note=note))
+            requester=request.requester_id, what=request.what, note=note), notices.direct(
+            incident.id, request.requester_id, "your_access_denied", by=caller.user_id,
+            note=note, **_about(incident, request)))
         return request
 
 
 async def extend(store: Store, *, caller: Caller, ref: str, policy: Policy) -> AccessRequest:
     """Another stretch of the approved duration, by an approver who is not the requester."""
-    async with incident_command(store, caller) as (tx, incident):
-        request = await _find(tx, incident, ref)
+    async with _acting_on(store, caller, ref) as (tx, incident, request):
         if caller.user_id not in policy.approvers:
             raise IncidentError("Only approvers can extend access.")
         if caller.user_id == request.requester_id:
@@ -142,8 +179,7 @@ async def extend(store: Store, *, caller: Caller, ref: str, policy: Policy) -> A
 
 
 async def revoke(store: Store, *, caller: Caller, ref: str, policy: Policy) -> AccessRequest:
-    async with incident_command(store, caller) as (tx, incident):
-        request = await _find(tx, incident, ref)
+    async with _acting_on(store, caller, ref) as (tx, incident, request):
         request.revoke(caller.user_id, list(policy.approvers), tx.now)
         await tx.save_access_request(request)
         await tx.cancel_reminders(incident.id, ACCESS_REMINDERS, request.id)
@@ -183,10 +219,12 @@ async def warn(tx: Tx, incident: Incident, request_id: int) -> None:
     await tx.append(event(tx, incident, "scheduler", "access_expiry_warning",
                           f"{request.ref} {request.what} expires {hhmm(request.expires_at)}",
                           request=request.ref, step=request.step))
+    expires = request.expires_at.isoformat() if request.expires_at else ""
     tx.notify(notices.to_channel(
         incident.id, "access_warning", request=request.id, what=request.what,
-        requester=request.requester_id, approver=request.approver_id,
-        expires=request.expires_at.isoformat() if request.expires_at else ""))
+        requester=request.requester_id, approver=request.approver_id, expires=expires),
+        notices.direct(incident.id, request.requester_id, "your_access_expiring",
+                       approver=request.approver_id, expires=expires, **_about(incident, request)))
 
 
 async def step_unlocked(tx: Tx, incident_id: int, step: str) -> bool:

@@ -5,7 +5,7 @@ changes were recorded while the post was on its way, a refresh is owed at once.
 """
 
 from bot.domain import notices
-from bot.domain.access import AccessRequest
+from bot.domain.access import AccessCopy, AccessRequest
 from bot.domain.incident import IncidentRecord
 from bot.domain.runbook_progress import AttachedRunbook
 from bot.storage.store import Store, Tx
@@ -62,6 +62,23 @@ async def access_posted(store: Store, *, request: AccessRequest, ts: str, shown:
         await tx.save_access_request(stored)
         if await _changed_since(tx, request.incident_id, shown):
             tx.notify(notices.refresh_access(request.incident_id, request.id))
+
+
+async def read_access(store: Store, incident_id: int,
+                      request_id: int) -> tuple[IncidentRecord, AccessRequest, list[AccessCopy]]:
+    """A request, its incident and where its DM copies are, read together."""
+    async with store.reading() as tx:
+        record = await tx.record(incident_id)
+        request = next(r for r in record.access_requests if r.id == request_id)
+        return record, request, await tx.access_copies(request_id)
+
+
+async def access_copy_posted(store: Store, *, incident_id: int, copy: AccessCopy,
+                             shown: int) -> None:
+    async with store.transaction() as tx:
+        await tx.set_access_copy(copy)
+        if await _changed_since(tx, incident_id, shown):
+            tx.notify(notices.refresh_access(incident_id, copy.request_id))
 
 
 async def runbook_posted(store: Store, *, attached: AttachedRunbook, message_ts: list[str],

@@ -9,8 +9,10 @@ from bot.domain.errors import IncidentError
 from bot.domain.incident import ActionItem, Incident, Participant
 from bot.domain.lifecycle import Status, check_transition
 from bot.domain.policy import Policy
+from bot.domain.roles import COMMANDER
 from bot.domain.severity import severity_label
 from bot.runbooks.format import Runbook
+from bot.services import escalation, paging, people
 from bot.services.access import unrevoked
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command, record_caller
@@ -47,9 +49,11 @@ async def declare(store: Store, *, caller: Caller, severity: int, slug: str, tit
             notices.Notice("post_summary", lane),
             notices.announce(incident.id, "declared", user=caller.user_id),
         )
+        await people.invite_on_declare(tx, incident, caller.user_id, policy)
         for runbook in runbooks:
             await attach(tx, incident, runbook, caller.user_id, refresh=False)
         await plan_nudge(tx, incident, policy)
+        await escalation.plan(tx, incident, policy)
         return incident
 
 
@@ -83,6 +87,7 @@ async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status
               notices.refresh_summary(incident.id))
     if target.is_open != previous.is_open:
         await plan_nudge(tx, incident, policy)
+    await paging.status_moved(tx, incident, previous, policy)
     if target.is_open:
         return None
     owed = unrevoked(await tx.access_requests(incident.id))
@@ -123,20 +128,15 @@ async def set_severity(store: Store, *, caller: Caller, severity: int, rationale
                                      rationale=rationale),
                   notices.refresh_summary(incident.id))
         await plan_nudge(tx, incident, policy)
+        await escalation.plan(tx, incident, policy)
 
 
 async def assign_commander(store: Store, *, caller: Caller, user_id: str, name: str) -> None:
     async with incident_command(store, caller) as (tx, incident):
         if incident.commander_id == user_id:
             raise IncidentError(f"{name or user_id} is already the commander.")
-        await tx.remember_user(user_id, name)
-        incident.commander_id = user_id
-        await tx.save_incident(incident)
-        await tx.append(event(tx, incident, caller.user_id, "commander_assigned",
-                              name or user_id, commander=user_id))
-        tx.notify(notices.to_channel(incident.id, "commander_assigned", user=caller.user_id,
-                                     commander=user_id),
-                  notices.refresh_summary(incident.id))
+        await people.give_role(tx, incident, caller, COMMANDER, user_id, name,
+                               action="commander_assigned")
 
 
 async def post_update(store: Store, *, caller: Caller, text: str, policy: Policy) -> None:

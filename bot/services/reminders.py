@@ -8,7 +8,8 @@ from bot.domain import notices
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.domain.reminders import Reminder, ReminderKind
-from bot.services import access
+from bot.domain.roles import COMMS, holder
+from bot.services import access, escalation
 from bot.storage.store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,10 @@ async def _fire(store: Store, reminders: list[Reminder], policy: Policy) -> int:
             fired += 1
             if reminder.kind is ReminderKind.STATUS_NUDGE:
                 await _nudge(tx, incident, policy)
+            elif reminder.kind is ReminderKind.ACK_DEADLINE:
+                await escalation.acknowledgement_overdue(tx, incident, policy)
+            elif reminder.kind is ReminderKind.ESCALATE_AFTER:
+                await escalation.tell_executives(tx, incident, policy)
             elif reminder.kind is ReminderKind.ACCESS_WARNING:
                 await access.warn(tx, incident, reminder.access_request_id)  # type: ignore[arg-type]
             else:
@@ -71,8 +76,11 @@ async def _fire(store: Store, reminders: list[Reminder], policy: Policy) -> int:
 async def _nudge(tx: Tx, incident: Incident, policy: Policy) -> None:
     if not incident.status.is_open:
         return
+    # Stakeholder updates are the comms role's job when someone holds it.
+    comms = holder(await tx.events(incident.id), COMMS)
     tx.notify(notices.to_channel(
         incident.id, "status_nudge", commander=incident.commander_id or incident.declared_by,
+        comms=comms,
         last_update=incident.last_update_at.isoformat() if incident.last_update_at else ""))
     tx.schedule(ReminderKind.STATUS_NUDGE, incident.id,
                 tx.now + policy.status_update_interval(incident.severity))

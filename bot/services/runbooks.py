@@ -6,6 +6,7 @@ from bot.domain import notices
 from bot.domain.access import AccessRequest
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
+from bot.domain.policy import Policy
 from bot.domain.runbook_progress import AttachedRunbook, step_key, step_states
 from bot.runbooks.checks import CheckResult, run_check
 from bot.runbooks.copies import runbook_of
@@ -83,7 +84,7 @@ async def mark_step(store: Store, *, caller: Caller, attached_id: int, number: i
 
 
 async def request_step_access(store: Store, *, caller: Caller, attached_id: int,
-                              number: int) -> AccessRequest:
+                              number: int, policy: Policy) -> AccessRequest:
     async with store.transaction() as tx:
         incident = await tx.incident_by_channel(caller.channel_id)
         if incident is None:
@@ -92,7 +93,7 @@ async def request_step_access(store: Store, *, caller: Caller, attached_id: int,
     return await access.request_access(
         store, caller=caller, what=f"{runbook.id} step {number}: {step.title}",
         duration=timedelta(hours=1), reason="high-risk runbook step",
-        step=step_key(runbook.id, number))
+        step=step_key(runbook.id, number), policy=policy)
 
 
 async def check(store: Store, *, caller: Caller, attached_id: int, number: int, snapshot: bool,

@@ -5,7 +5,8 @@ import re
 from datetime import UTC, datetime
 
 from bot.domain.durations import format_duration
-from bot.domain.incident import IncidentRecord
+from bot.domain.incident import Incident, IncidentRecord
+from bot.domain.roles import COMMANDER, holders, label
 from bot.domain.runbook_progress import StepState
 from bot.runbooks.copies import StepView
 
@@ -125,7 +126,7 @@ def summary(record: IncidentRecord, runbooks: list | None = None) -> tuple[str, 
     fields = [
         ("Status", f"{STATUS_EMOJI[incident.status]} {incident.status}"),
         ("Severity", incident.severity_label),
-        ("Commander", mention(incident.commander_id)),
+        ("Roles", roles_line(record)),
         ("Declared", declared),
         ("Last update", last),
     ]
@@ -154,6 +155,43 @@ def summary(record: IncidentRecord, runbooks: list | None = None) -> tuple[str, 
     return cut(head, SECTION_TEXT_LIMIT), blocks
 
 
+def roles_line(record: IncidentRecord) -> str:
+    """Who holds each role; the commander always, from the incident itself."""
+    roles = {COMMANDER: record.incident.commander_id,
+             **{r: u for r, u in holders(record.events).items() if r != COMMANDER}}
+    return " · ".join(f"{label(role)}: {mention(user)}" for role, user in roles.items())
+
+
+def handoff(facts: dict, names: dict[str, str]) -> str:
+    """Where things stand, for the commander taking over. Only the two commanders are
+    mentioned: everyone else named here is shown by name, so a handoff pings no crowd."""
+    def name(user: str | None) -> str:
+        return escape(names.get(user, user)) if user else "-"
+
+    previous = f" from {mention(facts['previous'])}" if facts.get("previous") else ""
+    lines = [f":handshake: *Handoff*: {mention(facts['commander'])} takes over as incident "
+             f"commander{previous} (handed over by {name(facts['user'])}).",
+             f"*Status* {facts['status']} · *Severity* {facts['severity']}",
+             "*Roles* " + " · ".join(f"{label(role)}: {name(user)}" for role, user in facts["roles"])]
+
+    def listing(title: str, items: list[str]) -> None:
+        lines.append(f"*{title}*" + ("".join(f"\n• {item}" for item in items) if items
+                                     else " _none_"))
+
+    listing("Open runbook steps", [f"{s['runbook']} step {s['number']}: {escape(s['title'])} "
+                                   f"({s['state']})" for s in facts["steps"]])
+    listing("Live access", [f"{a['ref']} {escape(a['what'])} for {name(a['requester'])}, until "
+                            f"{hhmm(a['expires'])}" for a in facts["access"]])
+    listing("Open action items", [f"#{a['number']} {escape(a['text'])}"
+                                  + (f" (owner {name(a['owner'])})" if a.get("owner") else "")
+                                  for a in facts["actions"]])
+    last = facts.get("last_update")
+    lines.append("*Last update* " + (f"{hhmm(last['at'])}: {escape(last['text'])}" if last
+                                     else "_none yet_"))
+    lines.append("*Notes* " + (escape(facts["notes"]) if facts.get("notes") else "_none_"))
+    return "\n".join(lines)
+
+
 def section(text: str) -> dict:
     """One section: for text of ours known to fit; anything people typed goes through `sections`."""
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
@@ -174,6 +212,14 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
     what = escape(str(facts.get("what", "")))
     ref = f"AR-{facts.get('request')}"
     why = f" Reason: {escape(facts['rationale'])}" if facts.get("rationale") else ""
+
+    # A DM's `user` is whom it is sent to: who acted is `by`, and the DM names its incident.
+    def by() -> str:
+        return escape(names.get(facts["by"], facts["by"]))
+
+    def where() -> str:
+        return str(facts["incident"]) + (f" (<#{facts['channel']}>)" if facts.get("channel") else "")
+
     lines = {
         "log": lambda: f":memo: `{hhmm(facts['at'])}` *{who}*: {text}",
         "status_changed": lambda: f"{STATUS_EMOJI[facts['new']]} *{who}* moved the incident "
@@ -203,16 +249,42 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
         "when done.",
         "access_expired": lambda: f":alarm_clock: {ref} *{what}* has *expired*. "
         f"{mention(facts['requester'])}: make sure it is taken away, then mark it revoked.",
-        "status_nudge": lambda: f":alarm_clock: {mention(facts['commander'])}, time for a status "
+        "your_access_approved": lambda: f":unlock: Your request {ref} *{what}* in {where()} was "
+        f"approved by {by()}, until {hhmm(facts['expires'])}.",
+        "your_access_denied": lambda: f":no_entry: Your request {ref} *{what}* in {where()} was "
+        f"denied by {by()}." + (f" Note: {escape(facts['note'])}" if facts.get("note") else ""),
+        "your_access_expiring": lambda: f":warning: Your access {ref} *{what}* in {where()} "
+        f"expires at {hhmm(facts['expires'])}. Revoke it when you are done; to keep it longer, "
+        f"ask an approver ({mention(facts.get('approver'))}) to extend it.",
+        "role_assigned": lambda: f":bust_in_silhouette: {mention(facts['assignee'])} is now "
+        + ("the incident commander" if facts["role"] == COMMANDER else f"*{escape(facts['role'])}*")
+        + f" (set by {who}).",
+        "handoff": lambda: handoff(facts, names),
+        "paged": lambda: f":pager: *{who}* paged "
+        + (f"*{escape(facts['service'])}* on PagerDuty" if facts.get("service")
+           else f"{mention(facts.get('paged'))} by DM") + (f": {text}" if text else "."),
+        "page": lambda: f":pager: *{by()}* is paging you about {where()} · {facts['severity']} · "
+        f"{escape(str(facts['title']))}" + (f": {text}" if text else ".")
+        + "\n*Join* brings you into the incident channel.",
+        "ack_overdue": lambda: ack_overdue(facts),
+        "escalation": lambda: f":rotating_light: {where()} · {facts['severity']} · "
+        f"{escape(str(facts['title']))} has not been acknowledged within {facts['deadline']}; "
+        "you are on its escalation list.\n*Join* brings you into the incident channel.",
+        "status_nudge": lambda: f":alarm_clock: {mention(facts.get('comms') or facts['commander'])}, "
+        "time for a status "
         "update: `/incident update <what stakeholders should know>`"
         + (f" (last one at {hhmm(facts['last_update'])})." if facts.get("last_update") else "."),
     }
     line = lines[kind]()
-    value = str(facts.get("request", ""))
+    value = str(facts.get("request", facts.get("join", "")))
     buttons = {
+        "page": [button("Join", "incident_join", value, "primary")],
+        "escalation": [button("Join", "incident_join", value, "primary")],
         "access_warning": [button("Extend", "access_extend", value),
                            button("Revoke", "access_revoke", value, "danger")],
         "access_expired": [button("Mark revoked", "access_revoke", value, "primary")],
+        # The requester may revoke, never extend, their own access.
+        "your_access_expiring": [button("Revoke", "access_revoke", value, "danger")],
     }.get(kind)
     if buttons is None:
         return line, None
@@ -220,13 +292,23 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
                                     "elements": buttons}]
 
 
+def ack_overdue(facts: dict) -> str:
+    reached = (["paged on PagerDuty"] if facts.get("paged") else []) + (
+        ["DM to " + " ".join(mention(u) for u in facts["users"])] if facts.get("users") else [])
+    return (f":alarm_clock: *Not acknowledged* within {facts['deadline']}: escalated"
+            + (f" ({', '.join(reached)})" if reached else "")
+            + ". Acknowledge with `/incident status acknowledged`.")
+
+
 ACCESS_BADGE = {"pending": ":hourglass: pending", "approved": ":unlock: approved",
                 "denied": ":no_entry: denied", "expired": ":alarm_clock: expired — not yet revoked",
                 "revoked": ":lock: revoked"}
 
 
-def access_request(request, names: dict[str, str], approvers: list[str]) -> tuple[str, list[dict]]:
-    """The request message, re-rendered from state: buttons only while it is pending."""
+def access_request(request, names: dict[str, str], approvers: list[str],
+                   incident: Incident | None = None) -> tuple[str, list[dict]]:
+    """The request message, re-rendered from state: buttons only while it is pending. With
+    `incident`, the copy sent to an approver's DM, which says where the request comes from."""
     requester = mention(request.requester_id)
     head = (f":closed_lock_with_key: *{request.ref}* {requester} requests *{escape(request.what)}* "
             f"for {format_duration(request.duration)}")
@@ -241,6 +323,11 @@ def access_request(request, names: dict[str, str], approvers: list[str]) -> tupl
     if request.expires_at and request.state != "denied":
         state += f" · expires {hhmm(request.expires_at)}"
     blocks = [*sections(head), {"type": "context", "elements": [{"type": "mrkdwn", "text": state}]}]
+    if incident is not None:
+        where = f"<#{incident.channel_id}>" if incident.channel_id else f"#{incident.channel_name}"
+        blocks.insert(0, {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(
+            f"{incident.ref} · {incident.severity_label} · {escape(incident.title)} · {where}",
+            FIELD_LIMIT)}]})
     if request.state == "pending":
         who = " ".join(mention(a) for a in approvers) or "_no approvers configured (APPROVERS)_"
         blocks.insert(-1, section(f"Approvers: {who}"))
@@ -257,6 +344,10 @@ def announcement(kind: str, facts: dict, record: IncidentRecord) -> str:
     if kind == "declared":
         return (f":rotating_light: *{incident.ref}* ({incident.severity_label}) "
                 f"{escape(incident.title)} declared by {mention(facts['user'])}. Join {where}.")
+    if kind == "still_open":
+        return (f":rotating_light: *{incident.ref}* ({incident.severity_label}) "
+                f"{escape(incident.title)} is still *{incident.status}* {facts['after']} after it "
+                f"was declared. Commander: {mention(incident.commander_id)}. Follow it in {where}.")
     return (f":mega: *{incident.ref}* ({incident.severity_label}) update: "
             f"{escape(str(facts.get('text', '')))} ({where})")
 

@@ -2,24 +2,29 @@
 
 A function gets the batch the outbox leased (rows of one lane and kind) and returns the
 rows it did not get to, if any; they go out in the next call. Raising Retry defers the
-whole batch; a SlackApiError gives it up.
+whole batch; a SlackApiError gives it up, and so does GiveUp (for systems other than Slack).
 """
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.access import AccessCopy
 from bot.domain.channel_names import channel_name
 from bot.domain.incident import IncidentRecord
 from bot.domain.notices import incident_of
+from bot.paging import pagerduty
 from bot.runbooks.copies import RunbookView, runbook_views
 from bot.services import deliveries
 from bot.slack import blocks
 from bot.slack.posting import Entry, Packed, find_tagged, fitted, pack, send
-from bot.slack.webapi import Retry, WebApi, error_code
+from bot.slack.webapi import GiveUp, Retry, WebApi, error_code
 from bot.storage.outbox import Batch, OutboxItem
 from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
 
 MAX_NAME_ATTEMPTS = 50
 
@@ -33,9 +38,15 @@ class Outbound:
     announce_channel: str | None = None
     approvers: list[str] = field(default_factory=list)
     bot_user_id: str | None = None
+    exec_channel: str | None = None
+    pager: pagerduty.PagerDuty | None = None
 
     async def record(self, batch: Batch) -> IncidentRecord:
         return await deliveries.read_record(self.store, _incident(batch))
+
+    async def dm_channel(self, user_id: str) -> str:
+        """The bot's DM channel with a person (Slack opens it once and hands back the same)."""
+        return (await self.api.call("conversations.open", users=user_id))["channel"]["id"]
 
     async def me(self) -> str:
         if self.bot_user_id is None:
@@ -136,6 +147,53 @@ async def invite(out: Outbound, batch: Batch) -> None:
                        users=batch.head.payload["user"])
 
 
+MAX_INVITES = 1000  # users in one conversations.invite
+
+
+@kind("invite_people")
+async def invite_people(out: Outbound, batch: Batch) -> None:
+    """People and user groups' members, as the groups are now: who is in a group is Slack's
+    to say at the time of the invite, not the record's."""
+    record = await out.record(batch)
+    channel = channel_of(record)
+    payload = batch.head.payload
+    wanted = dict.fromkeys(payload.get("users", []))
+    for group in payload.get("groups", []):
+        try:
+            members = (await out.api.call("usergroups.users.list", usergroup=group))["users"]
+        except SlackApiError as exc:
+            if error_code(exc) != "no_such_subteam":
+                raise
+            log.warning("%s: user group %s does not exist; its members are not invited",
+                        record.incident.ref, group)
+            continue
+        wanted.update(dict.fromkeys(members))
+    wanted.pop(await out.me(), None)
+    people = list(wanted)
+    for start in range(0, len(people), MAX_INVITES):
+        await _invite_all(out, channel, people[start:start + MAX_INVITES])
+
+
+async def _invite_all(out: Outbound, channel: str, users: list[str]) -> None:
+    # `force`: Slack invites the others when some cannot be (already in, deactivated).
+    try:
+        answer = await out.api.call("conversations.invite", channel=channel,
+                                    users=",".join(users), force=True)
+        refused = not answer.get("ok")
+    except SlackApiError:
+        if len(users) == 1:
+            raise
+        refused = True
+    if refused and len(users) > 1:
+        # Refused as a whole (one already there answers for all): ask for each on their own,
+        # so that nobody who can be invited is left out.
+        for user in users:
+            try:
+                await out.api.call("conversations.invite", channel=channel, users=user)
+            except SlackApiError as exc:  # this one person only; Retry still defers the batch
+                log.warning("could not invite %s: %s", user, error_code(exc))
+
+
 # the pinned summary --------------------------------------------------------------------
 @kind("post_summary", paced=True)
 async def post_summary(out: Outbound, batch: Batch) -> None:
@@ -190,6 +248,41 @@ async def announce(out: Outbound, batch: Batch) -> None:
     record = await out.record(batch)
     line = blocks.announcement(batch.head.payload["message"], batch.head.payload, record)
     await post_once(out, batch, out.announce_channel, pack([Entry(str(batch.head.id), line)]))
+
+
+@kind("dm")
+async def direct_message(out: Outbound, batch: Batch) -> None:
+    """A message to one person, rendered as its channel message would be."""
+    payload = batch.head.payload
+    channel = await out.dm_channel(payload["user"])
+    record = await out.record(batch)
+    line, own_blocks = blocks.message(payload["message"], payload, record.names)
+    await post_once(out, batch, channel, pack([Entry(str(batch.head.id), line, own_blocks)]))
+
+
+@kind("tell_executives")
+async def tell_executives(out: Outbound, batch: Batch) -> None:
+    if not out.exec_channel:
+        return
+    record = await out.record(batch)
+    line = blocks.announcement(batch.head.payload["message"], batch.head.payload, record)
+    await post_once(out, batch, out.exec_channel, pack([Entry(str(batch.head.id), line)]))
+
+
+# paging -------------------------------------------------------------------------------------
+@kind("pagerduty")
+async def page_pagerduty(out: Outbound, batch: Batch) -> None:
+    """One event to PagerDuty. No look before a retry: the dedup_key makes a repeat one alert.
+    Its failures are PagerDuty's, never taken for Slack being down."""
+    if out.pager is None:
+        raise GiveUp("PagerDuty is not set up")
+    record = await deliveries.read_for_posting(out.store, _incident(batch))
+    try:
+        await out.pager.deliver(batch.head.payload, record.incident, at=batch.head.created_at)
+    except pagerduty.Busy as busy:
+        raise Retry(str(busy), after=busy.after) from None
+    except pagerduty.Refused as refused:
+        raise GiveUp(str(refused)) from None
 
 
 # runbooks ---------------------------------------------------------------------------------
@@ -255,15 +348,44 @@ async def post_access(out: Outbound, batch: Batch) -> None:
     await deliveries.access_posted(out.store, request=request, ts=ts, shown=record.version)
 
 
+@kind("post_access_copy")
+async def post_access_copy(out: Outbound, batch: Batch) -> None:
+    """The request in one approver's DM, with the same buttons; its ts is kept for updates."""
+    payload = batch.head.payload
+    record, request, copies = await deliveries.read_access(out.store, _incident(batch),
+                                                           payload["request"])
+    if any(copy.user_id == payload["user"] for copy in copies):
+        return
+    channel = await out.dm_channel(payload["user"])
+    text, copy_blocks = fitted(*blocks.access_request(request, record.names, out.approvers,
+                                                      record.incident))
+    ts = await post_once(out, batch, channel, Packed(text, copy_blocks, [str(batch.head.id)]))
+    await deliveries.access_copy_posted(
+        out.store, incident_id=record.incident.id, shown=record.version,
+        copy=AccessCopy(request.id, payload["user"], channel, ts))
+
+
 @kind("refresh_access", coalesce=True)
 async def refresh_access(out: Outbound, batch: Batch) -> None:
-    record = await out.record(batch)
-    request = next(r for r in record.access_requests if r.id == batch.head.payload["request"])
-    if request.message_ts is None:
-        return  # still to be posted; it will show the state of then
-    text, request_blocks = fitted(*blocks.access_request(request, record.names, out.approvers))
-    await out.api.call("chat.update", channel=channel_of(record), ts=request.message_ts,
-                       text=text, blocks=request_blocks or [])
+    """The channel message and every DM copy, in one pass: the state of now."""
+    record, request, copies = await deliveries.read_access(out.store, _incident(batch),
+                                                           batch.head.payload["request"])
+    # Not posted yet (the channel message or a copy): it will show the state of then.
+    if request.message_ts is not None:
+        text, request_blocks = fitted(*blocks.access_request(request, record.names, out.approvers))
+        await out.api.call("chat.update", channel=channel_of(record), ts=request.message_ts,
+                           text=text, blocks=request_blocks or [])
+    for copy in copies:
+        text, copy_blocks = fitted(*blocks.access_request(request, record.names, out.approvers,
+                                                          record.incident))
+        try:
+            await out.api.call("chat.update", channel=copy.channel_id, ts=copy.ts, text=text,
+                               blocks=copy_blocks or [])
+        except SlackApiError as exc:
+            # Slack refuses this copy for good (say, the person left the workspace): the
+            # others and the channel still show the state.
+            log.warning("could not update %s's copy of AR-%s: %s", copy.user_id, request.id,
+                        error_code(exc))
 
 
 # the export and people -----------------------------------------------------------------------

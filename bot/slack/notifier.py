@@ -17,8 +17,9 @@ from datetime import timedelta
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.paging.pagerduty import PagerDuty
 from bot.slack.calls import KINDS, Outbound
-from bot.slack.webapi import Retry, WebApi, error_code
+from bot.slack.webapi import GiveUp, Retry, WebApi, error_code
 from bot.storage.outbox import Batch, Outbox
 from bot.storage.store import Store
 
@@ -33,13 +34,15 @@ OUTAGE = 1.0  # seconds of failing beyond the first probe's wait: Slack was down
 class SlackNotifier:
     def __init__(self, *, store: Store, client: AsyncWebClient, announce_channel: str | None,
                  approvers: list[str] | tuple[str, ...] = (),
+                 exec_channel: str | None = None, pager: PagerDuty | None = None,
                  max_backoff: timedelta = timedelta(minutes=2),
                  settle: timedelta = timedelta(seconds=20),
                  lease: timedelta = timedelta(seconds=15),
                  pace: timedelta = timedelta(seconds=1)) -> None:
         self.store = store
         self.api = WebApi(client)
-        self.outbound = Outbound(store, self.api, announce_channel, list(approvers))
+        self.outbound = Outbound(store, self.api, announce_channel, list(approvers),
+                                 exec_channel=exec_channel, pager=pager)
         self.outbox = Outbox(store, lease=lease, pace=pace,
                              coalescing={name for name, k in KINDS.items() if k.coalesce},
                              paced={name for name, k in KINDS.items() if k.paced})
@@ -107,6 +110,9 @@ class SlackNotifier:
         except SlackApiError as exc:
             log.error("slack refused %s #%s: %s", batch.kind, batch.ids, error_code(exc))
             await self.outbox.give_up(batch.ids, f"slack error: {error_code(exc)}")
+        except GiveUp as exc:
+            log.error("%s #%s given up: %s", batch.kind, batch.ids, exc)
+            await self.outbox.give_up(batch.ids, str(exc))
         except Exception as exc:
             log.exception("delivering %s #%s failed", batch.kind, batch.ids)
             await self.outbox.retry(batch.ids, after=max(self._backoff(batch), self.settle),

@@ -15,9 +15,13 @@ USAGE = {
     "status": "/incident status <" + "|".join(SETTABLE) + "> [rationale]",
     "severity": "/incident severity <sev1-4|p1-4> <rationale>",
     "commander": "/incident commander @user",
+    "role": "/incident role <role> @user   (commander, comms, scribe, ops, or one in ROLES)",
+    "handoff": "/incident handoff @next-commander [notes]",
+    "invite": "/incident invite @user… | @user-group…",
     "update": "/incident update <text for stakeholders>",
     "action": "/incident action <text> [@owner]",
     "resolve": "/incident resolve [root cause]",
+    "page": "/incident page <service|@user> [message]   (services: PAGERDUTY_SERVICES)",
     "runbook": "/incident runbook <RUN-id|name>   (no name: list the runbooks)",
     "access": "/incident access request <what> for <duration> [because <reason>]"
               " | deny <AR-n> [reason] | revoke <AR-n> | list",
@@ -27,6 +31,9 @@ USAGE = {
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
 _TRAILING_MENTION = re.compile(r"\s*<@([UW][A-Z0-9]+)(?:\|([^>]*))?>\s*$")
+_LEADING_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>(?:\s+|$)")
+# People and user groups as Slack writes them in command text (should_escape).
+_INVITEE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>|<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>")
 
 
 class UsageError(ValueError):
@@ -70,6 +77,25 @@ class Commander:
 
 
 @dataclass(frozen=True)
+class Role:
+    role: str
+    user_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Handoff:
+    user_id: str
+    name: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class Invite:
+    people: tuple[tuple[str, str], ...]  # (user or user group id, name as Slack showed it)
+
+
+@dataclass(frozen=True)
 class Update:
     text: str
 
@@ -84,6 +110,16 @@ class Action:
 @dataclass(frozen=True)
 class Resolve:
     root_cause: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """A PagerDuty service by name, or a person (user_id and the name Slack showed)."""
+
+    service: str | None
+    user_id: str | None
+    name: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -241,6 +277,32 @@ def _commander(rest: str) -> Commander:
     return Commander(match.group(1), match.group(2) or "")
 
 
+def _role(rest: str) -> Role:
+    words = _required(rest, "role", "which role and who").split(maxsplit=1)
+    match = _MENTION.match(words[1].strip()) if len(words) > 1 else None
+    if not match:
+        raise UsageError("Say the role, then @mention the person so Slack links the name.",
+                         "role")
+    return Role(words[0].lower(), match.group(1), match.group(2) or "")
+
+
+def _handoff(rest: str) -> Handoff:
+    match = _LEADING_MENTION.match(_required(rest, "handoff", "who takes over (as an @mention)"))
+    if not match:
+        raise UsageError("@mention the next commander first, then any notes.", "handoff")
+    return Handoff(match.group(1), match.group(2) or "", rest[match.end():].strip())
+
+
+def _invite(rest: str) -> Invite:
+    text = _required(rest, "invite", "whom to invite (@people or @user-groups)")
+    people = [(m.group(1) or m.group(3), m.group(2) or m.group(4) or "")
+              for m in _INVITEE.finditer(text)]
+    if not people or _INVITEE.sub("", text).strip():
+        raise UsageError("Name people and user groups as @mentions so Slack links them.",
+                         "invite")
+    return Invite(tuple(dict.fromkeys(people)))
+
+
 def _action(rest: str) -> Action:
     text = _required(rest, "action", "what needs doing")
     owner = _TRAILING_MENTION.search(text)
@@ -252,16 +314,31 @@ def _action(rest: str) -> Action:
     return Action(text, None, "")
 
 
+def _page(rest: str) -> Page:
+    text = _required(rest, "page", "whom to page: a PagerDuty service or an @mention")
+    person = _LEADING_MENTION.match(text)
+    if person:
+        return Page(None, person.group(1), person.group(2) or "", text[person.end():].strip())
+    if text.startswith(("<@", "<!", "<#", "@")):
+        raise UsageError("@mention the person so Slack links the name, or name a service.", "page")
+    words = text.split(maxsplit=1)
+    return Page(words[0], None, "", words[1].strip() if len(words) > 1 else "")
+
+
 _PARSERS = {
     "declare": _declare,
     "log": lambda rest: Log(_required(rest, "log", "what to log")),
     "status": _status,
     "severity": _severity,
     "commander": _commander,
+    "role": _role,
+    "handoff": _handoff,
+    "invite": _invite,
     "update": lambda rest: Update(_required(rest, "update", "the update")),
     "action": _action,
     "resolve": lambda rest: Resolve(rest),
     "help": lambda rest: Help(),
     "access": _access,
     "runbook": lambda rest: AttachRunbook(rest),
+    "page": _page,
 }

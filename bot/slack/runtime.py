@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import ConfigError, Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.export.render import Renderer
+from bot.paging.pagerduty import PagerDuty
 from bot.runbooks.format import Problem
 from bot.runbooks.library import Library
 from bot.scheduler.ticker import ReminderTicker
@@ -59,6 +60,10 @@ class BotRuntime:
         self.notifier = SlackNotifier(store=self.store, client=self.client,
                                       announce_channel=settings.announce_channel,
                                       approvers=policy.approvers,
+                                      exec_channel=settings.exec_channel,
+                                      pager=PagerDuty(url=settings.pagerduty_events_url,
+                                                      routing_key=settings.pagerduty_routing_key,
+                                                      services=settings.pagerduty_services),
                                       max_backoff=max_backoff,
                                       settle=2 * settings.slack_timeout)
         # Bolt puts the token on a copy per request; handing it a token-less client

@@ -1,13 +1,17 @@
 """aiohttp wiring: `POST /slack/events`, `GET /healthz`, `GET /metrics`."""
 
 import logging
+from collections.abc import Iterator
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics_core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.paging.pagerduty import PagerDuty
 from bot.slack.notifier import SlackNotifier
 from bot.storage.engine import ping
 from bot.storage.store import Store
@@ -16,8 +20,25 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
+class PagerDutyEvents(Collector):
+    """The client's own tally, read at scrape time: every answer counted where it happened."""
+
+    def __init__(self, pager: PagerDuty) -> None:
+        self.pager = pager
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily("incident_bot_pagerduty_events",
+                                     "PagerDuty events sent by this process, by answer",
+                                     labels=["action", "outcome"])
+        for (action, outcome), count in sorted(self.pager.counts.items()):
+            family.add_metric([action, outcome], count)
+        yield family
+
+
 def make_web_app(bolt: AsyncApp, store: Store, notifier: SlackNotifier) -> web.Application:
     registry = CollectorRegistry()
+    if notifier.outbound.pager is not None:
+        registry.register(PagerDutyEvents(notifier.outbound.pager))
     pending = Gauge("incident_bot_outbox_pending", "Slack calls owed", registry=registry)
     failed = Gauge("incident_bot_outbox_failed", "Slack calls Slack refused for good",
                    registry=registry)

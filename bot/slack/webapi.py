@@ -36,6 +36,11 @@ class Retry(Exception):
         self.held = held
 
 
+class GiveUp(Exception):
+    """The other side will never take this call as it is (not Slack: a SlackApiError says so
+    for Slack): give the row up, logged and counted, rather than retry it for ever."""
+
+
 class WebApi:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client

@@ -28,6 +28,30 @@ MESSAGE_BLOCKS_LIMIT = 13_200
 PINGS = re.compile(r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
+# The bot token scope each method needs, as Slack's method pages list them; by the kind of
+# conversation where that matters (public channel, private channel, DM).
+SCOPES: dict[str, str | dict[str, str]] = {
+    "conversations.create": {"public": "channels:manage", "private": "groups:write"},
+    "conversations.invite": {"public": "channels:manage", "private": "groups:write"},
+    "conversations.join": "channels:join",
+    "conversations.list": "channels:read",
+    "conversations.info": {"public": "channels:read", "private": "groups:read", "im": "im:read"},
+    "conversations.history": {"public": "channels:history", "private": "groups:history",
+                              "im": "im:history"},
+    "conversations.replies": {"public": "channels:history", "private": "groups:history",
+                              "im": "im:history"},
+    "conversations.open": "im:write",
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "pins.add": "pins:write",
+    "users.info": "users:read",
+    "usergroups.users.list": "usergroups:read",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
+
+
 class SlackError(Exception):
     def __init__(self, error: str, **extra: object) -> None:
         super().__init__(error)
@@ -44,8 +68,11 @@ class Channel:
     is_archived: bool = False
     is_private: bool = False
     topic: str = ""
+    im_user: str | None = None  # a direct message channel with this person
 
     def as_json(self) -> dict:
+        if self.im_user:
+            return {"id": self.id, "is_im": True, "user": self.im_user, "created": self.created}
         return {"id": self.id, "name": self.name, "is_channel": True, "created": self.created,
                 "creator": self.creator, "is_archived": self.is_archived,
                 "is_private": self.is_private, "num_members": len(self.members),
@@ -109,8 +136,11 @@ class _Fault:
 class FakeSlackAPI:
     def __init__(self, *, bot_user_id: str = "UBOT", bot_token: str = "xoxb-standin",
                  app_token: str = "xapp-standin", team_id: str = "T0001",
-                 latency: float = 0.0) -> None:
+                 latency: float = 0.0, scopes: Iterable[str] | None = None) -> None:
         self.bot_user_id, self.bot_token, self.team_id = bot_user_id, bot_token, team_id
+        # The bot token's scopes (None: every scope): a method needing another is refused
+        # with `missing_scope`, as Slack refuses an app whose manifest forgot it.
+        self.scopes = None if scopes is None else set(scopes)
         # Every Web API answer takes this long, as real Slack's do (about 250 ms).
         self.latency = latency
         self.app_token = app_token
@@ -118,6 +148,7 @@ class FakeSlackAPI:
         self._socket_acks: dict[str, asyncio.Future] = {}
         self._socket_open = asyncio.Event()
         self.users: dict[str, dict] = {}
+        self.usergroups: dict[str, dict] = {}
         self.channels: dict[str, Channel] = {}
         self._messages: dict[str, list[Message]] = defaultdict(list)
         self.pins: dict[str, set[str]] = defaultdict(set)
@@ -174,6 +205,11 @@ class FakeSlackAPI:
         self.users[user_id] = {"id": user_id, "name": name, "real_name": real_name or name,
                                "profile": {"display_name": name, "real_name": real_name or name}}
 
+    def add_usergroup(self, group_id: str, handle: str, users: Iterable[str]) -> str:
+        """A user group, e.g. `add_usergroup("S0DB", "db-oncall", [...])`: `<!subteam^S0DB>`."""
+        self.usergroups[group_id] = {"id": group_id, "handle": handle, "users": list(users)}
+        return group_id
+
     def add_channel(self, name: str, *, creator: str = "UOTHER", members: Iterable[str] = (),
                     is_private: bool = False) -> str:
         channel = Channel(self._new_id("C"), name, creator, int(time.time()),
@@ -182,7 +218,12 @@ class FakeSlackAPI:
         return channel.id
 
     def channel_by_name(self, name: str) -> Channel | None:
-        return next((c for c in self.channels.values() if c.name == name), None)
+        return next((c for c in self.channels.values() if c.name == name and not c.im_user), None)
+
+    def direct_messages(self, user_id: str) -> list[Message]:
+        """What the bot said to this person in a DM."""
+        channel = next((c for c in self.channels.values() if c.im_user == user_id), None)
+        return self.messages(channel.id) if channel else []
 
     def messages(self, channel_id: str) -> list[Message]:
         return list(self._messages[channel_id])
@@ -275,6 +316,7 @@ class FakeSlackAPI:
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:
                 raise SlackError("unknown_method")
+            self._check_scope(method, params)
             body = {"ok": True, **handler(params)}
         except SlackError as exc:
             body = {"ok": False, "error": exc.error, **exc.extra}
@@ -283,6 +325,21 @@ class FakeSlackAPI:
 
     def _log(self, method: str, params: dict, status: int, ok: bool | None, error: str | None) -> None:
         self.calls.append(Call(method, params, status, ok, error, time.time()))
+
+    def _check_scope(self, method: str, params: dict) -> None:
+        needed = SCOPES.get(method)
+        if self.scopes is None or needed is None:
+            return
+        if isinstance(needed, dict):
+            kind = "public"
+            if method == "conversations.create":
+                kind = "private" if _bool(params.get("is_private")) else "public"
+            elif params.get("channel") in self.channels:
+                channel = self.channels[params["channel"]]
+                kind = "im" if channel.im_user else "private" if channel.is_private else "public"
+            needed = needed[kind]
+        if needed not in self.scopes:
+            raise SlackError("missing_scope", needed=needed, provided=",".join(sorted(self.scopes)))
 
     def _authorize(self, request: web.Request, params: dict, expected: str) -> None:
         header = request.headers.get("Authorization", "")
@@ -407,17 +464,38 @@ class FakeSlackAPI:
     def _conversations_invite(self, params: dict) -> dict:
         channel = self._member_channel(params)
         users = [u for u in str(params.get("users", "")).split(",") if u]
+        if not users:
+            raise SlackError("no_user")
+        if len(users) > 1000:
+            raise SlackError("too_many_users")
         if self.bot_user_id in users:
             raise SlackError("cant_invite_self")
-        for user in users:
-            if user not in self.users:
-                raise SlackError("user_not_found")
-        new = [u for u in users if u not in channel.members]
-        if not new:
-            raise SlackError("already_in_channel")
+        failed: list[dict[str, Any]] = [
+            {"user": u, "ok": False,
+             "error": "user_not_found" if u not in self.users else "already_in_channel"}
+            for u in users if u not in self.users or u in channel.members]
+        new = [u for u in users if u in self.users and u not in channel.members]
+        # One that cannot be invited fails the call for all, unless `force` says: the others.
+        if failed and (not new or not _bool(params.get("force"))):
+            raise SlackError(str(failed[0]["error"]), errors=failed)
         channel.members.update(new)
         self._joined(channel.id, new)
-        return {"channel": channel.as_json()}
+        return {"channel": channel.as_json(), **({"errors": failed} if failed else {})}
+
+    def _conversations_open(self, params: dict) -> dict:
+        users = [u for u in str(params.get("users", "")).split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        if len(users) > 1:
+            raise SlackError("not_supported")  # a group DM; the bot never opens one
+        if users[0] not in self.users:
+            raise SlackError("user_not_found")
+        channel = next((c for c in self.channels.values() if c.im_user == users[0]), None)
+        if channel is None:
+            channel = Channel(self._new_id("D"), "", self.bot_user_id, int(time.time()),
+                              {users[0], self.bot_user_id}, im_user=users[0])
+            self.channels[channel.id] = channel
+        return {"channel": {"id": channel.id}}
 
     def _conversations_join(self, params: dict) -> dict:
         channel = self._channel(params)
@@ -430,8 +508,8 @@ class FakeSlackAPI:
         return {"channel": self._channel(params).as_json()}
 
     def _conversations_list(self, params: dict) -> dict:
-        channels = [c for c in self.channels.values()
-                    if not (_bool(params.get("exclude_archived")) and c.is_archived)]
+        channels = [c for c in self.channels.values() if not c.im_user
+                    and not (_bool(params.get("exclude_archived")) and c.is_archived)]
         start = int(params.get("cursor") or 0)
         limit = int(params.get("limit") or 100)
         page = channels[start:start + limit]
@@ -504,6 +582,14 @@ class FakeSlackAPI:
             raise SlackError("already_pinned")
         self.pins[channel.id].add(message.ts)
         return {}
+
+    def _usergroups_users_list(self, params: dict) -> dict:
+        if not params.get("usergroup"):
+            raise SlackError("invalid_arguments")
+        group = self.usergroups.get(params["usergroup"])
+        if group is None:
+            raise SlackError("no_such_subteam")
+        return {"users": list(group["users"])}
 
     def _users_info(self, params: dict) -> dict:
         user = self.users.get(params.get("user", ""))

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
-from bot.domain.access import AccessRequest, AccessState
+from bot.domain.access import AccessCopy, AccessRequest, AccessState
 from bot.domain.errors import DuplicateDelivery
 from bot.domain.incident import ActionItem, Incident, IncidentRecord, Participant
 from bot.domain.lifecycle import Status
@@ -25,6 +25,7 @@ from bot.domain.runbook_progress import AttachedRunbook
 from bot.domain.timeline import ChainLink, TimelineEvent, chain
 from bot.storage.engine import Database, open_database
 from bot.storage.tables import (
+    AccessCopyRow,
     AccessRequestRow,
     ActionItemRow,
     AttachedRunbookRow,
@@ -179,6 +180,10 @@ class Tx:
         await self.session.flush()
         return True
 
+    async def is_participant(self, incident_id: int, user_id: str) -> bool:
+        """Seen joining the incident's channel."""
+        return await self.session.get(ParticipantRow, (incident_id, user_id)) is not None
+
     async def remember_user(self, user_id: str, name: str) -> None:
         """Store a display name. One upsert: two first commands of a person at once both pass."""
         if not name or self._stored_names.get(user_id) == name:
@@ -250,6 +255,19 @@ class Tx:
             query = query.where(col(AccessRequestRow.incident_id) == incident_id)
         return [_access(row) for row in (await self.session.execute(query)).scalars()]
 
+    async def set_access_copy(self, copy: AccessCopy) -> None:
+        """Remember where a DM copy was posted; posted again (a retry), the last one counts."""
+        insert = _insert(self.dialect, AccessCopyRow)
+        await self.session.execute(insert.values(**dataclasses.asdict(copy)).on_conflict_do_update(
+            index_elements=[AccessCopyRow.request_id, AccessCopyRow.user_id],
+            set_={"channel_id": insert.excluded.channel_id, "ts": insert.excluded.ts}))
+
+    async def access_copies(self, request_id: int) -> list[AccessCopy]:
+        rows = await self.session.execute(
+            select(AccessCopyRow).where(col(AccessCopyRow.request_id) == request_id)
+            .order_by(col(AccessCopyRow.user_id)))
+        return [to_domain(AccessCopy, row) for row in rows.scalars()]
+
     # runbooks --------------------------------------------------------------------
     async def attach_runbook(self, attached: AttachedRunbook) -> AttachedRunbook | None:
         """Keep the incident's copy; None when this runbook is attached already."""
@@ -288,6 +306,14 @@ class Tx:
         if access_request_id is not None:
             where.append(col(ReminderRow.access_request_id) == access_request_id)
         await self.session.execute(update(ReminderRow).where(*where).values(cancelled_at=self.now))
+
+    async def fired_kinds(self, incident_id: int, kinds: set[ReminderKind]) -> set[ReminderKind]:
+        """Which of these kinds of reminder have fired for the incident."""
+        rows = await self.session.execute(
+            select(col(ReminderRow.kind)).distinct()
+            .where(col(ReminderRow.incident_id) == incident_id, col(ReminderRow.kind).in_(kinds),
+                   col(ReminderRow.fired_at).is_not(None)))
+        return {ReminderKind(kind) for kind in rows.scalars()}
 
     async def due_reminders(self, limit: int = 100) -> list[Reminder]:
         rows = await self.session.execute(

@@ -167,6 +167,17 @@ class AccessRequestRow(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
 
 
+class AccessCopyRow(SQLModel, table=True):
+    """Where an approver's DM copy of a request was posted, so every change updates it too."""
+
+    __tablename__ = "access_copies"
+
+    request_id: int = Field(foreign_key="access_requests.id", primary_key=True)
+    user_id: str = Field(max_length=32, primary_key=True)
+    channel_id: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+
+
 class ReminderRow(SQLModel, table=True):
     """A scheduled message. Firing sets fired_at where it is still NULL: once, on one replica."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.domain.lifecycle import Status
 from bot.domain.policy import Policy
 from bot.export.render import Renderer
-from bot.services import access, incidents
+from bot.services import access, incidents, people
 from bot.services.caller import Caller
 from bot.services.exporter import Exporter
 
@@ -42,13 +42,16 @@ async def play_incident(store, clock, exporter: Exporter, slug: str = "db-outage
     step(minutes=4)
     await incidents.log(store, caller=by("U2", "bob", channel),
                         text="pool | 100% <!channel>\nkilled idle sessions")
+    await people.assign_role(store, caller=by("U2", "bob", channel), role="comms", user_id="U3",
+                             name="carol", policy=POLICY)
     granted = await access.request_access(store, caller=by("U2", "bob", channel), what="prod DB write",
-                                duration=timedelta(hours=1), reason="kill idle sessions")
+                                duration=timedelta(hours=1), reason="kill idle sessions",
+                                policy=POLICY)
     step(minutes=2)
     await access.approve(store, caller=by("U9", "dave", channel), ref=granted.ref, duration=None,
                          policy=POLICY)
     await access.request_access(store, caller=by("U1", "alice", channel), what="root on db-2",
-                                duration=timedelta(minutes=30), reason="")
+                                duration=timedelta(minutes=30), reason="", policy=POLICY)
     await access.deny(store, caller=by("U9", "dave", channel), ref=None, note="use the runbook",
                       policy=POLICY)
     step(minutes=8)

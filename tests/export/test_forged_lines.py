@@ -14,7 +14,7 @@ from bot.export.lines import inline
 from bot.export.render import CHAIN_LINE, Renderer
 from bot.export.verify import check_export
 from bot.runbooks.parse import parse_runbook
-from bot.services import access, incidents, runbooks
+from bot.services import access, incidents, people, runbooks
 from bot.services.caller import Caller
 from bot.services.exporter import Exporter
 from bot.storage.store import Store
@@ -22,7 +22,7 @@ from tests.support.clock import ManualClock
 
 POLICY = Policy(approvers=("U9",))
 SECTIONS = ["## Timeline", "## Approvals", "## Runbook", "## Snapshots", "## Participants",
-            "## Root cause", "## Action items"]
+            "## Roles", "## Root cause", "## Action items"]
 FRONT_MATTER_KEYS = ["id", "title", "severity", "status", "started", "acknowledged", "mitigated",
                      "resolved", "commander", "declared_by", "channel"]
 # What a forger would type, mixed into arbitrary text.
@@ -67,6 +67,8 @@ async def play(database_url: str, tmp_path, fields: dict) -> tuple[str, object]:
                 await runbooks.attach(tx, opened, runbook, "U1")
         await incidents.assign_commander(store, caller=by("U1", fields["declarer"], channel),
                                          user_id="U2", name=fields["commander"])
+        await people.assign_role(store, caller=by("U2", fields["commander"], channel), role="scribe",
+                                 user_id="U5", name=fields["scribe"], policy=POLICY)
         await incidents.log(store, caller=by("U2", fields["commander"], channel), text=fields["log"])
         await incidents.set_severity(store, caller=by("U2", fields["commander"], channel), severity=1,
                                      rationale=fields["rationale"], policy=POLICY)
@@ -74,7 +76,7 @@ async def play(database_url: str, tmp_path, fields: dict) -> tuple[str, object]:
                                     text=fields["update"], policy=POLICY)
         request = await access.request_access(store, caller=by("U3", fields["requester"], channel),
                                               what=fields["what"], duration=timedelta(hours=1),
-                                              reason=fields["reason"])
+                                              reason=fields["reason"], policy=POLICY)
         await access.deny(store, caller=by("U9", fields["approver"], channel), ref=request.ref,
                           note=fields["note"], policy=POLICY)
         for item, owner in fields["items"]:
@@ -93,6 +95,7 @@ async def play(database_url: str, tmp_path, fields: dict) -> tuple[str, object]:
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(fields=st.fixed_dictionaries({
     "title": typed, "declarer": typed, "commander": typed, "requester": typed, "approver": typed,
+    "scribe": typed,
     "log": typed, "rationale": typed, "update": typed, "what": typed, "reason": text, "note": text,
     "root_cause": typed, "runbook_title": typed, "step_title": typed,
     "items": st.lists(st.tuples(typed, typed), min_size=1, max_size=3),
@@ -128,6 +131,14 @@ def test_every_grep_of_the_export_finds_exactly_what_the_record_holds(database_u
     items = [line for line in lines if re.match(r"^- \[[ x]\]", line)]
     assert items == [f"- [ ] {inline(item.text)} @{inline(record.name(item.owner_id))}"
                      for item in record.action_items]
+
+    # Roles: a line per assignment, in order; a holder's name never starts a line of its own.
+    start, end = lines.index("## Roles"), lines.index("## Root cause")
+    since = f"{record.events[0].at:%H:%M}"
+    assert [line for line in lines[start + 1:end] if line] == [
+        f"- commander: {inline(record.name('U2'))} (from {since})",
+        f"- scribe: {inline(record.name('U5'))} (from {since})"]
+    assert sum(line.startswith(("- commander: ", "- scribe: ")) for line in lines) == 2
 
     # The hash line: once, last, the chain head.
     assert [line for line in lines if line.startswith(CHAIN_LINE)] == [lines[-2]]

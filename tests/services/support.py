@@ -18,9 +18,10 @@ def by(user: str, channel: str = CHANNEL) -> Caller:
                   trigger_id=f"trigger-{next(_triggers)}")
 
 
-async def open_incident(store, *, channel: str = CHANNEL, severity: int = 1) -> int:
+async def open_incident(store, *, channel: str = CHANNEL, severity: int = 1,
+                        policy: Policy = POLICY) -> int:
     incident = await incidents.declare(store, caller=by("U0ALICE", "C0OPS"), severity=severity,
-                                       slug="db-outage", title="Primary DB down", policy=POLICY)
+                                       slug="db-outage", title="Primary DB down", policy=policy)
     async with store.transaction() as tx:
         opened = await tx.incident(incident.id, lock=True)
         opened.channel_id, opened.channel_name = channel, f"inc-{incident.id}-db-outage"

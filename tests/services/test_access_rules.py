@@ -25,7 +25,8 @@ BOB = "U0BOB"
 
 async def requested(store, *, user: str = BOB, duration=timedelta(hours=2), step=None):
     return await access.request_access(store, caller=by(user), what="prod DB write",
-                                       duration=duration, reason="kill sessions", step=step)
+                                       duration=duration, reason="kill sessions", step=step,
+                                       policy=POLICY)
 
 
 async def test_an_approver_grants_access_until_now_plus_the_requested_duration(store, clock):
@@ -87,7 +88,7 @@ async def test_unknown_ids_and_other_incidents_requests_are_refused(store):
     await open_incident(store)
     await open_incident(store, channel="C0INC2")
     elsewhere = await access.request_access(store, caller=by(BOB, "C0INC2"), what="x",
-                                            duration=timedelta(hours=1), reason="")
+                                            duration=timedelta(hours=1), reason="", policy=POLICY)
     with pytest.raises(IncidentError, match="no access request AR-99"):
         await access.approve(store, caller=by(APPROVER), ref="AR-99", duration=None, policy=POLICY)
     with pytest.raises(IncidentError, match="belongs to INC-2"):

@@ -1,6 +1,7 @@
 """Scheduled messages on an injected clock: each fires once, at its time, and never when cancelled."""
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -15,11 +16,13 @@ from bot.storage.store import Store
 from tests.services.support import APPROVER, POLICY, actions, by, channel_posts, open_incident
 
 BOB = "U0BOB"
+# Nudges alone: acknowledgement deadlines and escalations out of the way.
+NUDGES = replace(POLICY, ack_deadlines={}, escalate_after={})
 
 
 async def approved_for(store, duration: timedelta, step: str | None = None) -> AccessRequest:
     request = await access.request_access(store, caller=by(BOB), what="prod DB write",
-                                          duration=duration, reason="", step=step)
+                                          duration=duration, reason="", step=step, policy=POLICY)
     return await access.approve(store, caller=by(APPROVER), ref=request.ref, duration=None,
                                 policy=POLICY)
 
@@ -84,38 +87,38 @@ async def test_extending_moves_the_warning_and_the_expiry(store, clock):
 
 
 async def test_sev1_nudges_every_ten_minutes_mentioning_the_commander(store, clock):
-    await open_incident(store, severity=1)
+    await open_incident(store, severity=1, policy=NUDGES)
     await incidents.assign_commander(store, caller=by("U0ALICE"), user_id=BOB, name="bob")
     clock.advance(minutes=9, seconds=59)
-    assert await fire_due(store, POLICY) == 0
+    assert await fire_due(store, NUDGES) == 0
     clock.advance(seconds=1)
-    assert await fire_due(store, POLICY) == 1
+    assert await fire_due(store, NUDGES) == 1
     clock.advance(minutes=10)
-    assert await fire_due(store, POLICY) == 1
+    assert await fire_due(store, NUDGES) == 1
     nudges = [p for p in await channel_posts(store) if p["message"] == "status_nudge"]
     assert [n["commander"] for n in nudges] == [BOB, BOB]
 
 
 async def test_a_status_update_resets_the_nudge_clock(store, clock):
-    await open_incident(store, severity=1)
+    await open_incident(store, severity=1, policy=NUDGES)
     clock.advance(minutes=8)
-    await incidents.post_update(store, caller=by(BOB), text="ETA 10m", policy=POLICY)
+    await incidents.post_update(store, caller=by(BOB), text="ETA 10m", policy=NUDGES)
     clock.advance(minutes=9)
-    assert await fire_due(store, POLICY) == 0
+    assert await fire_due(store, NUDGES) == 0
     clock.advance(minutes=1)
-    assert await fire_due(store, POLICY) == 1
+    assert await fire_due(store, NUDGES) == 1
 
 
 async def test_a_severity_change_re_plans_the_nudge(store, clock):
-    await open_incident(store, severity=3)  # hourly
+    await open_incident(store, severity=3, policy=NUDGES)  # hourly
     clock.advance(minutes=20)
     await incidents.set_severity(store, caller=by(BOB), severity=1, rationale="worse",
-                                 policy=POLICY)
-    assert await fire_due(store, POLICY) == 1  # 20 minutes without update is past a SEV1's 10
+                                 policy=NUDGES)
+    assert await fire_due(store, NUDGES) == 1  # 20 minutes without update is past a SEV1's 10
     clock.advance(minutes=9)
-    assert await fire_due(store, POLICY) == 0
+    assert await fire_due(store, NUDGES) == 0
     clock.advance(minutes=1)
-    assert await fire_due(store, POLICY) == 1
+    assert await fire_due(store, NUDGES) == 1
 
 
 async def test_resolving_stops_the_nudges(store, clock, tmp_path):
@@ -179,7 +182,8 @@ async def test_a_burst_across_many_incidents_fires_every_reminder_once_in_one_pa
             await open_incident(first, channel=channel, severity=4)
             for _ in range(5):
                 request = await access.request_access(first, caller=by(BOB, channel), what="db write",
-                                                      duration=timedelta(hours=1), reason="")
+                                                      duration=timedelta(hours=1), reason="",
+                                                      policy=POLICY)
                 await access.approve(first, caller=by(APPROVER, channel), ref=request.ref,
                                      duration=None, policy=POLICY)
         clock.advance(hours=1)  # 100 warnings and 100 expiries are due at once

@@ -19,7 +19,7 @@ async def test_a_request_is_posted_with_buttons_and_the_approvers_mentioned(worl
     channel = await world.declare()
     response = await world.incident("access request prod DB write for 2h because kill sessions",
                                     channel=channel, user=BOB)
-    assert response.json["text"] == "AR-1 requested; approvers are asked in the channel."
+    assert response.json["text"] == "AR-1 requested; approvers are asked in the channel and by DM."
     await world.delivered()
     message = world.slack.messages(channel)[-1]
     rendered = " ".join(b.get("text", {}).get("text", "") for b in message.blocks)

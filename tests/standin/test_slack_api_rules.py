@@ -180,6 +180,26 @@ async def test_invites(client, slack):
     assert "U1" in slack.channels[channel].members
 
 
+async def test_inviting_several_fails_for_all_on_one_unless_forced(client, slack):
+    slack.add_user("U2", "bob")
+    slack.add_user("U3", "carol")
+    channel = (await client.conversations_create(name="several"))["channel"]["id"]
+    await client.conversations_invite(channel=channel, users="U1")
+    assert await error_of(client.conversations_invite(channel=channel, users="U1,U2")) == \
+        "already_in_channel"
+    assert "U2" not in slack.channels[channel].members
+    forced = await client.conversations_invite(channel=channel, users="U1,U2,U404", force=True)
+    assert [e["user"] for e in forced["errors"]] == ["U1", "U404"]
+    assert {"U1", "U2"} <= slack.channels[channel].members
+
+
+async def test_usergroup_members(client, slack):
+    slack.add_usergroup("S0DB", "db-oncall", ["U1"])
+    assert (await client.usergroups_users_list(usergroup="S0DB"))["users"] == ["U1"]
+    assert await error_of(client.usergroups_users_list(usergroup="S0NONE")) == "no_such_subteam"
+    assert await error_of(client.usergroups_users_list(usergroup="")) == "invalid_arguments"
+
+
 async def test_files_upload_v2(client, slack):
     channel = (await client.conversations_create(name="files"))["channel"]["id"]
     await client.files_upload_v2(channel=channel, content="# INC-1\n", filename="inc.md",
@@ -194,3 +214,23 @@ async def test_pings_are_what_would_notify_people(client, slack):
     assert slack.pings(channel) == []
     await client.chat_postMessage(channel=channel, text="<!here> and <@U1>")
     assert [token for _, _, token in slack.pings(channel)] == ["<!here>", "<@U1>"]
+
+
+async def test_a_method_needing_a_scope_the_app_lacks_is_refused():
+    async with FakeSlackAPI(scopes=["chat:write"]) as slack:
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.url)
+        slack.add_user("U1", "ann")
+        with pytest.raises(SlackApiError) as refused:
+            await client.conversations_open(users="U1")
+        assert refused.value.response["error"] == "missing_scope"
+        assert refused.value.response["needed"] == "im:write"
+
+
+def test_the_manifest_asks_for_the_scopes_the_bot_uses_and_no_other():
+    from bot.standin.slack_api import SCOPES
+    from tests.support.world import manifest_scopes
+
+    needed = {scope for value in SCOPES.values()
+              for scope in (value.values() if isinstance(value, dict) else [value])}
+    asked = set(manifest_scopes()) - {"commands"}  # the slash commands, not a Web API method
+    assert asked <= needed, asked - needed

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import yaml
+
 from bot.config import load_settings
 from bot.slack.runtime import BotRuntime
 from bot.standin.slack_api import FakeSlackAPI
@@ -11,6 +13,12 @@ from bot.standin.slack_sender import SlackSender
 
 SIGNING_SECRET = "test-signing-secret"
 SHIPPED_RUNBOOKS = Path(__file__).resolve().parents[2] / "runbooks"
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+
+
+def manifest_scopes() -> list[str]:
+    """The bot token scopes the app asks for: the stand-in grants these and no others."""
+    return yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"]
 ALICE, BOB, CAROL, DAVE, MALLORY = "U0ALICE", "U0BOB", "U0CAROL", "U0DAVE", "U0MALLORY"
 
 
@@ -53,7 +61,7 @@ async def start_world(database_url: str, tmp_path: Path, *, slack: FakeSlackAPI 
     """A bot on `database_url`; pass `slack` to put a second bot (a replica, a restart)
     in front of the same Slack."""
     if slack is None:
-        slack = FakeSlackAPI()
+        slack = FakeSlackAPI(scopes=manifest_scopes())
         await slack.start()
         for user_id, name in ((ALICE, "alice"), (BOB, "bob"), (CAROL, "carol"), (DAVE, "dave"),
                               (MALLORY, "mallory")):

@@ -25,6 +25,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_click(ack: AsyncAck, respond: AsyncRespond, body: dict, action: dict) -> None:
         await ack()
         caller, ref = clicker(body, action), f"AR-{action['value']}"
+        # The button names its request: a click counts in the channel and in a DM copy alike.
         if action["action_id"] == "access_approve":
             work = access.approve(deps.store, caller=caller, ref=ref, duration=None, policy=deps.policy)
         elif action["action_id"] == "access_deny":

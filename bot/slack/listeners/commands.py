@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import DuplicateDelivery, IncidentError
-from bot.services import access, incidents, runbooks
+from bot.services import access, incidents, paging, people, runbooks
 from bot.services.caller import Caller
 from bot.services.incidents import Resolution
 from bot.slack import parsing
@@ -112,6 +112,27 @@ async def _commander(deps: Deps, caller: Caller, request: parsing.Commander) -> 
     return f"<@{request.user_id}> is now the incident commander."
 
 
+async def _role(deps: Deps, caller: Caller, request: parsing.Role) -> str:
+    await people.assign_role(deps.store, caller=caller, role=request.role, user_id=request.user_id,
+                             name=request.name, policy=deps.policy)
+    role = "the incident commander" if request.role == "commander" else f"*{request.role}*"
+    return f"<@{request.user_id}> is now {role}."
+
+
+async def _handoff(deps: Deps, caller: Caller, request: parsing.Handoff) -> str:
+    await people.handoff(deps.store, caller=caller, user_id=request.user_id, name=request.name,
+                         notes=request.notes)
+    return f"Handed off: <@{request.user_id}> is now the incident commander."
+
+
+async def _invite(deps: Deps, caller: Caller, request: parsing.Invite) -> str:
+    await people.invite(deps.store, caller=caller,
+                        people=[people.Person(ref, name) for ref, name in request.people])
+    shown = ", ".join(f"<!subteam^{ref}>" if people.is_group(ref) else f"<@{ref}>"
+                      for ref, _ in request.people)
+    return f"Inviting {shown} to the channel."
+
+
 async def _update(deps: Deps, caller: Caller, request: parsing.Update) -> str:
     await incidents.post_update(deps.store, caller=caller, text=request.text, policy=deps.policy)
     return "Status update recorded and posted."
@@ -121,6 +142,20 @@ async def _action(deps: Deps, caller: Caller, request: parsing.Action) -> str:
     item = await incidents.add_action_item(deps.store, caller=caller, text=request.text,
                                            owner_id=request.owner_id, owner_name=request.owner_name)
     return f"Action item #{item.number} recorded."
+
+
+async def _page(deps: Deps, caller: Caller, request: parsing.Page) -> str:
+    if request.user_id is not None:
+        await paging.page_person(deps.store, caller=caller, user_id=request.user_id,
+                                 name=request.name, message=request.message)
+        return f"Paging <@{request.user_id}> by DM, with a button to join the channel."
+    assert request.service is not None
+    if deps.policy.paging_service(request.service) is None:
+        return parsing.UsageError(paging.unknown_service(request.service, deps.policy),
+                                  "page").message()
+    name = await paging.page_service(deps.store, caller=caller, service=request.service,
+                                     message=request.message, policy=deps.policy)
+    return f"Paging `{name}` on PagerDuty."
 
 
 async def _resolve(deps: Deps, caller: Caller, request: parsing.Resolve) -> str:
@@ -159,8 +194,9 @@ async def _runbook(deps: Deps, caller: Caller, request: parsing.AttachRunbook) -
 
 async def _request_access(deps: Deps, caller: Caller, request: parsing.RequestAccess) -> str:
     created = await access.request_access(deps.store, caller=caller, what=request.what,
-                                          duration=request.duration, reason=request.reason)
-    return f"{created.ref} requested; approvers are asked in the channel."
+                                          duration=request.duration, reason=request.reason,
+                                          policy=deps.policy)
+    return f"{created.ref} requested; approvers are asked in the channel and by DM."
 
 
 async def _approve(deps: Deps, caller: Caller, request: parsing.Approve) -> str:
@@ -195,9 +231,13 @@ HANDLERS: dict[type, Callable[[Deps, Caller, object], Awaitable[str]]] = {
     parsing.SetStatus: _status,  # type: ignore[dict-item]
     parsing.SetSeverity: _severity,  # type: ignore[dict-item]
     parsing.Commander: _commander,  # type: ignore[dict-item]
+    parsing.Role: _role,  # type: ignore[dict-item]
+    parsing.Handoff: _handoff,  # type: ignore[dict-item]
+    parsing.Invite: _invite,  # type: ignore[dict-item]
     parsing.Update: _update,  # type: ignore[dict-item]
     parsing.Action: _action,  # type: ignore[dict-item]
     parsing.Resolve: _resolve,  # type: ignore[dict-item]
+    parsing.Page: _page,  # type: ignore[dict-item]
     parsing.Help: _help,  # type: ignore[dict-item]
     parsing.AttachRunbook: _runbook,  # type: ignore[dict-item]
     parsing.RequestAccess: _request_access,  # type: ignore[dict-item]

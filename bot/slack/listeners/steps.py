@@ -21,9 +21,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
         async def request_access() -> None:
             request = await runbooks.request_step_access(
-                deps.store, caller=caller, attached_id=int(attached), number=int(number))
+                deps.store, caller=caller, attached_id=int(attached), number=int(number),
+                policy=deps.policy)
             await tell(respond, f"{request.ref} requested for step {number}; "
-                                "approvers are asked in the channel.")
+                                "approvers are asked in the channel and by DM.")
 
         work: Awaitable[object]
         if what in ("check", "snapshot"):

@@ -1,0 +1,175 @@
+"""Reaching people on an injected clock: an unacknowledged incident is escalated once, at its
+deadline; acknowledging and resolving follow it to PagerDuty; executives hear once."""
+
+import asyncio
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from bot.domain.lifecycle import Status
+from bot.export.render import Renderer
+from bot.services import incidents, paging
+from bot.services.exporter import Exporter
+from bot.services.reminders import fire_due
+from bot.storage.store import Store
+from bot.storage.tables import OutboxRow
+from tests.services.support import POLICY, actions, by, channel_posts, open_incident
+
+BOB, CAROL, ERIN = "U0BOB", "U0CAROL", "U0ERIN"
+# Nudges every 30 days: out of the way of the deadlines under test.
+ESCALATING = replace(POLICY, escalation_users=(CAROL, ERIN), page_on_escalation=True,
+                     paging_services=("db",), tell_executives=True,
+                     status_update_intervals={n: POLICY.status_update_intervals[4] * 180
+                                              for n in range(1, 5)})
+
+
+async def owed(store, kind: str) -> list[dict]:
+    async with store.reading() as tx:
+        rows = (await tx.session.execute(
+            select(OutboxRow).where(OutboxRow.kind == kind).order_by(OutboxRow.id))).scalars().all()
+    return [row.payload | {"lane": row.lane} for row in rows]
+
+
+async def pages(store) -> list[tuple[str, str]]:
+    return [(p["action"], p["service"]) for p in await owed(store, "pagerduty")]
+
+
+async def set_status(store, status: Status, tmp_path, rationale: str = "") -> None:
+    await incidents.set_status(store, caller=by(BOB), target=status, rationale=rationale,
+                               exporter=Exporter(export_dir=tmp_path, renderer=Renderer()),
+                               policy=ESCALATING)
+
+
+async def test_a_sev1_still_new_at_five_minutes_is_escalated_once(store, clock):
+    await open_incident(store, severity=1, policy=ESCALATING)
+    clock.advance(minutes=4, seconds=59)
+    assert await fire_due(store, ESCALATING) == 0
+    clock.advance(seconds=1)
+    assert await fire_due(store, ESCALATING) == 1
+    assert await fire_due(store, ESCALATING) == 0
+    assert (await actions(store)).count("escalated") == 1
+    overdue = [p for p in await channel_posts(store) if p["message"] == "ack_overdue"]
+    assert overdue == [{"message": "ack_overdue", "deadline": "5m", "paged": True,
+                        "users": [CAROL, ERIN]}]
+    assert await pages(store) == [("trigger", "")]
+    assert (await owed(store, "pagerduty"))[0]["lane"] == "INC-1:pagerduty"
+    dms = await owed(store, "dm")
+    assert [(d["user"], d["message"], d["incident"]) for d in dms] == [
+        (CAROL, "escalation", "INC-1"), (ERIN, "escalation", "INC-1")]
+
+
+async def test_acknowledging_in_time_cancels_the_escalation_and_pages_nobody(store, clock, tmp_path):
+    await open_incident(store, severity=1, policy=ESCALATING)
+    clock.advance(minutes=3)
+    await set_status(store, Status.ACKNOWLEDGED, tmp_path)
+    clock.advance(minutes=10)
+    assert await fire_due(store, ESCALATING) == 0
+    assert "escalated" not in await actions(store)
+    assert await pages(store) == []  # nothing was triggered, so nothing to acknowledge
+
+
+async def test_acknowledge_and_resolve_follow_every_alert_the_incident_triggered(store, clock, tmp_path):
+    await open_incident(store, severity=1, policy=ESCALATING)
+    await paging.page_service(store, caller=by(BOB), service="DB", message="pool exhausted",
+                              policy=ESCALATING)
+    clock.advance(minutes=5)
+    await fire_due(store, ESCALATING)
+    await set_status(store, Status.ACKNOWLEDGED, tmp_path)
+    await set_status(store, Status.MITIGATING, tmp_path)
+    await set_status(store, Status.RESOLVED, tmp_path)
+    assert await pages(store) == [("trigger", "db"), ("trigger", ""), ("acknowledge", "db"),
+                                  ("acknowledge", ""), ("resolve", "db"), ("resolve", "")]
+
+
+async def test_resolving_straight_from_new_resolves_without_acknowledging(store, clock, tmp_path):
+    await open_incident(store, severity=2, policy=ESCALATING)
+    await paging.page_service(store, caller=by(BOB), service="db", message="", policy=ESCALATING)
+    await set_status(store, Status.RESOLVED, tmp_path, rationale="false alarm")
+    assert await pages(store) == [("trigger", "db"), ("resolve", "db")]
+    clock.advance(days=1)
+    assert await fire_due(store, ESCALATING) == 0  # neither the deadline nor the executives
+
+
+async def test_a_severity_change_re_plans_both_from_the_declare_time(store, clock):
+    await open_incident(store, severity=3, policy=ESCALATING)  # 2h to acknowledge, no executives
+    clock.advance(minutes=20)
+    await incidents.set_severity(store, caller=by(BOB), severity=2, rationale="worse",
+                                 policy=ESCALATING)
+    clock.advance(minutes=9, seconds=59)  # 29m59s after declare: a SEV2's 30m is not up yet
+    assert await fire_due(store, ESCALATING) == 0
+    clock.advance(seconds=1)
+    assert await fire_due(store, ESCALATING) == 1
+    assert (await actions(store)).count("escalated") == 1
+    clock.advance(hours=3, minutes=30)  # 4h after declare: a SEV2 still open reaches executives
+    assert await fire_due(store, ESCALATING) == 1
+    assert len(await owed(store, "tell_executives")) == 1
+
+
+async def test_a_severity_change_after_an_escalation_never_repeats_it(store, clock):
+    await open_incident(store, severity=2, policy=ESCALATING)
+    clock.advance(minutes=30)
+    assert await fire_due(store, ESCALATING) == 1
+    await incidents.set_severity(store, caller=by(BOB), severity=1, rationale="worse",
+                                 policy=ESCALATING)
+    assert await fire_due(store, ESCALATING) == 0  # the SEV1 deadline passed too: fired already
+    clock.advance(minutes=31)  # 1h01m after declare: a SEV1's executive notice is due
+    assert await fire_due(store, ESCALATING) == 1
+    await incidents.set_severity(store, caller=by(BOB), severity=2, rationale="contained",
+                                 policy=ESCALATING)
+    clock.advance(hours=4)
+    assert await fire_due(store, ESCALATING) == 0
+    assert (await actions(store)).count("escalated") == 2  # the deadline, the executives: once each
+
+
+async def test_executives_hear_of_a_sev1_still_open_after_an_hour_once(store, clock, tmp_path):
+    await open_incident(store, severity=1, policy=ESCALATING)
+    await set_status(store, Status.MITIGATING, tmp_path)
+    clock.advance(minutes=59)
+    assert await fire_due(store, ESCALATING) == 0
+    clock.advance(minutes=1)
+    assert await fire_due(store, ESCALATING) == 1
+    clock.advance(hours=5)
+    assert await fire_due(store, ESCALATING) == 0
+    assert [p["message"] for p in await owed(store, "tell_executives")] == ["still_open"]
+
+
+async def test_without_exec_channel_or_escalation_settings_only_the_channel_hears(store, clock):
+    quiet = replace(ESCALATING, escalation_users=(), page_on_escalation=False, tell_executives=False)
+    await open_incident(store, severity=1, policy=quiet)
+    clock.advance(hours=2)
+    assert await fire_due(store, quiet) == 2
+    assert [p["message"] for p in await channel_posts(store)
+            if p["message"] == "ack_overdue"] == ["ack_overdue"]
+    assert await pages(store) == [] and await owed(store, "dm") == []
+    assert await owed(store, "tell_executives") == []
+
+
+async def test_the_deadline_fires_once_after_a_restart(database_url, clock):
+    before = Store.from_url(database_url, clock=clock.now)
+    await open_incident(before, severity=1, policy=ESCALATING)
+    await before.close()  # gone between planning and firing
+    clock.advance(minutes=6)
+    after = Store.from_url(database_url, clock=clock.now)
+    try:
+        assert await fire_due(after, ESCALATING) == 1
+        assert await fire_due(after, ESCALATING) == 0
+        assert await pages(after) == [("trigger", "")]
+    finally:
+        await after.close()
+
+
+async def test_two_replicas_escalate_each_incident_once(database_url, clock):
+    replicas = [Store.from_url(database_url, clock=clock.now) for _ in range(2)]
+    try:
+        for n in range(6):
+            await open_incident(replicas[n % 2], channel=f"C0ESC{n}", severity=1, policy=ESCALATING)
+        clock.advance(minutes=5)
+        fired = await asyncio.gather(*(fire_due(r, ESCALATING) for r in replicas * 3))
+        assert sum(fired) == 6
+        assert len(await pages(replicas[0])) == 6
+        assert len(await owed(replicas[0], "dm")) == 12
+        for incident_id in range(1, 7):
+            assert (await actions(replicas[1], incident_id)).count("escalated") == 1
+    finally:
+        for replica in replicas:
+            await replica.close()
