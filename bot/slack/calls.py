@@ -243,11 +243,7 @@ async def post(out: Outbound, batch: Batch) -> Sequence[OutboxItem]:
 
 @kind("announce")
 async def announce(out: Outbound, batch: Batch) -> None:
-    if not out.announce_channel:
-        return
-    record = await out.record(batch)
-    line = blocks.announcement(batch.head.payload["message"], batch.head.payload, record)
-    await post_once(out, batch, out.announce_channel, pack([Entry(str(batch.head.id), line)]))
+    await _one_line_to(out, batch, out.announce_channel)
 
 
 @kind("dm")
@@ -262,11 +258,16 @@ async def direct_message(out: Outbound, batch: Batch) -> None:
 
 @kind("tell_executives")
 async def tell_executives(out: Outbound, batch: Batch) -> None:
-    if not out.exec_channel:
+    await _one_line_to(out, batch, out.exec_channel)
+
+
+async def _one_line_to(out: Outbound, batch: Batch, channel: str | None) -> None:
+    """A line about the incident in a channel of the workspace's (none set: nothing to say)."""
+    if not channel:
         return
     record = await out.record(batch)
     line = blocks.announcement(batch.head.payload["message"], batch.head.payload, record)
-    await post_once(out, batch, out.exec_channel, pack([Entry(str(batch.head.id), line)]))
+    await post_once(out, batch, channel, pack([Entry(str(batch.head.id), line)]))
 
 
 # paging -------------------------------------------------------------------------------------
