@@ -5,11 +5,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from bot import shipped
+from bot.domain.alerts import DEFAULT_SEVERITY_MAP, parse_severity_map
 from bot.domain.durations import parse_duration
 from bot.domain.policy import Policy
 from bot.domain.roles import all_roles, check_role_name
@@ -72,6 +73,15 @@ class Settings(BaseSettings):
     pagerduty_services: Annotated[dict[str, str], NoDecode,
                                   BeforeValidator(lambda v: _split_services(v))] = {}
     pagerduty_events_url: str = "https://events.pagerduty.com/v2/enqueue"
+    # Statuspage (opt-in): both the page and its API key, or neither.
+    statuspage_page_id: str | None = None
+    statuspage_api_key: str | None = None
+    statuspage_api_url: str = "https://api.statuspage.io/v1"
+    # Alerts in: the bearer token Alertmanager (or Grafana) sends; unset, the route refuses.
+    alert_webhook_token: str | None = None
+    alert_severity_map: Annotated[dict[str, int], NoDecode,
+                                  BeforeValidator(lambda v: _severity_map(v))] = Field(
+        default_factory=lambda: parse_severity_map(DEFAULT_SEVERITY_MAP))
 
     @field_validator("slack_api_url")
     @classmethod
@@ -89,7 +99,9 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("export_template", "announce_channel", "slack_app_token", "exec_channel",
-                     "pagerduty_routing_key", mode="before")
+                     "pagerduty_routing_key", "statuspage_page_id", "statuspage_api_key",
+                     "alert_webhook_token",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -121,6 +133,24 @@ class Settings(BaseSettings):
             _check_routing_key(key, f" (service {name})")
         return value
 
+    @field_validator("statuspage_api_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _statuspage_pair(self) -> "Settings":
+        # One without the other would fail only at the first public update, mid-incident.
+        if self.statuspage_page_id and not self.statuspage_api_key:
+            raise ValueError("STATUSPAGE_API_KEY is not set (STATUSPAGE_PAGE_ID is)")
+        if self.statuspage_api_key and not self.statuspage_page_id:
+            raise ValueError("STATUSPAGE_PAGE_ID is not set (STATUSPAGE_API_KEY is)")
+        return self
+
+    @property
+    def statuspage(self) -> bool:
+        return bool(self.statuspage_page_id and self.statuspage_api_key)
+
     def require_slack(self) -> None:
         """Only talking to Slack needs the secrets; export, verify and stats do not."""
         for name in ("slack_bot_token", "slack_signing_secret"):
@@ -141,6 +171,7 @@ class Settings(BaseSettings):
             page_on_escalation=self.pagerduty_routing_key is not None,
             paging_services=tuple(self.pagerduty_services),
             tell_executives=self.exec_channel is not None,
+            statuspage=self.statuspage,
         )
 
 
@@ -151,6 +182,10 @@ def _split_ids(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
+
+
+def _severity_map(value: object) -> object:
+    return parse_severity_map(value) if isinstance(value, str) else value
 
 
 def _split_services(value: object) -> object:
@@ -187,6 +222,8 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(str(exc).splitlines()[0]) from None
     except ValidationError as exc:
         error = exc.errors()[0]
+        if not error["loc"]:  # a rule across settings: its message names them
+            raise ConfigError(_reason(error)) from None
         name = str(error["loc"][0]).upper() if error["loc"] else "settings"
         if error["type"] == "missing":
             raise ConfigError(f"{name} is not set") from None

@@ -7,8 +7,10 @@ plays an incident through signed requests, as Slack would send them.
 import asyncio
 import tempfile
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import aiohttp
 
 from bot import shipped
 from bot.config import load_settings
@@ -24,10 +26,28 @@ ROUTING_KEY = "R0DEMO" + "0" * 26  # an Events API v2 integration key is 32 char
 # Short, so the demo shows a SEV1 nobody acknowledged being escalated.
 ACK_DEADLINE = timedelta(seconds=2)
 
+ALERT_TOKEN = "demo-alert-token"
 BEFORE_STEPS = [
-    ("U0ALICE", "/incident", "declare sev1 db-outage Primary database refuses connections"),
     ("U0ALICE", "/incident", "log connection pool at 100% on db-primary, app errors spiking"),
 ]
+
+
+def alert_group() -> dict:
+    """What Prometheus Alertmanager posts (webhook version 4) when the database alert fires."""
+    labels = {"alertname": "DbOutage", "severity": "critical", "instance": "db-primary:5432",
+              "job": "postgres"}
+    return {
+        "version": "4", "groupKey": '{}:{alertname="DbOutage"}', "truncatedAlerts": 0,
+        "status": "firing", "receiver": "incident-bot", "groupLabels": {"alertname": "DbOutage"},
+        "commonLabels": labels, "externalURL": "http://alertmanager.example.com:9093",
+        "commonAnnotations": {"summary": "Primary database refuses connections"},
+        "alerts": [{
+            "status": "firing", "labels": labels,
+            "annotations": {"summary": "Primary database refuses connections"},
+            "startsAt": (datetime.now(UTC) - timedelta(minutes=2)).isoformat().replace("+00:00", "Z"),
+            "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "d1b0a7c2e9f40001",
+            "generatorURL": "http://prometheus.example.com:9090/graph?g0.expr=pg_up"}],
+    }
 ACKNOWLEDGE_STEPS = [
     ("U0BOB", "/incident", "status acknowledged"),
     ("U0ALICE", "/incident", "commander <@U0BOB|bob>"),
@@ -56,6 +76,7 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             export_dir=workdir / "incidents", announce_channel=ops, slack_app_token="",
             approvers="U0DAVE", ack_deadline_sev1=ACK_DEADLINE, escalation_users="U0CAROL",
             pagerduty_routing_key=ROUTING_KEY, pagerduty_events_url=pagerduty.url,
+            alert_webhook_token=ALERT_TOKEN,
         )
         async with BotRuntime(settings) as runtime:
             sender = SlackSender(events_url=f"{runtime.url}/slack/events",
@@ -82,20 +103,29 @@ async def run_demo(say: Callable[[str], None]) -> Path:
                     say(f"{'PagerDuty':>9} < {event['event_action']} {event['dedup_key']}"
                         + (f": {event['payload']['summary']}" if "payload" in event else ""))
 
-            channel = ops
+            async with aiohttp.ClientSession() as http, http.post(
+                    f"{runtime.url}/alerts/alertmanager", json=alert_group(),
+                    headers={"Authorization": f"Bearer {ALERT_TOKEN}"}) as answer:
+                say(f"{'Alertmanager':>12} > POST /alerts/alertmanager DbOutage (critical): "
+                    f"HTTP {answer.status} {await answer.text()}")
+            await runtime.notifier.drain()
+            opened = slack.channel_by_name("inc-1-db-outage")
+            assert opened is not None, "the alert opened no channel"
+            channel = opened.id
+            say(f"{'bot':>6} > #inc-1-db-outage: {_last(slack, channel)}")
+            for joiner in ("U0ALICE", "U0BOB", "U0CAROL"):
+                await slack.join(channel, joiner)
+                say(f"{PEOPLE[joiner]:>6} joins #inc-1-db-outage")
             for user, name, text in BEFORE_STEPS:
                 await command(user, name, text, channel)
-                if text.startswith("declare"):
-                    opened = slack.channel_by_name("inc-1-db-outage")
-                    assert opened is not None, "declare opened no channel"
-                    channel = opened.id
-                    for joiner in ("U0BOB", "U0CAROL"):
-                        await slack.join(channel, joiner)
-                        say(f"{PEOPLE[joiner]:>6} joins #inc-1-db-outage")
             say(f"{'':>9}(nobody acknowledges the SEV1 within {ACK_DEADLINE.seconds} s)")
-            await _until(lambda: bool(pagerduty.events) and bool(slack.direct_messages("U0CAROL")))
-            await runtime.notifier.drain()
-            say(f"{'bot':>6} > #inc-1-db-outage: {_last(slack, channel)}")
+            def overdue() -> list[Message]:
+                return [m for m in slack.messages(channel) if "Not acknowledged" in m.text]
+
+            await _until(lambda: bool(pagerduty.events and overdue()
+                                      and slack.direct_messages("U0CAROL")))
+            notice = next(line for line in overdue()[0].text.splitlines() if "Not acknowledged" in line)
+            say(f"{'bot':>6} > #inc-1-db-outage: {notice}")
             pagerduty_says(0)
             say(f"{'bot':>6} > DM to carol: {slack.direct_messages('U0CAROL')[-1].text}")
             for user, name, text in ACKNOWLEDGE_STEPS:

@@ -31,10 +31,22 @@ class Incident:
     root_cause: str = ""
     last_update_at: datetime | None = None
     last_update_text: str = ""
+    # A private channel; nothing about it is said outside that channel.
+    private: bool = False
 
     @property
     def ref(self) -> str:
         return f"INC-{self.id}"
+
+    @property
+    def announced(self) -> bool:
+        """Whether ANNOUNCE_CHANNEL hears about this incident: the one rule every turn asks."""
+        return not self.private
+
+    def may_be_listed_to(self, user_id: str, members: set[str]) -> bool:
+        """A private incident is listed only to its channel's members, as the record knows
+        them (`members`: participants, invitees); the declarer always."""
+        return not self.private or user_id == self.declared_by or user_id in members
 
     @property
     def severity_label(self) -> str:
@@ -95,3 +107,19 @@ class IncidentRecord:
         if not user_id:
             return "-"
         return self.names.get(user_id, user_id)
+
+    def members(self) -> set[str]:
+        """Who the record knows is in the channel: the declarer, everyone who joined, and
+        everyone the bot was asked to bring in (invites, roles). Slack may know more (a user
+        group's members); the record answers only for what it holds."""
+        known = {self.incident.declared_by} | {p.user_id for p in self.participants}
+        for entry in self.events:
+            if entry.action == "invited":
+                known.update(str(user) for user in entry.data.get("users", []))
+            elif entry.action in ("role_assigned", "commander_assigned"):
+                known.update(str(entry.data[key]) for key in ("user", "commander")
+                             if entry.data.get(key))
+        return known
+
+    def may_be_listed_to(self, user_id: str) -> bool:
+        return self.incident.may_be_listed_to(user_id, self.members())

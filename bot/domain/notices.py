@@ -64,6 +64,13 @@ def pagerduty(incident_id: int, action: str, service: str, **facts: object) -> N
                   {"action": action, "service": service, **facts})
 
 
+def statuspage(incident_id: int, status: str, text: str) -> Notice:
+    """A public update on Statuspage (the first one opens the public incident). One lane per
+    incident keeps them in order, and apart from Slack's lanes."""
+    return Notice("statuspage", f"{incident_lane(incident_id)}:statuspage",
+                  {"status": status, "text": text})
+
+
 def refresh_summary(incident_id: int) -> Notice:
     return Notice("refresh_summary", f"{incident_lane(incident_id)}:summary", settle=SUMMARY_SETTLE)
 

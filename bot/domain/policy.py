@@ -30,6 +30,8 @@ class Policy:
     paging_services: tuple[str, ...] = ()
     # EXEC_CHANNEL is set: executives hear of incidents still open after `escalate_after`.
     tell_executives: bool = False
+    # STATUSPAGE_PAGE_ID and STATUSPAGE_API_KEY are set: `/incident statuspage` works.
+    statuspage: bool = False
 
     def status_update_interval(self, severity: int) -> timedelta:
         return self.status_update_intervals[severity]

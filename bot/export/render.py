@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 
+from bot.domain.alerts import alert_rows, detected_at
 from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.roles import assignments
 from bot.domain.timeline import GENESIS, TimelineEvent
@@ -90,12 +91,18 @@ def view(record: IncidentRecord) -> dict:
     return {
         "incident": incident,
         "commander": record.name(incident.commander_id) if incident.commander_id else "",
+        "detected": detected_at(record.events),
         "declared_by": record.name(incident.declared_by),
         "timeline": [
             {"time": at(e.at), "step": e.step or "-", "action": e.action,
              "details": e.details, "who": record.name(e.actor_id),
              "line": timeline_row(e, names, day)}
             for e in record.events
+        ],
+        "alerts": [
+            {"fired": at(a.fired), "resolved": at(a.resolved) if a.resolved else "-",
+             "name": a.name, "summary": a.summary, "source": a.source}
+            for a in alert_rows(record.events)
         ],
         "approvals": [
             {"time": at(r.requested_at), "type": r.state, "access": r.what + (

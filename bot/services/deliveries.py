@@ -87,3 +87,20 @@ async def runbook_posted(store: Store, *, attached: AttachedRunbook, message_ts:
         await tx.set_runbook_messages(attached.id, message_ts)
         if await _changed_since(tx, attached.incident_id, shown):
             tx.notify(notices.refresh_runbook(attached.incident_id, attached.id))
+
+
+async def statuspage_id(store: Store, incident_id: int) -> str | None:
+    async with store.reading() as tx:
+        return await tx.statuspage_id(incident_id)
+
+
+async def statuspage_opened(store: Store, *, incident_id: int, public_id: str) -> None:
+    async with store.transaction() as tx:
+        await tx.set_statuspage_id(incident_id, public_id)
+
+
+async def statuspage_refused(store: Store, *, incident_id: int, status: str, reason: str) -> None:
+    """Statuspage will never take an update: the channel hears of it, as nobody else would."""
+    async with store.transaction() as tx:
+        tx.notify(notices.to_channel(incident_id, "statuspage_failed", status=status,
+                                     reason=reason))

@@ -2,8 +2,9 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from bot.domain import notices
+from bot.domain import notices, updates
 from bot.domain.access import AccessRequest
 from bot.domain.errors import IncidentError
 from bot.domain.incident import ActionItem, Incident, Participant
@@ -12,7 +13,7 @@ from bot.domain.policy import Policy
 from bot.domain.roles import COMMANDER
 from bot.domain.severity import severity_label
 from bot.runbooks.format import Runbook
-from bot.services import escalation, paging, people
+from bot.services import escalation, paging, people, statuspage
 from bot.services.access import unrevoked
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command, record_caller
@@ -31,30 +32,42 @@ class Resolution:
 
 
 async def declare(store: Store, *, caller: Caller, severity: int, slug: str, title: str,
-                  policy: Policy, runbooks: Sequence[Runbook] = ()) -> Incident:
-    """Open an incident; `runbooks` (those whose patterns match the slug) are attached."""
+                  policy: Policy, runbooks: Sequence[Runbook] = (),
+                  private: bool = False) -> Incident:
+    """Open an incident; `runbooks` (those whose patterns match the slug) are attached.
+    `private`: a private channel, and nothing said outside it."""
     async with store.transaction() as tx:
         await record_caller(tx, caller, None)
-        incident = await tx.add_incident(
-            Incident(id=0, slug=slug, title=title or slug, severity=severity,
-                     declared_at=tx.now, declared_by=caller.user_id,
-                     origin_channel_id=caller.channel_id)
-        )
-        await tx.append(event(tx, incident, caller.user_id, "declared",
-                              f"{incident.severity_label} {slug}: {incident.title}"))
-        lane = notices.incident_lane(incident.id)
-        tx.notify(
-            notices.Notice("create_channel", lane),
-            notices.Notice("invite", lane, {"user": caller.user_id}),
-            notices.Notice("post_summary", lane),
-            notices.announce(incident.id, "declared", user=caller.user_id),
-        )
-        await people.invite_on_declare(tx, incident, caller.user_id, policy)
-        for runbook in runbooks:
-            await attach(tx, incident, runbook, caller.user_id, refresh=False)
-        await plan_nudge(tx, incident, policy)
-        await escalation.plan(tx, incident, policy)
-        return incident
+        return await open_incident(tx, declarer=caller.user_id, severity=severity, slug=slug,
+                                   title=title, policy=policy, runbooks=runbooks,
+                                   private=private, origin_channel_id=caller.channel_id)
+
+
+async def open_incident(tx: Tx, *, declarer: str, severity: int, slug: str, title: str,
+                        policy: Policy, runbooks: Sequence[Runbook] = (), private: bool = False,
+                        origin_channel_id: str | None = None,
+                        invite_declarer: bool = True) -> Incident:
+    """Declare inside a transaction the caller holds; `invite_declarer` is off for a
+    declarer that is not a Slack user (an alert source)."""
+    incident = await tx.add_incident(
+        Incident(id=0, slug=slug, title=title or slug, severity=severity,
+                 declared_at=tx.now, declared_by=declarer,
+                 origin_channel_id=origin_channel_id, private=private)
+    )
+    await tx.append(event(tx, incident, declarer, "declared",
+                          f"{incident.severity_label} {slug}: {incident.title}"))
+    lane = notices.incident_lane(incident.id)
+    tx.notify(notices.Notice("create_channel", lane))
+    if invite_declarer:
+        tx.notify(notices.Notice("invite", lane, {"user": declarer}))
+    tx.notify(notices.Notice("post_summary", lane))
+    _announce(tx, incident, "declared", user=declarer)
+    await people.invite_on_declare(tx, incident, declarer, policy)
+    for runbook in runbooks:
+        await attach(tx, incident, runbook, declarer, refresh=False)
+    await plan_nudge(tx, incident, policy)
+    await escalation.plan(tx, incident, policy)
+    return incident
 
 
 async def log(store: Store, *, caller: Caller, text: str) -> None:
@@ -87,6 +100,8 @@ async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status
               notices.refresh_summary(incident.id))
     if target.is_open != previous.is_open:
         await plan_nudge(tx, incident, policy)
+    if not target.is_open:
+        _announce(tx, incident, str(target), user=caller.user_id)
     await paging.status_moved(tx, incident, previous, policy)
     if target.is_open:
         return None
@@ -97,6 +112,7 @@ async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status
         tx.notify(notices.to_channel(incident.id, "resolved", user=caller.user_id,
                                      root_cause=incident.root_cause, head=sealed.hash,
                                      unrevoked=[r.id for r in owed]))
+        await statuspage.offer_resolve(tx, incident)
     return Resolution(await exporter.export(tx, incident.id), owed)
 
 
@@ -127,6 +143,8 @@ async def set_severity(store: Store, *, caller: Caller, severity: int, rationale
                                      old=previous, new=severity_label(severity),
                                      rationale=rationale),
                   notices.refresh_summary(incident.id))
+        _announce(tx, incident, "severity_changed", user=caller.user_id, old=previous,
+                  new=severity_label(severity), rationale=rationale)
         await plan_nudge(tx, incident, policy)
         await escalation.plan(tx, incident, policy)
 
@@ -141,13 +159,33 @@ async def assign_commander(store: Store, *, caller: Caller, user_id: str, name: 
 
 async def post_update(store: Store, *, caller: Caller, text: str, policy: Policy) -> None:
     async with incident_command(store, caller) as (tx, incident):
-        incident.last_update_at, incident.last_update_text = tx.now, text
-        await tx.save_incident(incident)
-        await tx.append(event(tx, incident, caller.user_id, "status_update", text))
-        tx.notify(notices.to_channel(incident.id, "status_update", user=caller.user_id, text=text),
-                  notices.announce(incident.id, "status_update", user=caller.user_id, text=text),
-                  notices.refresh_summary(incident.id))
-        await plan_nudge(tx, incident, policy)
+        await _post_update(tx, incident, caller, text, policy)
+
+
+async def post_form_update(store: Store, *, caller: Caller, impact: str, doing: str,
+                           next_in: timedelta, policy: Policy) -> None:
+    """The update form: the same update as `/incident update <text>`, its text composed."""
+    async with incident_command(store, caller) as (tx, incident):
+        text = updates.compose(impact=impact, doing=doing, next_in=next_in, now=tx.now)
+        await _post_update(tx, incident, caller, text, policy)
+
+
+async def _post_update(tx: Tx, incident: Incident, caller: Caller, text: str,
+                       policy: Policy) -> None:
+    incident.last_update_at, incident.last_update_text = tx.now, text
+    await tx.save_incident(incident)
+    await tx.append(event(tx, incident, caller.user_id, "status_update", text))
+    tx.notify(notices.to_channel(incident.id, "status_update", user=caller.user_id, text=text),
+              notices.refresh_summary(incident.id))
+    _announce(tx, incident, "status_update", user=caller.user_id, text=text)
+    await plan_nudge(tx, incident, policy)
+
+
+def _announce(tx: Tx, incident: Incident, message: str, **facts: object) -> None:
+    """A line for ANNOUNCE_CHANNEL, in the incident's lane so it follows the channel's order;
+    never recorded for an incident that is not announced (private)."""
+    if incident.announced:
+        tx.notify(notices.announce(incident.id, message, **facts))
 
 
 async def add_action_item(store: Store, *, caller: Caller, text: str, owner_id: str | None,

@@ -8,6 +8,7 @@ from pathlib import Path
 from statistics import mean
 
 from bot.domain.access import AccessRequest
+from bot.domain.alerts import detected_at
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
 from bot.domain.timeline import ChainBreak, TimelineEvent, verify_chain
@@ -79,10 +80,12 @@ class Figures:
     to_acknowledge: list[timedelta] = field(default_factory=list)
     to_resolve: list[timedelta] = field(default_factory=list)
 
-    def add(self, incident: Incident) -> None:
+    def add(self, incident: Incident, detected: datetime | None = None) -> None:
+        """`detected`: when its first alert started firing; MTTA counts from then."""
         self.count += 1
         if incident.acknowledged_at:
-            self.to_acknowledge.append(incident.acknowledged_at - incident.declared_at)
+            start = min(detected, incident.declared_at) if detected else incident.declared_at
+            self.to_acknowledge.append(incident.acknowledged_at - start)
         if incident.resolved_at:
             self.to_resolve.append(incident.resolved_at - incident.declared_at)
 
@@ -103,12 +106,18 @@ async def stats(store: Store, since: date | None) -> dict[tuple[str, str], Figur
     """Count, MTTA and MTTR per (month, severity), plus ("all", "all")."""
     async with store.transaction() as tx:
         incidents = await tx.incidents()
+        alert_events = await tx.alert_events()
+    by_incident: dict[int, list[TimelineEvent]] = defaultdict(list)
+    for alert in alert_events:
+        by_incident[alert.incident_id].append(alert)
+    detected = {incident.id: detected_at(by_incident.get(incident.id, [])) for incident in incidents}
     groups: dict[tuple[str, str], Figures] = defaultdict(Figures)
     for incident in incidents:
         if since and incident.declared_at.date() < since:
             continue
-        groups[(f"{incident.declared_at:%Y-%m}", incident.severity_label)].add(incident)
-        groups[("all", "all")].add(incident)
+        groups[(f"{incident.declared_at:%Y-%m}", incident.severity_label)].add(
+            incident, detected[incident.id])
+        groups[("all", "all")].add(incident, detected[incident.id])
     return dict(sorted(groups.items(), key=lambda kv: (kv[0][0] == "all", kv[0])))
 
 

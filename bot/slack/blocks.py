@@ -109,8 +109,14 @@ def hhmm(value: datetime | str) -> str:
     return f"{at:%H:%M} UTC"
 
 
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
+
+
 def mention(user_id: str | None) -> str:
-    return f"<@{user_id}>" if user_id else "_not assigned_"
+    if not user_id:
+        return "_not assigned_"
+    # A declarer that is no Slack user (an alert source) is named, not mentioned.
+    return f"<@{user_id}>" if _SLACK_USER.match(user_id) else escape(user_id)
 
 
 def summary(record: IncidentRecord, runbooks: list | None = None) -> tuple[str, list[dict]]:
@@ -222,6 +228,12 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
 
     lines = {
         "log": lambda: f":memo: `{hhmm(facts['at'])}` *{who}*: {text}",
+        "alert_firing": lambda: f":fire: Alert firing: *{escape(str(facts.get('alertname', '')))}*"
+        + (f": {escape(str(facts['summary']))}" if facts.get("summary") else "")
+        + (f" ({escape(str(facts['note']))})" if facts.get("note") else ""),
+        "alert_resolved": lambda: f":white_check_mark: Alert resolved: "
+        f"*{escape(str(facts.get('alertname', '')))}*"
+        + (f": {escape(str(facts['summary']))}" if facts.get("summary") else ""),
         "status_changed": lambda: f"{STATUS_EMOJI[facts['new']]} *{who}* moved the incident "
         f"from {facts['old']} to *{facts['new']}*.{why}",
         "severity_changed": lambda: f":rotating_light: *{who}* changed severity "
@@ -267,6 +279,12 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
         f"{escape(str(facts['title']))}" + (f": {text}" if text else ".")
         + "\n*Join* brings you into the incident channel.",
         "ack_overdue": lambda: ack_overdue(facts),
+        "statuspage_update": lambda: f":globe_with_meridians: *{who}* posted on Statuspage "
+        f"(*{facts['status']}*): {text}",
+        "statuspage_resolve_offer": lambda: ":globe_with_meridians: The public incident on "
+        f"Statuspage is still *{facts['status']}*. Resolve it there too?",
+        "statuspage_failed": lambda: f":warning: Statuspage refused the *{facts['status']}* "
+        f"update; it was not published: {escape(str(facts['reason']))}",
         "escalation": lambda: f":rotating_light: {where()} · {facts['severity']} · "
         f"{escape(str(facts['title']))} has not been acknowledged within {facts['deadline']}; "
         "you are on its escalation list.\n*Join* brings you into the incident channel.",
@@ -285,6 +303,10 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
         "access_expired": [button("Mark revoked", "access_revoke", value, "primary")],
         # The requester may revoke, never extend, their own access.
         "your_access_expiring": [button("Revoke", "access_revoke", value, "danger")],
+        "statuspage_resolve_offer": [
+            button("Resolve on Statuspage", "statuspage_resolve", str(facts.get("incident")),
+                   "primary"),
+            button("Keep it open", "statuspage_keep_open", str(facts.get("incident")))],
     }.get(kind)
     if buttons is None:
         return line, None
@@ -348,6 +370,15 @@ def announcement(kind: str, facts: dict, record: IncidentRecord) -> str:
         return (f":rotating_light: *{incident.ref}* ({incident.severity_label}) "
                 f"{escape(incident.title)} is still *{incident.status}* {facts['after']} after it "
                 f"was declared. Commander: {mention(incident.commander_id)}. Follow it in {where}.")
+    # Who did it is named, not mentioned: a line in a busy channel should ping no one.
+    by = escape(record.name(facts.get("user")))
+    if kind == "severity_changed":
+        return (f":arrow_up_down: *{incident.ref}* {escape(incident.title)}: severity "
+                f"{facts['old']} → {facts['new']} ({escape(str(facts.get('rationale', '')))}), "
+                f"by {by}. {where}")
+    if kind in ("resolved", "closed"):
+        return (f":white_check_mark: *{incident.ref}* ({incident.severity_label}) "
+                f"{escape(incident.title)} is {kind}, by {by}. {where}")
     return (f":mega: *{incident.ref}* ({incident.severity_label}) update: "
             f"{escape(str(facts.get('text', '')))} ({where})")
 
@@ -355,7 +386,13 @@ def announcement(kind: str, facts: dict, record: IncidentRecord) -> str:
 DECLARE_CALLBACK = "declare_incident"
 
 
-def declare_modal(origin_channel: str, runbooks: list | None = None) -> dict:
+PRIVATE_OPTION = {"text": {"type": "plain_text", "text": "Private channel"}, "value": "private",
+                  "description": {"type": "plain_text",
+                                  "text": "Nothing announced; listed only to its members"}}
+
+
+def declare_modal(origin_channel: str, runbooks: list | None = None, *,
+                  private: bool = False) -> dict:
     def text_input(block_id: str, label: str, placeholder: str, optional: bool) -> dict:
         return {
             "type": "input", "block_id": block_id, "optional": optional,
@@ -389,7 +426,43 @@ def declare_modal(origin_channel: str, runbooks: list | None = None) -> dict:
             "element": {"type": "static_select", "action_id": "value", "options": [
                 {"text": {"type": "plain_text", "text": cut(f"{r.id} {r.title}", 75)}, "value": r.id}
                 for r in runbooks[:100]]},
-        }] if runbooks else []),
+        }] if runbooks else []) + [{
+            "type": "input", "block_id": "private", "optional": True,
+            "label": {"type": "plain_text", "text": "Visibility"},
+            "element": {"type": "checkboxes", "action_id": "value", "options": [PRIVATE_OPTION],
+                        **({"initial_options": [PRIVATE_OPTION]} if private else {})},
+        }],
+    }
+
+
+UPDATE_CALLBACK = "status_update_form"
+
+
+def update_modal(incident_channel: str, last_update: str = "") -> dict:
+    """The update form: the incident travels in private_metadata (its channel id), since
+    the submission comes without the channel it was opened in."""
+    def text_input(block_id: str, label: str, placeholder: str) -> dict:
+        return {"type": "input", "block_id": block_id,
+                "label": {"type": "plain_text", "text": label},
+                "element": {"type": "plain_text_input", "action_id": "value", "max_length": 1000,
+                            "placeholder": {"type": "plain_text", "text": placeholder}}}
+
+    blocks = [
+        text_input("impact", "Impact", "Checkout fails for about 10% of EU customers"),
+        text_input("doing", "What we are doing", "Rolling back the 14:05 deploy"),
+        text_input("next", "Next update in", "30m"),
+    ]
+    if last_update:
+        blocks.insert(0, {"type": "context", "elements": [
+            {"type": "mrkdwn", "text": cut(f"Last update: {escape(last_update)}", 2000)}]})
+    return {
+        "type": "modal",
+        "callback_id": UPDATE_CALLBACK,
+        "private_metadata": incident_channel,
+        "title": {"type": "plain_text", "text": "Status update"},
+        "submit": {"type": "plain_text", "text": "Post update"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
     }
 
 

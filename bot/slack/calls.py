@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.access import AccessCopy
 from bot.domain.channel_names import channel_name
-from bot.domain.incident import IncidentRecord
+from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.notices import incident_of
 from bot.paging import pagerduty
 from bot.runbooks.copies import RunbookView, runbook_views
@@ -21,6 +21,8 @@ from bot.services import deliveries
 from bot.slack import blocks
 from bot.slack.posting import Entry, Packed, find_tagged, fitted, pack, send
 from bot.slack.webapi import GiveUp, Retry, WebApi, error_code
+from bot.statuspage import api as statuspage_api
+from bot.statuspage.api import Statuspage
 from bot.storage.outbox import Batch, OutboxItem
 from bot.storage.store import Store
 
@@ -40,6 +42,7 @@ class Outbound:
     bot_user_id: str | None = None
     exec_channel: str | None = None
     pager: pagerduty.PagerDuty | None = None
+    statuspage: Statuspage | None = None
 
     async def record(self, batch: Batch) -> IncidentRecord:
         return await deliveries.read_record(self.store, _incident(batch))
@@ -110,7 +113,8 @@ async def create_channel(out: Outbound, batch: Batch) -> None:
     for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
         name = channel_name(incident.id, incident.slug, attempt)
         try:
-            created = await out.api.call("conversations.create", name=name, is_private=False)
+            created = await out.api.call("conversations.create", name=name,
+                                         is_private=incident.private)
         except SlackApiError as exc:
             if error_code(exc) == "name_taken":
                 continue  # someone else's channel: never reuse it
@@ -128,7 +132,8 @@ async def _adopt_own_channel(out: Outbound, record: IncidentRecord) -> bool:
     me = await out.me()
     cursor = None
     while True:
-        page = await out.api.call("conversations.list", types="public_channel", limit=1000,
+        page = await out.api.call("conversations.list", limit=1000,
+                                  types="private_channel" if incident.private else "public_channel",
                                   exclude_archived=True, **({"cursor": cursor} if cursor else {}))
         for channel in page["channels"]:
             if channel["name"] in wanted and channel.get("creator") == me:
@@ -283,6 +288,43 @@ async def page_pagerduty(out: Outbound, batch: Batch) -> None:
     except pagerduty.Busy as busy:
         raise Retry(str(busy), after=busy.after) from None
     except pagerduty.Refused as refused:
+        raise GiveUp(str(refused)) from None
+
+
+# Statuspage ---------------------------------------------------------------------------------
+def statuspage_marker(incident: Incident) -> str:
+    """Names the incident for good, across restarts, so a create can be recognised later."""
+    return f"{incident.ref}@{incident.declared_at.isoformat()}"
+
+
+@kind("statuspage")
+async def publish_statuspage(out: Outbound, batch: Batch) -> None:
+    """One public update: the first opens the public incident, the others update it. A create
+    whose answer was lost is looked for before it is sent again: two public incidents for one
+    would be a public mistake. An update repeated after a lost answer is shown twice at worst."""
+    if out.statuspage is None:
+        raise GiveUp("Statuspage is not set up")
+    owed = batch.head.payload
+    incident = (await deliveries.read_for_posting(out.store, _incident(batch))).incident
+    public_id = await deliveries.statuspage_id(out.store, incident.id)
+    try:
+        if public_id is not None:
+            await out.statuspage.update(public_id, status=owed["status"], body=owed["text"])
+            return
+        marker = statuspage_marker(incident)
+        if batch.check_first:
+            public_id = await out.statuspage.find(name=incident.title, marker=marker)
+        if public_id is None:  # else the create that landed carried this very update
+            public_id = await out.statuspage.create(name=incident.title, status=owed["status"],
+                                                    body=owed["text"], marker=marker)
+        await deliveries.statuspage_opened(out.store, incident_id=incident.id,
+                                           public_id=public_id)
+    except statuspage_api.Busy as busy:
+        raise Retry(str(busy), after=busy.after, uncertain=busy.maybe_applied,
+                    in_flight=busy.in_flight) from None
+    except statuspage_api.Refused as refused:
+        await deliveries.statuspage_refused(out.store, incident_id=incident.id,
+                                            status=owed["status"], reason=str(refused))
         raise GiveUp(str(refused)) from None
 
 

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.paging.pagerduty import PagerDuty
 from bot.slack.calls import KINDS, Outbound
 from bot.slack.webapi import GiveUp, Retry, WebApi, error_code
+from bot.statuspage.api import Statuspage
 from bot.storage.outbox import Batch, Outbox
 from bot.storage.store import Store
 
@@ -35,6 +36,7 @@ class SlackNotifier:
     def __init__(self, *, store: Store, client: AsyncWebClient, announce_channel: str | None,
                  approvers: list[str] | tuple[str, ...] = (),
                  exec_channel: str | None = None, pager: PagerDuty | None = None,
+                 statuspage: Statuspage | None = None,
                  max_backoff: timedelta = timedelta(minutes=2),
                  settle: timedelta = timedelta(seconds=20),
                  lease: timedelta = timedelta(seconds=15),
@@ -42,7 +44,8 @@ class SlackNotifier:
         self.store = store
         self.api = WebApi(client)
         self.outbound = Outbound(store, self.api, announce_channel, list(approvers),
-                                 exec_channel=exec_channel, pager=pager)
+                                 exec_channel=exec_channel, pager=pager,
+                                 statuspage=statuspage)
         self.outbox = Outbox(store, lease=lease, pace=pace,
                              coalescing={name for name, k in KINDS.items() if k.coalesce},
                              paced={name for name, k in KINDS.items() if k.paced})

@@ -10,7 +10,8 @@ from bot.domain.lifecycle import SETTABLE, Status, parse_status
 from bot.domain.severity import parse_severity
 
 USAGE = {
-    "declare": "/incident declare <sev1-4|p1-4> <slug> [title…]   (no arguments: opens a form)",
+    "declare": "/incident declare <sev1-4|p1-4> <slug> [title…] [--private]   "
+               "(no arguments: opens a form)",
     "log": "/incident log <text>",
     "status": "/incident status <" + "|".join(SETTABLE) + "> [rationale]",
     "severity": "/incident severity <sev1-4|p1-4> <rationale>",
@@ -18,10 +19,12 @@ USAGE = {
     "role": "/incident role <role> @user   (commander, comms, scribe, ops, or one in ROLES)",
     "handoff": "/incident handoff @next-commander [notes]",
     "invite": "/incident invite @user… | @user-group…",
-    "update": "/incident update <text for stakeholders>",
+    "update": "/incident update <text for stakeholders>   (no text: opens a form)",
     "action": "/incident action <text> [@owner]",
     "resolve": "/incident resolve [root cause]",
     "page": "/incident page <service|@user> [message]   (services: PAGERDUTY_SERVICES)",
+    "statuspage": "/incident statuspage <investigating|identified|monitoring|resolved> "
+                  "<public text>",
     "runbook": "/incident runbook <RUN-id|name>   (no name: list the runbooks)",
     "access": "/incident access request <what> for <duration> [because <reason>]"
               " | deny <AR-n> [reason] | revoke <AR-n> | list",
@@ -51,6 +54,7 @@ class Declare:
     severity: int | None = None  # None: open the declare form
     slug: str = ""
     title: str = ""
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,14 @@ class Action:
 @dataclass(frozen=True)
 class Resolve:
     root_cause: str
+
+
+@dataclass(frozen=True)
+class Statuspage:
+    """A public update: status and the words the public reads."""
+
+    status: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -233,9 +245,15 @@ def _required(rest: str, command: str, what: str) -> str:
     return rest
 
 
+_PRIVATE_FLAG = re.compile(r"(?:^|\s)--private(?=\s|$)")
+
+
 def _declare(rest: str) -> Declare:
+    # The flag may stand anywhere after `declare`; the title keeps its own spacing.
+    private = bool(_PRIVATE_FLAG.search(rest))
+    rest = _PRIVATE_FLAG.sub("", rest).strip()
     if not rest:
-        return Declare()
+        return Declare(private=private)
     parts = rest.split(maxsplit=2)
     try:
         severity = parse_severity(parts[0])
@@ -246,7 +264,7 @@ def _declare(rest: str) -> Declare:
     slug = normalize_slug(parts[1])
     if not slug:
         raise UsageError(f"`{parts[1]}` has no letters or digits to make a slug from.", "declare")
-    return Declare(severity, slug, parts[2].strip() if len(parts) > 2 else "")
+    return Declare(severity, slug, parts[2].strip() if len(parts) > 2 else "", private)
 
 
 def _status(rest: str) -> SetStatus:
@@ -314,6 +332,20 @@ def _action(rest: str) -> Action:
     return Action(text, None, "")
 
 
+STATUSPAGE_STATUSES = ("investigating", "identified", "monitoring", "resolved")
+
+
+def _statuspage(rest: str) -> Statuspage:
+    words = _required(rest, "statuspage", "the public status and what the public should read"
+                      ).split(maxsplit=1)
+    status = words[0].lower()
+    if status not in STATUSPAGE_STATUSES:
+        raise UsageError(f"`{words[0]}` is not a Statuspage status.", "statuspage")
+    if len(words) < 2 or not words[1].strip():
+        raise UsageError("Say what the public should read after the status.", "statuspage")
+    return Statuspage(status, words[1].strip())
+
+
 def _page(rest: str) -> Page:
     text = _required(rest, "page", "whom to page: a PagerDuty service or an @mention")
     person = _LEADING_MENTION.match(text)
@@ -334,11 +366,12 @@ _PARSERS = {
     "role": _role,
     "handoff": _handoff,
     "invite": _invite,
-    "update": lambda rest: Update(_required(rest, "update", "the update")),
+    "update": lambda rest: Update(rest),  # no text: the update form
     "action": _action,
     "resolve": lambda rest: Resolve(rest),
     "help": lambda rest: Help(),
     "access": _access,
     "runbook": lambda rest: AttachRunbook(rest),
     "page": _page,
+    "statuspage": _statuspage,
 }

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alertmanager.webhook import AlertWebhook
 from bot.config import ConfigError, Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.export.render import Renderer
@@ -20,12 +21,20 @@ from bot.slack.app import build_app
 from bot.slack.deps import Deps
 from bot.slack.notifier import SlackNotifier
 from bot.slack.server import make_web_app
+from bot.statuspage.api import Statuspage
 from bot.storage.store import Store
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
+
+
+def statuspage_of(settings: Settings) -> Statuspage | None:
+    if not (settings.statuspage_page_id and settings.statuspage_api_key):
+        return None
+    return Statuspage(url=settings.statuspage_api_url, page_id=settings.statuspage_page_id,
+                      api_key=settings.statuspage_api_key)
 
 
 class BotRuntime:
@@ -64,6 +73,7 @@ class BotRuntime:
                                       pager=PagerDuty(url=settings.pagerduty_events_url,
                                                       routing_key=settings.pagerduty_routing_key,
                                                       services=settings.pagerduty_services),
+                                      statuspage=statuspage_of(settings),
                                       max_backoff=max_backoff,
                                       settle=2 * settings.slack_timeout)
         # Bolt puts the token on a copy per request; handing it a token-less client
@@ -71,7 +81,10 @@ class BotRuntime:
         self.bolt = build_app(self.deps, AsyncWebClient(base_url=settings.slack_api_url,
                                                         timeout=self.client.timeout,
                                                         retry_handlers=[]))
-        self.web = make_web_app(self.bolt, self.store, self.notifier)
+        self.alerts = AlertWebhook(store=self.store, token=settings.alert_webhook_token,
+                                   severities=settings.alert_severity_map, policy=policy,
+                                   library=library)
+        self.web = make_web_app(self.bolt, self.store, self.notifier, alerts=self.alerts)
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []

@@ -11,8 +11,11 @@ from prometheus_client.registry import Collector
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.alertmanager.webhook import PATH as ALERTS_PATH
+from bot.alertmanager.webhook import AlertWebhook
 from bot.paging.pagerduty import PagerDuty
 from bot.slack.notifier import SlackNotifier
+from bot.statuspage.api import Statuspage
 from bot.storage.engine import ping
 from bot.storage.store import Store
 
@@ -35,10 +38,28 @@ class PagerDutyEvents(Collector):
         yield family
 
 
-def make_web_app(bolt: AsyncApp, store: Store, notifier: SlackNotifier) -> web.Application:
+class StatuspageCalls(Collector):
+    def __init__(self, statuspage: Statuspage) -> None:
+        self.statuspage = statuspage
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily("incident_bot_statuspage_calls",
+                                     "Statuspage API calls made by this process, by answer",
+                                     labels=["call", "outcome"])
+        for (call, outcome), count in sorted(self.statuspage.counts.items()):
+            family.add_metric([call, outcome], count)
+        yield family
+
+
+def make_web_app(bolt: AsyncApp, store: Store, notifier: SlackNotifier, *,
+                 alerts: AlertWebhook | None = None) -> web.Application:
     registry = CollectorRegistry()
+    if alerts is not None:
+        registry.register(alerts)
     if notifier.outbound.pager is not None:
         registry.register(PagerDutyEvents(notifier.outbound.pager))
+    if notifier.outbound.statuspage is not None:
+        registry.register(StatuspageCalls(notifier.outbound.statuspage))
     pending = Gauge("incident_bot_outbox_pending", "Slack calls owed", registry=registry)
     failed = Gauge("incident_bot_outbox_failed", "Slack calls Slack refused for good",
                    registry=registry)
@@ -68,4 +89,6 @@ def make_web_app(bolt: AsyncApp, store: Store, notifier: SlackNotifier) -> web.A
     app.router.add_post(EVENTS_PATH, slack_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    if alerts is not None:
+        app.router.add_post(ALERTS_PATH, alerts.handle)
     return app

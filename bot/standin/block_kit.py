@@ -44,6 +44,26 @@ def _element(element: dict, pointer: str, action_ids: set[str]) -> None:
             _fail("must be one of primary, danger", pointer + "/style")
 
 
+INPUT_ELEMENTS = {"plain_text_input", "static_select", "checkboxes", "radio_buttons",
+                  "users_select", "multi_users_select", "conversations_select", "datepicker"}
+
+
+def _input(block: dict, pointer: str) -> None:
+    _text(block.get("label"), pointer + "/label", 2000, plain_only=True)
+    element = block.get("element")
+    if not isinstance(element, dict) or element.get("type") not in INPUT_ELEMENTS:
+        _fail("must be a valid enum value", pointer + "/element/type")
+    if element["type"] in ("static_select", "checkboxes", "radio_buttons"):
+        options = element.get("options", [])
+        limit = 10 if element["type"] != "static_select" else 100
+        if not 0 < len(options) <= limit:
+            _fail(f"must have between 1 and {limit} items", pointer + "/element/options")
+        for o, option in enumerate(options):
+            _text(option.get("text"), f"{pointer}/element/options/{o}/text", 75)
+    if element["type"] == "plain_text_input" and element.get("max_length", 3000) > 3000:
+        _fail("must be less than 3001", pointer + "/element/max_length")
+
+
 def validate_blocks(blocks: object, *, limit: int = 50) -> None:
     if not isinstance(blocks, list):
         _fail("must be an array", "/blocks")
@@ -75,6 +95,8 @@ def validate_blocks(blocks: object, *, limit: int = 50) -> None:
                 _text(field, f"{pointer}/fields/{f}", 2000)
             if "accessory" in block:
                 _element(block["accessory"], pointer + "/accessory", action_ids)
+        elif kind == "input":
+            _input(block, pointer)
         elif kind == "header":
             _text(block.get("text"), pointer + "/text", 150, plain_only=True)
         elif kind == "context":

@@ -34,7 +34,7 @@ SCOPES: dict[str, str | dict[str, str]] = {
     "conversations.create": {"public": "channels:manage", "private": "groups:write"},
     "conversations.invite": {"public": "channels:manage", "private": "groups:write"},
     "conversations.join": "channels:join",
-    "conversations.list": "channels:read",
+    "conversations.list": {"public": "channels:read", "private": "groups:read"},
     "conversations.info": {"public": "channels:read", "private": "groups:read", "im": "im:read"},
     "conversations.history": {"public": "channels:history", "private": "groups:history",
                               "im": "im:history"},
@@ -334,6 +334,13 @@ class FakeSlackAPI:
             kind = "public"
             if method == "conversations.create":
                 kind = "private" if _bool(params.get("is_private")) else "public"
+            elif method == "conversations.list":
+                # Each type asked for needs its own scope; one scope missing refuses the call.
+                for wanted in _list_types(params):
+                    if needed[wanted] not in self.scopes:
+                        raise SlackError("missing_scope", needed=needed[wanted],
+                                         provided=",".join(sorted(self.scopes)))
+                return
             elif params.get("channel") in self.channels:
                 channel = self.channels[params["channel"]]
                 kind = "im" if channel.im_user else "private" if channel.is_private else "public"
@@ -508,7 +515,11 @@ class FakeSlackAPI:
         return {"channel": self._channel(params).as_json()}
 
     def _conversations_list(self, params: dict) -> dict:
+        kinds = _list_types(params)
+        # Private channels are listed only to their members, as Slack lists them.
         channels = [c for c in self.channels.values() if not c.im_user
+                    and ("private" if c.is_private else "public") in kinds
+                    and not (c.is_private and self.bot_user_id not in c.members)
                     and not (_bool(params.get("exclude_archived")) and c.is_archived)]
         start = int(params.get("cursor") or 0)
         limit = int(params.get("limit") or 100)
@@ -655,3 +666,10 @@ def _texts(node: Any) -> list[str]:
     if isinstance(node, list):
         return [t for item in node for t in _texts(item)]
     return []
+
+
+def _list_types(params: dict) -> set[str]:
+    """conversations.list's `types` as channel kinds (Slack's default: public channels)."""
+    named = {"public_channel": "public", "private_channel": "private"}
+    types = str(params.get("types") or "public_channel").split(",")
+    return {named[t.strip()] for t in types if t.strip() in named}

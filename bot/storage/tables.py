@@ -46,6 +46,7 @@ class IncidentRow(SQLModel, table=True):
     root_cause: str = Field(default="", sa_type=Text)
     last_update_at: datetime | None = _at(nullable=True)
     last_update_text: str = Field(default="", sa_type=Text)
+    private: bool = False
 
 
 class EventRow(SQLModel, table=True):
@@ -208,3 +209,48 @@ class AttachedRunbookRow(SQLModel, table=True):
     attached_at: datetime = _at()
     attached_by: str = Field(max_length=32)
     message_ts: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class StatuspageIncidentRow(SQLModel, table=True):
+    """The public incident an incident has on Statuspage, once Statuspage has named it."""
+
+    __tablename__ = "statuspage_incidents"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    public_id: str = Field(max_length=64)
+
+
+class AlertGroupRow(SQLModel, table=True):
+    """An alert group (Alertmanager's `groupKey`) and the incident it opened last: later
+    deliveries of the group go to that incident while it is open."""
+
+    __tablename__ = "alert_groups"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The key hashed: Alertmanager's keys are label sets of any length.
+    key_sha256: str = Field(max_length=64, unique=True)
+    group_key: str = Field(sa_type=Text)
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    first_seen_at: datetime = _at()
+
+
+class AlertDeliveryRow(SQLModel, table=True):
+    """Alert webhook bodies already recorded, so a repeated delivery records once."""
+
+    __tablename__ = "alert_deliveries"
+
+    body_sha256: str = Field(primary_key=True, max_length=64)
+    group_id: int = Field(foreign_key="alert_groups.id", index=True)
+    received_at: datetime = _at()
+
+
+class AlertSeenRow(SQLModel, table=True):
+    """Each alert (by fingerprint) an incident has heard of, and whether it last fired or
+    resolved: a firing alert is logged once, and again only after it resolved."""
+
+    __tablename__ = "alerts_seen"
+
+    incident_id: int = Field(foreign_key="incidents.id", primary_key=True)
+    fingerprint: str = Field(max_length=200, primary_key=True)
+    status: str = Field(max_length=20)
+    starts_at: datetime = _at()

@@ -2,28 +2,31 @@
 
 import asyncio
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from hashlib import sha256
 
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.domain.alerts import Alert, AlertGroup
 from bot.domain.policy import Policy
 from bot.export import canonical
 from bot.export.lines import inline
 from bot.export.render import CHAIN_LINE, Renderer
 from bot.export.verify import check_export
+from bot.runbooks.library import Library
 from bot.runbooks.parse import parse_runbook
-from bot.services import access, incidents, people, runbooks
+from bot.services import access, alerts, incidents, people, runbooks
 from bot.services.caller import Caller
 from bot.services.exporter import Exporter
 from bot.storage.store import Store
 from tests.support.clock import ManualClock
 
 POLICY = Policy(approvers=("U9",))
-SECTIONS = ["## Timeline", "## Approvals", "## Runbook", "## Snapshots", "## Participants",
+SECTIONS = ["## Timeline", "## Alerts", "## Approvals", "## Runbook", "## Snapshots", "## Participants",
             "## Roles", "## Root cause", "## Action items"]
-FRONT_MATTER_KEYS = ["id", "title", "severity", "status", "started", "acknowledged", "mitigated",
+FRONT_MATTER_KEYS = ["id", "title", "severity", "status", "detected", "started", "acknowledged", "mitigated",
                      "resolved", "commander", "declared_by", "channel"]
 # What a forger would type, mixed into arbitrary text.
 FRAGMENTS = ["\n", "\r\n", "|", "`", "```", "---", "<!--", "-->", "## Timeline", "# ", "- [ ] ",
@@ -38,6 +41,28 @@ _channel = iter(range(10**9))
 
 def by(user: str, name: str, channel: str) -> Caller:
     return Caller(user_id=user, user_name=name, channel_id=channel, trigger_id=f"f-{next(_trigger)}")
+
+
+def alert_into(store: Store, incident_id: int, fields: dict):
+    """An alert that fires and resolves into the incident, its text typed by whoever wrote
+    the alerting rule."""
+
+    async def deliver() -> None:
+        async with store.transaction() as tx:
+            group_id, _ = await tx.alert_group(sha256(fields["alert_group"].encode()).hexdigest(),
+                                               fields["alert_group"])
+            await tx.set_alert_group_incident(group_id, incident_id)
+        for status, ends in (("firing", None), ("resolved", datetime(2026, 3, 14, 14, 10, tzinfo=UTC))):
+            alert = Alert(status=status, labels={"alertname": fields["alertname"],
+                                                 "instance": fields["alert_label"]},
+                          annotations={"summary": fields["alert_summary"]},
+                          starts_at=datetime(2026, 3, 14, 13, 55, tzinfo=UTC), ends_at=ends,
+                          generator_url=fields["alert_source"], fingerprint="fp1")
+            group = AlertGroup(group_key=fields["alert_group"], status=status, alerts=[alert])
+            await alerts.receive(store, group=group, body_sha256=f"{status}-{next(_trigger)}", severities={},
+                                 policy=POLICY, library=Library())
+
+    return deliver()
 
 
 def runbook_with(title: str, step: str):
@@ -70,6 +95,7 @@ async def play(database_url: str, tmp_path, fields: dict) -> tuple[str, object]:
         await people.assign_role(store, caller=by("U2", fields["commander"], channel), role="scribe",
                                  user_id="U5", name=fields["scribe"], policy=POLICY)
         await incidents.log(store, caller=by("U2", fields["commander"], channel), text=fields["log"])
+        await alert_into(store, incident.id, fields)
         await incidents.set_severity(store, caller=by("U2", fields["commander"], channel), severity=1,
                                      rationale=fields["rationale"], policy=POLICY)
         await incidents.post_update(store, caller=by("U2", fields["commander"], channel),
@@ -98,6 +124,8 @@ async def play(database_url: str, tmp_path, fields: dict) -> tuple[str, object]:
     "scribe": typed,
     "log": typed, "rationale": typed, "update": typed, "what": typed, "reason": text, "note": text,
     "root_cause": typed, "runbook_title": typed, "step_title": typed,
+    "alertname": typed, "alert_summary": text, "alert_source": text, "alert_label": text,
+    "alert_group": typed,
     "items": st.lists(st.tuples(typed, typed), min_size=1, max_size=3),
 }))
 def test_every_grep_of_the_export_finds_exactly_what_the_record_holds(database_url, tmp_path, fields):
@@ -106,12 +134,13 @@ def test_every_grep_of_the_export_finds_exactly_what_the_record_holds(database_u
     incident = record.incident
 
     # Front matter: two fences, each key once, and YAML reading back what was typed.
-    assert [n for n, line in enumerate(lines) if line == "---"] == [0, 12]
-    meta = yaml.safe_load("\n".join(lines[1:12]))
+    assert [n for n, line in enumerate(lines) if line == "---"] == [0, 13]
+    meta = yaml.safe_load("\n".join(lines[1:13]))
     assert list(meta) == FRONT_MATTER_KEYS
     assert meta["title"] == fields["title"]
     assert meta["commander"] == record.name("U2") and meta["declared_by"] == record.name("U1")
     assert (meta["id"], meta["severity"], meta["status"]) == (incident.ref, "SEV1", "resolved")
+    assert "detected: 2026-03-14T13:55:00Z" in lines
     for key in FRONT_MATTER_KEYS:
         assert sum(line.startswith(f"{key}:") for line in lines) == 1, key
     assert sum(line == "severity: SEV1" for line in lines) == 1
@@ -125,7 +154,10 @@ def test_every_grep_of_the_export_finds_exactly_what_the_record_holds(database_u
 
     # Table rows: a header, a rule and one row per event; the same for approvals.
     rows = [line for line in lines if line.startswith("|")]
-    assert len(rows) == 2 + len(record.events) + 2 + len(record.access_requests)
+    assert len(rows) == 2 + len(record.events) + 3 + 2 + len(record.access_requests)
+    start, end = lines.index("## Alerts"), lines.index("## Approvals")
+    assert [line.split(" | ")[:2] for line in lines[start + 1:end] if line.startswith("| ")
+            and not line.startswith("| fired")] == [["| 13:55", "14:10"]]
 
     # Action items: one line each, as recorded.
     items = [line for line in lines if re.match(r"^- \[[ x]\]", line)]

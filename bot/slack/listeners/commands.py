@@ -8,11 +8,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import DuplicateDelivery, IncidentError
-from bot.services import access, incidents, paging, people, runbooks
+from bot.services import access, incidents, paging, people, runbooks, statuspage
 from bot.services.caller import Caller
 from bot.services.incidents import Resolution
+from bot.services.listing import in_channel
 from bot.slack import parsing
-from bot.slack.blocks import declare_modal
+from bot.slack.blocks import declare_modal, update_modal
 from bot.slack.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 ALREADY_RECORDED = "Already recorded: Slack delivered this command twice."
 FORM_FAILED = ("Slack did not open the declare form. Declare with "
                "`/incident declare <sev> <slug> [title]` instead.")
+UPDATE_FORM_FAILED = ("Slack did not open the update form. Post the update with "
+                      "`/incident update <text>` instead.")
 FAILED = ("Something went wrong and nothing was recorded. Please try again; "
           "if it persists, tell the bot's operators.")
 
@@ -46,13 +49,33 @@ def register(app: AsyncApp, deps: Deps) -> None:
             try:
                 await client.views_open(trigger_id=command["trigger_id"],
                                         view=declare_modal(command["channel_id"],
-                                                          deps.library.runbooks))
+                                                          deps.library.runbooks,
+                                                          private=request.private))
             except Exception:
                 log.exception("could not open the declare form")
                 await respond(response_type="ephemeral", text=FORM_FAILED)
             return
+        if isinstance(request, parsing.Update) and not request.text:
+            await open_update_form(ack, respond, command, client)
+            return
         await ack(response_type="ephemeral",
                   text=await run(deps, caller_of(command | {"text": text}), request))
+
+    async def open_update_form(ack: AsyncAck, respond: AsyncRespond, command: dict,
+                               client: AsyncWebClient) -> None:
+        try:
+            incident = await in_channel(deps.store, channel_id=command["channel_id"])
+        except IncidentError as error:
+            await ack(response_type="ephemeral", text=str(error))
+            return
+        await ack()
+        try:
+            await client.views_open(trigger_id=command["trigger_id"],
+                                    view=update_modal(command["channel_id"],
+                                                      incident.last_update_text))
+        except Exception:
+            log.exception("could not open the update form")
+            await respond(response_type="ephemeral", text=UPDATE_FORM_FAILED)
 
     @app.command("/approve")
     async def approve_command(ack: AsyncAck, command: dict) -> None:
@@ -83,9 +106,11 @@ async def _declare(deps: Deps, caller: Caller, request: parsing.Declare) -> str:
     assert request.severity is not None
     incident = await incidents.declare(deps.store, caller=caller, severity=request.severity,
                                        slug=request.slug, title=request.title, policy=deps.policy,
-                                       runbooks=deps.library.matching(request.slug))
+                                       runbooks=deps.library.matching(request.slug),
+                                       private=request.private)
+    kind = "private channel" if incident.private else "channel"
     return (f"{incident.ref} declared ({incident.severity_label}, {incident.slug}). "
-            "Opening its channel now; you will be invited.")
+            f"Opening its {kind} now; you will be invited.")
 
 
 async def _log(deps: Deps, caller: Caller, request: parsing.Log) -> str:
@@ -156,6 +181,14 @@ async def _page(deps: Deps, caller: Caller, request: parsing.Page) -> str:
     name = await paging.page_service(deps.store, caller=caller, service=request.service,
                                      message=request.message, policy=deps.policy)
     return f"Paging `{name}` on PagerDuty."
+
+
+async def _statuspage(deps: Deps, caller: Caller, request: parsing.Statuspage) -> str:
+    created = await statuspage.publish(deps.store, caller=caller, status=request.status,
+                                       text=request.text, policy=deps.policy)
+    if created:
+        return f"Opening the public incident on Statuspage ({request.status})."
+    return f"Updating the public incident on Statuspage ({request.status})."
 
 
 async def _resolve(deps: Deps, caller: Caller, request: parsing.Resolve) -> str:
@@ -238,6 +271,7 @@ HANDLERS: dict[type, Callable[[Deps, Caller, object], Awaitable[str]]] = {
     parsing.Action: _action,  # type: ignore[dict-item]
     parsing.Resolve: _resolve,  # type: ignore[dict-item]
     parsing.Page: _page,  # type: ignore[dict-item]
+    parsing.Statuspage: _statuspage,  # type: ignore[dict-item]
     parsing.Help: _help,  # type: ignore[dict-item]
     parsing.AttachRunbook: _runbook,  # type: ignore[dict-item]
     parsing.RequestAccess: _request_access,  # type: ignore[dict-item]

@@ -1,21 +1,32 @@
-"""The declare form's submission."""
+"""The declare form's and the update form's submissions."""
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain.channel_names import normalize_slug
-from bot.domain.errors import DuplicateDelivery
+from bot.domain.durations import parse_duration
+from bot.domain.errors import DuplicateDelivery, IncidentError
 from bot.domain.severity import parse_severity
 from bot.services import incidents
 from bot.services.caller import Caller
-from bot.slack.blocks import DECLARE_CALLBACK
+from bot.slack.blocks import DECLARE_CALLBACK, UPDATE_CALLBACK
 from bot.slack.deps import Deps
 
 
 def _value(state: dict, block_id: str) -> str:
     element = state.get(block_id, {}).get("value", {})
+    if element.get("type") == "checkboxes":
+        return ",".join(o.get("value", "") for o in element.get("selected_options") or [])
     if element.get("type") == "static_select":
         return (element.get("selected_option") or {}).get("value", "")
     return (element.get("value") or "").strip()
+
+
+def _submitter(body: dict, view: dict, command: str, text: str) -> Caller:
+    """Who submitted a form, from where; the view's id makes a repeated submission one."""
+    user = body["user"]
+    return Caller(user_id=user["id"], user_name=user.get("username") or user.get("name", ""),
+                  channel_id=view.get("private_metadata") or "", trigger_id=f"view:{view['id']}",
+                  command=command, text=text)
 
 
 def _runbooks(deps: Deps, slug: str, picked: str) -> list:
@@ -39,15 +50,38 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        user = body["user"]
-        caller = Caller(user_id=user["id"], user_name=user.get("username") or user.get("name", ""),
-                        channel_id=view.get("private_metadata") or "",
-                        trigger_id=f"view:{view['id']}", command="declare form",
-                        text=f"declare sev{severity} {slug} {_value(state, 'title')}".strip())
+        caller = _submitter(body, view, "declare form",
+                            f"declare sev{severity} {slug} {_value(state, 'title')}".strip())
         try:
             await incidents.declare(deps.store, caller=caller, severity=severity, slug=slug,
                                     title=_value(state, "title"), policy=deps.policy,
-                                    runbooks=_runbooks(deps, slug, _value(state, "runbook")))
+                                    runbooks=_runbooks(deps, slug, _value(state, "runbook")),
+                                    private="private" in _value(state, "private").split(","))
         except DuplicateDelivery:
             pass
+        await ack()
+
+    @app.view(UPDATE_CALLBACK)
+    async def update_submitted(ack: AsyncAck, body: dict, view: dict) -> None:
+        state = view["state"]["values"]
+        impact, doing = _value(state, "impact"), _value(state, "doing")
+        errors = {block: "Say something here." for block, value in
+                  (("impact", impact), ("doing", doing)) if not value}
+        try:
+            next_in = parse_duration(_value(state, "next"))
+        except ValueError:
+            errors["next"] = "A duration, e.g. 30m, 1h or 1h30m."
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        caller = _submitter(body, view, "update form",
+                            f"update {impact} / {doing} / {_value(state, 'next')}")
+        try:
+            await incidents.post_form_update(deps.store, caller=caller, impact=impact,
+                                             doing=doing, next_in=next_in, policy=deps.policy)
+        except DuplicateDelivery:
+            pass
+        except IncidentError as error:  # the incident's channel is gone from the record
+            await ack(response_action="errors", errors={"impact": str(error)[:150]})
+            return
         await ack()

@@ -1,0 +1,75 @@
+"""Statuspage: the incident's public face, by `/incident statuspage`; resolving the incident
+offers to resolve it there too, and only a click does."""
+
+from bot.domain import notices
+from bot.domain.errors import IncidentError
+from bot.domain.incident import Incident
+from bot.domain.policy import Policy
+from bot.domain.timeline import TimelineEvent
+from bot.services.caller import Caller
+from bot.services.context import event, incident_command, record_caller
+from bot.storage.store import Store, Tx
+
+STATUSES = ("investigating", "identified", "monitoring", "resolved")
+NOT_SET_UP = ("Statuspage is not set up here (STATUSPAGE_PAGE_ID and STATUSPAGE_API_KEY); "
+              "nothing was recorded.")
+RESOLVED_TEXT = "This incident has been resolved."
+
+
+def public_status(events: list[TimelineEvent]) -> str | None:
+    """The public incident's status as last recorded; None when there is none."""
+    status = None
+    for e in events:
+        if e.action == "statuspage_update":
+            status = str(e.data.get("status"))
+    return status
+
+
+async def publish(store: Store, *, caller: Caller, status: str, text: str,
+                  policy: Policy) -> bool:
+    """Record a public update and owe it to Statuspage. True when it opens the public incident."""
+    if not policy.statuspage:
+        raise IncidentError(NOT_SET_UP)
+    if status not in STATUSES:
+        raise IncidentError(f"`{status}` is not a Statuspage status: " + ", ".join(STATUSES) + ".")
+    async with incident_command(store, caller) as (tx, incident):
+        first = public_status(await tx.events(incident.id)) is None
+        await _owe(tx, incident, caller.user_id, status, text)
+        return first
+
+
+async def offer_resolve(tx: Tx, incident: Incident) -> None:
+    """The incident is resolved: if its public incident is not, the channel is asked whether
+    to resolve it too. Public words are the operator's, so nothing goes out without a click."""
+    status = public_status(await tx.events(incident.id))
+    if status is None or status == "resolved":
+        return
+    tx.notify(notices.to_channel(incident.id, "statuspage_resolve_offer", incident=incident.id,
+                                 status=status))
+
+
+async def resolve_public(store: Store, *, caller: Caller, incident_id: int,
+                         policy: Policy) -> Incident:
+    """**Resolve on Statuspage**: a `resolved` public update with the usual words."""
+    if not policy.statuspage:
+        raise IncidentError(NOT_SET_UP)
+    async with store.transaction() as tx:
+        incident = await tx.incident(incident_id, lock=True)
+        if incident is None:
+            raise IncidentError(f"INC-{incident_id} does not exist.")
+        await record_caller(tx, caller, incident.id)
+        status = public_status(await tx.events(incident.id))
+        if status is None:
+            raise IncidentError(f"{incident.ref} has no public incident on Statuspage.")
+        if status == "resolved":
+            raise IncidentError(f"{incident.ref} is already resolved on Statuspage.")
+        await _owe(tx, incident, caller.user_id, "resolved", RESOLVED_TEXT)
+        return incident
+
+
+async def _owe(tx: Tx, incident: Incident, user_id: str, status: str, text: str) -> None:
+    await tx.append(event(tx, incident, user_id, "statuspage_update", f"{status}: {text}",
+                          status=status))
+    tx.notify(notices.statuspage(incident.id, status, text),
+              notices.to_channel(incident.id, "statuspage_update", user=user_id, status=status,
+                                 text=text))

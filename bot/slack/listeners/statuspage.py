@@ -1,0 +1,31 @@
+"""**Resolve on Statuspage** / **Keep it open** on the resolve message: the public incident is
+resolved only by that click, never as a side effect of resolving the incident."""
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.services import statuspage
+from bot.services.caller import Caller
+from bot.slack.deps import Deps
+from bot.slack.listeners.actions import answer_click, clicker, tell
+
+RESOLVE = "statuspage_resolve"
+KEEP_OPEN = "statuspage_keep_open"
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.action(RESOLVE)
+    async def resolve(ack: AsyncAck, respond: AsyncRespond, body: dict, action: dict) -> None:
+        await ack()
+
+        async def publish(caller: Caller, incident_id: int) -> None:
+            incident = await statuspage.resolve_public(deps.store, caller=caller,
+                                                       incident_id=incident_id, policy=deps.policy)
+            await tell(respond, f"Resolving {incident.ref} on Statuspage.")
+
+        await answer_click(respond, RESOLVE, publish(clicker(body, action), int(action["value"])))
+
+    @app.action(KEEP_OPEN)
+    async def keep_open(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await tell(respond, "The public incident stays open. Resolve it later with "
+                            "`/incident statuspage resolved <public text>`.")
