@@ -391,15 +391,18 @@ PRIVATE_OPTION = {"text": {"type": "plain_text", "text": "Private channel"}, "va
                                   "text": "Nothing announced; listed only to its members"}}
 
 
+def _text_input(block_id: str, label: str, placeholder: str, *, optional: bool = False,
+                max_length: int | None = None) -> dict:
+    element: dict[str, object] = {"type": "plain_text_input", "action_id": "value",
+               "placeholder": {"type": "plain_text", "text": placeholder}}
+    if max_length:
+        element["max_length"] = max_length
+    return {"type": "input", "block_id": block_id, "optional": optional,
+            "label": {"type": "plain_text", "text": label}, "element": element}
+
+
 def declare_modal(origin_channel: str, runbooks: list | None = None, *,
                   private: bool = False) -> dict:
-    def text_input(block_id: str, label: str, placeholder: str, optional: bool) -> dict:
-        return {
-            "type": "input", "block_id": block_id, "optional": optional,
-            "label": {"type": "plain_text", "text": label},
-            "element": {"type": "plain_text_input", "action_id": "value",
-                        "placeholder": {"type": "plain_text", "text": placeholder}},
-        }
 
     severities = [
         {"text": {"type": "plain_text", "text": f"SEV{n}"}, "value": f"sev{n}"} for n in range(1, 5)
@@ -418,8 +421,8 @@ def declare_modal(origin_channel: str, runbooks: list | None = None, *,
                 "element": {"type": "static_select", "action_id": "value",
                             "options": severities, "initial_option": severities[1]},
             },
-            text_input("slug", "Slug", "db-outage", optional=False),
-            text_input("title", "Title", "Primary database refuses connections", optional=True),
+            _text_input("slug", "Slug", "db-outage"),
+            _text_input("title", "Title", "Primary database refuses connections", optional=True),
         ] + ([{
             "type": "input", "block_id": "runbook", "optional": True,
             "label": {"type": "plain_text", "text": "Runbook (those matching the slug attach anyway)"},
@@ -441,16 +444,11 @@ UPDATE_CALLBACK = "status_update_form"
 def update_modal(incident_channel: str, last_update: str = "") -> dict:
     """The update form: the incident travels in private_metadata (its channel id), since
     the submission comes without the channel it was opened in."""
-    def text_input(block_id: str, label: str, placeholder: str) -> dict:
-        return {"type": "input", "block_id": block_id,
-                "label": {"type": "plain_text", "text": label},
-                "element": {"type": "plain_text_input", "action_id": "value", "max_length": 1000,
-                            "placeholder": {"type": "plain_text", "text": placeholder}}}
-
     blocks = [
-        text_input("impact", "Impact", "Checkout fails for about 10% of EU customers"),
-        text_input("doing", "What we are doing", "Rolling back the 14:05 deploy"),
-        text_input("next", "Next update in", "30m"),
+        _text_input("impact", "Impact", "Checkout fails for about 10% of EU customers",
+                    max_length=1000),
+        _text_input("doing", "What we are doing", "Rolling back the 14:05 deploy", max_length=1000),
+        _text_input("next", "Next update in", "30m", max_length=1000),
     ]
     if last_update:
         blocks.insert(0, {"type": "context", "elements": [

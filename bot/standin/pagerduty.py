@@ -11,11 +11,13 @@ import asyncio
 import json
 import time
 import uuid
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from bot.standin.local_server import LocalServer
 
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -100,37 +102,20 @@ def _payload_problems(payload: Any) -> list[str]:
     return errors
 
 
-class FakePagerDuty:
+class FakePagerDuty(LocalServer):
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.alerts: dict[tuple[str, str], Alert] = {}
         self._faults: deque[_Fault] = deque()
-        self._runner: web.AppRunner | None = None
         self.url = ""
 
     # lifecycle ------------------------------------------------------------------
     async def start(self) -> str:
         app = web.Application(client_max_size=BODY_LIMIT * 2)
         app.router.add_post("/v2/enqueue", self._enqueue)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = await self._listen(app)
         self.url = f"http://127.0.0.1:{port}/v2/enqueue"
         return self.url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> "FakePagerDuty":
-        await self.start()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.stop()
 
     # what happened ----------------------------------------------------------------
     @property
@@ -140,12 +125,6 @@ class FakePagerDuty:
 
     def alert(self, routing_key: str, dedup_key: str) -> Alert | None:
         return self.alerts.get((routing_key, dedup_key))
-
-    def statuses(self) -> dict[int, int]:
-        counts: dict[int, int] = defaultdict(int)
-        for r in self.received:
-            counts[r.status] += 1
-        return dict(counts)
 
     # faults -------------------------------------------------------------------------
     def fault(self, *, status: int | None = None, delay: float = 0,

@@ -16,12 +16,14 @@ import asyncio
 import json
 import time
 import uuid
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+
+from bot.standin.local_server import LocalServer
 
 STATUSES = ("investigating", "identified", "monitoring", "resolved")
 IMPACTS = ("none", "minor", "major", "critical")
@@ -74,7 +76,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class FakeStatuspage:
+class FakeStatuspage(LocalServer):
     def __init__(self, *, page_id: str = "pg0standin0", api_key: str = "standin-api-key",
                  rate: float | None = None) -> None:
         self.page_id = page_id
@@ -85,7 +87,6 @@ class FakeStatuspage:
         self.incidents: dict[str, PublicIncident] = {}
         self._faults: deque[_Fault] = deque()
         self._last: float | None = None
-        self._runner: web.AppRunner | None = None
         self.url = ""
 
     # lifecycle ------------------------------------------------------------------
@@ -97,35 +98,13 @@ class FakeStatuspage:
         app.router.add_get(base + "/unresolved", self._unresolved)
         app.router.add_get(base + "/{incident_id}", self._show)
         app.router.add_patch(base + "/{incident_id}", self._update)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = await self._listen(app)
         self.url = f"http://127.0.0.1:{port}/v1"
         return self.url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> "FakeStatuspage":
-        await self.start()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.stop()
 
     # what happened ----------------------------------------------------------------
     def calls(self, method: str | None = None) -> list[Received]:
         return [r for r in self.received if method is None or r.method == method]
-
-    def statuses(self) -> dict[int, int]:
-        counts: dict[int, int] = defaultdict(int)
-        for r in self.received:
-            counts[r.status] += 1
-        return dict(counts)
 
     # faults -------------------------------------------------------------------------
     def fault(self, *, status: int | None = None, delay: float = 0,
