@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     status_update_interval_sev3: Duration = timedelta(hours=1)
     status_update_interval_sev4: Duration = timedelta(hours=4)
     allow_runbook_commands: bool = False
+    # A runbook last tested longer ago than this is flagged in Slack and by `runbooks lint`.
+    runbook_stale_after: Duration = timedelta(days=180)
     roles: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
     invite_sev1: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
     invite_sev2: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []

@@ -33,6 +33,8 @@ class Incident:
     last_update_text: str = ""
     # A private channel; nothing about it is said outside that channel.
     private: bool = False
+    # Run for practice: the whole flow, but nobody outside the channel hears of it or is paged.
+    drill: bool = False
 
     @property
     def ref(self) -> str:
@@ -41,7 +43,7 @@ class Incident:
     @property
     def announced(self) -> bool:
         """Whether ANNOUNCE_CHANNEL hears about this incident: the one rule every turn asks."""
-        return not self.private
+        return not self.private and not self.drill
 
     def may_be_listed_to(self, user_id: str, members: set[str]) -> bool:
         """A private incident is listed only to its channel's members, as the record knows

@@ -47,6 +47,7 @@ class IncidentRow(SQLModel, table=True):
     last_update_at: datetime | None = _at(nullable=True)
     last_update_text: str = Field(default="", sa_type=Text)
     private: bool = False
+    drill: bool = False
 
 
 class EventRow(SQLModel, table=True):
