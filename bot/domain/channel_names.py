@@ -12,12 +12,13 @@ def normalize_slug(text: str) -> str:
     return re.sub(r"-{2,}", "-", slug).strip("-_")
 
 
-def channel_name(number: int, slug: str, attempt: int = 1) -> str:
-    """`inc-<n>-<slug>`; the id always survives, only the slug is cut to fit.
+def channel_name(number: int, slug: str, attempt: int = 1, *, drill: bool = False) -> str:
+    """`inc-<n>-<slug>` (`drill-<n>-<slug>` for a drill, so nobody mistakes it for a real
+    outage); the id always survives, only the slug is cut to fit.
 
     Attempts after the first add `-2`, `-3`… for when the name is taken.
     """
-    prefix = f"inc-{number}-"
+    prefix = f"{'drill' if drill else 'inc'}-{number}-"
     suffix = "" if attempt == 1 else f"-{attempt}"
     room = MAX_LENGTH - len(prefix) - len(suffix)
     return prefix + slug[:room].rstrip("-_") + suffix

@@ -39,6 +39,9 @@ async def acknowledgement_overdue(tx: Tx, incident: Incident, policy: Policy) ->
     if incident.status is not Status.NEW:
         return
     deadline = format_duration(policy.ack_deadlines[incident.severity])
+    if incident.drill:
+        await _drill_escalation(tx, incident, policy, deadline)
+        return
     users = list(policy.escalation_users)
     paged = policy.page_on_escalation
     reached = (["paged on PagerDuty"] if paged else []) + (
@@ -57,9 +60,23 @@ async def acknowledgement_overdue(tx: Tx, incident: Incident, policy: Policy) ->
                                  **about(incident)))
 
 
+async def _drill_escalation(tx: Tx, incident: Incident, policy: Policy, deadline: str) -> None:
+    """The overdue notice is part of the practice; the page and the DMs are only recorded."""
+    users = len(policy.escalation_users)
+    would = (["PagerDuty"] if policy.page_on_escalation else []) + (
+        [f"a DM to {users} escalation contact{'s' if users != 1 else ''}"] if users else [])
+    await tx.append(event(tx, incident, SCHEDULER, "escalated",
+                          f"not acknowledged within {deadline} (drill"
+                          + (f": would page {', '.join(would)})" if would else ")"),
+                          level="acknowledgement", pagerduty=False, users=[]))
+    tx.notify(notices.to_channel(incident.id, "ack_overdue", deadline=deadline, paged=False,
+                                 users=[], would=would))
+
+
 async def tell_executives(tx: Tx, incident: Incident, policy: Policy) -> None:
     after = policy.escalate_after.get(incident.severity)
-    if not incident.status.is_open or not policy.tell_executives or after is None:
+    if (not incident.status.is_open or not policy.tell_executives or after is None
+            or incident.drill):
         return
     await tx.append(event(tx, incident, SCHEDULER, "escalated",
                           f"still {incident.status} after {format_duration(after)}: executives told",

@@ -33,26 +33,28 @@ class Resolution:
 
 async def declare(store: Store, *, caller: Caller, severity: int, slug: str, title: str,
                   policy: Policy, runbooks: Sequence[Runbook] = (),
-                  private: bool = False) -> Incident:
+                  private: bool = False, drill: bool = False) -> Incident:
     """Open an incident; `runbooks` (those whose patterns match the slug) are attached.
-    `private`: a private channel, and nothing said outside it."""
+    `private`: a private channel, and nothing said outside it. `drill`: practice, the whole
+    flow in its own channel, but nobody outside it hears of it or is paged."""
     async with store.transaction() as tx:
         await record_caller(tx, caller, None)
         return await open_incident(tx, declarer=caller.user_id, severity=severity, slug=slug,
                                    title=title, policy=policy, runbooks=runbooks,
-                                   private=private, origin_channel_id=caller.channel_id)
+                                   private=private, drill=drill,
+                                   origin_channel_id=caller.channel_id)
 
 
 async def open_incident(tx: Tx, *, declarer: str, severity: int, slug: str, title: str,
                         policy: Policy, runbooks: Sequence[Runbook] = (), private: bool = False,
-                        origin_channel_id: str | None = None,
+                        drill: bool = False, origin_channel_id: str | None = None,
                         invite_declarer: bool = True) -> Incident:
     """Declare inside a transaction the caller holds; `invite_declarer` is off for a
     declarer that is not a Slack user (an alert source)."""
     incident = await tx.add_incident(
         Incident(id=0, slug=slug, title=title or slug, severity=severity,
                  declared_at=tx.now, declared_by=declarer,
-                 origin_channel_id=origin_channel_id, private=private)
+                 origin_channel_id=origin_channel_id, private=private, drill=drill)
     )
     await tx.append(event(tx, incident, declarer, "declared",
                           f"{incident.severity_label} {slug}: {incident.title}"))
@@ -183,7 +185,7 @@ async def _post_update(tx: Tx, incident: Incident, caller: Caller, text: str,
 
 def _announce(tx: Tx, incident: Incident, message: str, **facts: object) -> None:
     """A line for ANNOUNCE_CHANNEL, in the incident's lane so it follows the channel's order;
-    never recorded for an incident that is not announced (private)."""
+    never recorded for an incident that is not announced (private, drill)."""
     if incident.announced:
         tx.notify(notices.announce(incident.id, message, **facts))
 

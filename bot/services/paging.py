@@ -28,9 +28,12 @@ async def page_service(store: Store, *, caller: Caller, service: str, message: s
         raise IncidentError(unknown_service(service, policy))
     async with incident_command(store, caller) as (tx, incident):
         _require_open(incident)
+        said = f": {message}" if message else ""
+        if incident.drill:
+            await _would_page(tx, incident, caller, f"{name} (PagerDuty){said}", service=name)
+            return name
         await tx.append(event(tx, incident, caller.user_id, "paged",
-                              f"{name} (PagerDuty)" + (f": {message}" if message else ""),
-                              service=name))
+                              f"{name} (PagerDuty){said}", service=name))
         tx.notify(notices.pagerduty(incident.id, "trigger", name, message=message,
                                     by=caller.user_id),
                   notices.to_channel(incident.id, "paged", user=caller.user_id, service=name,
@@ -44,13 +47,24 @@ async def page_person(store: Store, *, caller: Caller, user_id: str, name: str,
     async with incident_command(store, caller) as (tx, incident):
         _require_open(incident)
         await tx.remember_user(user_id, name)
-        await tx.append(event(tx, incident, caller.user_id, "paged",
-                              (name or user_id) + (f": {message}" if message else ""),
-                              user=user_id))
+        said = (name or user_id) + (f": {message}" if message else "")
+        if incident.drill:
+            await _would_page(tx, incident, caller, said, user=user_id)
+            return
+        await tx.append(event(tx, incident, caller.user_id, "paged", said, user=user_id))
         tx.notify(notices.direct(incident.id, user_id, "page", by=caller.user_id, text=message,
                                  **escalation.about(incident)),
                   notices.to_channel(incident.id, "paged", user=caller.user_id, paged=user_id,
                                      text=message))
+
+
+async def _would_page(tx: Tx, incident: Incident, caller: Caller, details: str,
+                      **target: str) -> None:
+    """A drill practises the page without waking anyone: recorded as what it would have done.
+    The event is not `paged`, so nothing follows it to PagerDuty later."""
+    await tx.append(event(tx, incident, caller.user_id, "would_page", details, **target))
+    tx.notify(notices.to_channel(incident.id, "would_page", user=caller.user_id,
+                                 text=details))
 
 
 async def join(store: Store, *, caller: Caller, incident_id: int) -> Incident:

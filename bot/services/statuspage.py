@@ -33,6 +33,9 @@ async def publish(store: Store, *, caller: Caller, status: str, text: str,
     if status not in STATUSES:
         raise IncidentError(f"`{status}` is not a Statuspage status: " + ", ".join(STATUSES) + ".")
     async with incident_command(store, caller) as (tx, incident):
+        if incident.drill:
+            raise IncidentError(f"{incident.ref} is a drill: nothing of it goes on the public "
+                                "status page.")
         first = public_status(await tx.events(incident.id)) is None
         await _owe(tx, incident, caller.user_id, status, text)
         return first

@@ -5,7 +5,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.deps import Deps
-from bot.slack.listeners import actions, commands, events, paging, statuspage, steps, views
+from bot.slack.listeners import actions, commands, events, home, paging, statuspage, steps, views
 
 
 def build_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
@@ -30,4 +30,5 @@ def build_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
     events.register(app, deps)
     paging.register(app, deps)
     statuspage.register(app, deps)
+    home.register(app, deps)
     return app

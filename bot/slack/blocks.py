@@ -278,6 +278,8 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
         "page": lambda: f":pager: *{by()}* is paging you about {where()} · {facts['severity']} · "
         f"{escape(str(facts['title']))}" + (f": {text}" if text else ".")
         + "\n*Join* brings you into the incident channel.",
+        "would_page": lambda: f":performing_arts: Drill: *{who}* would have paged {text}; "
+        "nobody was paged.",
         "ack_overdue": lambda: ack_overdue(facts),
         "statuspage_update": lambda: f":globe_with_meridians: *{who}* posted on Statuspage "
         f"(*{facts['status']}*): {text}",
@@ -317,6 +319,8 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
 def ack_overdue(facts: dict) -> str:
     reached = (["paged on PagerDuty"] if facts.get("paged") else []) + (
         ["DM to " + " ".join(mention(u) for u in facts["users"])] if facts.get("users") else [])
+    if facts.get("would"):
+        reached = ["drill: would page " + ", ".join(facts["would"])]
     return (f":alarm_clock: *Not acknowledged* within {facts['deadline']}: escalated"
             + (f" ({', '.join(reached)})" if reached else "")
             + ". Acknowledge with `/incident status acknowledged`.")
@@ -389,6 +393,9 @@ DECLARE_CALLBACK = "declare_incident"
 PRIVATE_OPTION = {"text": {"type": "plain_text", "text": "Private channel"}, "value": "private",
                   "description": {"type": "plain_text",
                                   "text": "Nothing announced; listed only to its members"}}
+DRILL_OPTION = {"text": {"type": "plain_text", "text": "Drill"}, "value": "drill",
+                "description": {"type": "plain_text",
+                                "text": "Practice: nothing announced or paged, left out of stats"}}
 
 
 def _text_input(block_id: str, label: str, placeholder: str, *, optional: bool = False,
@@ -402,8 +409,8 @@ def _text_input(block_id: str, label: str, placeholder: str, *, optional: bool =
 
 
 def declare_modal(origin_channel: str, runbooks: list | None = None, *,
-                  private: bool = False) -> dict:
-
+                  private: bool = False, drill: bool = False) -> dict:
+    chosen = [option for option, on in ((PRIVATE_OPTION, private), (DRILL_OPTION, drill)) if on]
     severities = [
         {"text": {"type": "plain_text", "text": f"SEV{n}"}, "value": f"sev{n}"} for n in range(1, 5)
     ]
@@ -431,9 +438,10 @@ def declare_modal(origin_channel: str, runbooks: list | None = None, *,
                 for r in runbooks[:100]]},
         }] if runbooks else []) + [{
             "type": "input", "block_id": "private", "optional": True,
-            "label": {"type": "plain_text", "text": "Visibility"},
-            "element": {"type": "checkboxes", "action_id": "value", "options": [PRIVATE_OPTION],
-                        **({"initial_options": [PRIVATE_OPTION]} if private else {})},
+            "label": {"type": "plain_text", "text": "Options"},
+            "element": {"type": "checkboxes", "action_id": "value",
+                        "options": [PRIVATE_OPTION, DRILL_OPTION],
+                        **({"initial_options": chosen} if chosen else {})},
         }],
     }
 

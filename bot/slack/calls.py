@@ -111,7 +111,7 @@ async def create_channel(out: Outbound, batch: Batch) -> None:
     if batch.check_first and await _adopt_own_channel(out, record):
         return
     for attempt in range(1, MAX_NAME_ATTEMPTS + 1):
-        name = channel_name(incident.id, incident.slug, attempt)
+        name = channel_name(incident.id, incident.slug, attempt, drill=incident.drill)
         try:
             created = await out.api.call("conversations.create", name=name,
                                          is_private=incident.private)
@@ -128,7 +128,8 @@ async def create_channel(out: Outbound, batch: Batch) -> None:
 async def _adopt_own_channel(out: Outbound, record: IncidentRecord) -> bool:
     """After an attempt with no answer, the channel may exist: ours if we created it."""
     incident = record.incident
-    wanted = {channel_name(incident.id, incident.slug, n) for n in range(1, MAX_NAME_ATTEMPTS + 1)}
+    wanted = {channel_name(incident.id, incident.slug, n, drill=incident.drill)
+              for n in range(1, MAX_NAME_ATTEMPTS + 1)}
     me = await out.me()
     cursor = None
     while True:

@@ -10,7 +10,7 @@ from bot.domain.lifecycle import SETTABLE, Status, parse_status
 from bot.domain.severity import parse_severity
 
 USAGE = {
-    "declare": "/incident declare <sev1-4|p1-4> <slug> [title…] [--private]   "
+    "declare": "/incident declare <sev1-4|p1-4> <slug> [title…] [--private] [--drill]   "
                "(no arguments: opens a form)",
     "log": "/incident log <text>",
     "status": "/incident status <" + "|".join(SETTABLE) + "> [rationale]",
@@ -29,6 +29,8 @@ USAGE = {
     "access": "/incident access request <what> for <duration> [because <reason>]"
               " | deny <AR-n> [reason] | revoke <AR-n> | list",
     "approve": "/approve [AR-n] [for <duration>]",
+    "timeline": "/incident timeline [n]   (the last n events, default 15)",
+    "list": "/incident list [--drills]   (open incidents, from any channel)",
     "help": "/incident help",
 }
 
@@ -55,6 +57,7 @@ class Declare:
     slug: str = ""
     title: str = ""
     private: bool = False
+    drill: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,16 @@ class AttachRunbook:
 @dataclass(frozen=True)
 class Help:
     pass
+
+
+@dataclass(frozen=True)
+class Timeline:
+    count: int = 15
+
+
+@dataclass(frozen=True)
+class ListIncidents:
+    drills: bool = False
 
 
 @dataclass(frozen=True)
@@ -245,15 +258,19 @@ def _required(rest: str, command: str, what: str) -> str:
     return rest
 
 
-_PRIVATE_FLAG = re.compile(r"(?:^|\s)--private(?=\s|$)")
+def _flag(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?:^|\s)--{name}(?=\s|$)")
+
+
+_PRIVATE_FLAG, _DRILL_FLAG = _flag("private"), _flag("drill")
 
 
 def _declare(rest: str) -> Declare:
-    # The flag may stand anywhere after `declare`; the title keeps its own spacing.
-    private = bool(_PRIVATE_FLAG.search(rest))
-    rest = _PRIVATE_FLAG.sub("", rest).strip()
+    # Flags may stand anywhere after `declare`; the title keeps its own spacing.
+    private, drill = bool(_PRIVATE_FLAG.search(rest)), bool(_DRILL_FLAG.search(rest))
+    rest = _DRILL_FLAG.sub("", _PRIVATE_FLAG.sub("", rest)).strip()
     if not rest:
-        return Declare(private=private)
+        return Declare(private=private, drill=drill)
     parts = rest.split(maxsplit=2)
     try:
         severity = parse_severity(parts[0])
@@ -264,7 +281,26 @@ def _declare(rest: str) -> Declare:
     slug = normalize_slug(parts[1])
     if not slug:
         raise UsageError(f"`{parts[1]}` has no letters or digits to make a slug from.", "declare")
-    return Declare(severity, slug, parts[2].strip() if len(parts) > 2 else "", private)
+    return Declare(severity, slug, parts[2].strip() if len(parts) > 2 else "", private, drill)
+
+
+MAX_TIMELINE = 100
+
+
+def _timeline(rest: str) -> Timeline:
+    if not rest:
+        return Timeline()
+    if not rest.isdigit() or not 1 <= int(rest) <= MAX_TIMELINE:
+        raise UsageError(f"`{rest}` is not a number of events from 1 to {MAX_TIMELINE}.",
+                         "timeline")
+    return Timeline(int(rest))
+
+
+def _list(rest: str) -> ListIncidents:
+    drills = _flag("drills?")
+    if drills.sub("", rest).strip():
+        raise UsageError(f"`{rest}` is not an option of list.", "list")
+    return ListIncidents(bool(drills.search(rest)))
 
 
 def _status(rest: str) -> SetStatus:
@@ -374,4 +410,6 @@ _PARSERS = {
     "runbook": lambda rest: AttachRunbook(rest),
     "page": _page,
     "statuspage": _statuspage,
+    "timeline": _timeline,
+    "list": _list,
 }

@@ -156,6 +156,8 @@ class FakeSlackAPI:
         self._pending_uploads: dict[str, UploadedFile] = {}
         self.ephemerals: list[dict] = []
         self.views: list[dict] = []
+        # The App Home each user sees: what views.publish last put there.
+        self.homes: dict[str, dict] = {}
         self.responses: list[dict] = []
         self.calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
@@ -617,6 +619,21 @@ class FakeSlackAPI:
         except BlockError as exc:
             raise SlackError("invalid_arguments", response_metadata={"messages": [str(exc)]}) from None
         self.views.append({"trigger_id": params["trigger_id"], "view": view})
+        return {"view": {"id": self._new_id("V"), **view}}
+
+    def _views_publish(self, params: dict) -> dict:
+        # No scope: an app may always publish its own Home tab.
+        if params.get("user_id", "") not in self.users:
+            raise SlackError("user_not_found")
+        view = _json(params.get("view"), {})
+        if view.get("type") != "home":
+            raise SlackError("invalid_arguments", response_metadata={
+                "messages": ["[ERROR] must be a home view [json-pointer:/view/type]"]})
+        try:
+            validate_blocks(view.get("blocks", []), limit=100)
+        except BlockError as exc:
+            raise SlackError("invalid_arguments", response_metadata={"messages": [str(exc)]}) from None
+        self.homes[params["user_id"]] = view
         return {"view": {"id": self._new_id("V"), **view}}
 
     def _files_getUploadURLExternal(self, params: dict) -> dict:  # noqa: N802

@@ -103,6 +103,24 @@ class SlackSender:
         }
         return await self.post(urlencode({"payload": json.dumps(payload)}).encode(), FORM)
 
+    async def home_action(self, *, user: str, action_id: str, value: str = "",
+                          block_id: str = "", text: str = "button") -> SlackResponse:
+        """A button on the user's App Home: no channel, no response_url, the view instead."""
+        view = getattr(self.api, "homes", {}).get(user, {"type": "home", "blocks": []})
+        view_id = f"V{next(self._counter):08d}"
+        payload = {
+            "type": "block_actions", "user": self._user(user), "api_app_id": self.app_id,
+            "token": "deprecated-verification-token",
+            "container": {"type": "view", "view_id": view_id},
+            "trigger_id": self._trigger(), "team": {"id": self.team_id, "domain": "standin"},
+            "view": {"id": view_id, "team_id": self.team_id, "app_id": self.app_id,
+                     "hash": uuid.uuid4().hex, **view},
+            "actions": [{"type": "button", "action_id": action_id, "block_id": block_id,
+                         "value": value, "text": {"type": "plain_text", "text": text},
+                         "action_ts": f"{time.time():.6f}"}],
+        }
+        return await self.post(urlencode({"payload": json.dumps(payload)}).encode(), FORM)
+
     async def view_submission(self, *, user: str, view: dict) -> SlackResponse:
         payload = {"type": "view_submission", "team": {"id": self.team_id, "domain": "standin"},
                    "user": self._user(user), "api_app_id": self.app_id,

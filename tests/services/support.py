@@ -19,9 +19,10 @@ def by(user: str, channel: str = CHANNEL) -> Caller:
 
 
 async def open_incident(store, *, channel: str = CHANNEL, severity: int = 1,
-                        policy: Policy = POLICY) -> int:
+                        policy: Policy = POLICY, drill: bool = False) -> int:
     incident = await incidents.declare(store, caller=by("U0ALICE", "C0OPS"), severity=severity,
-                                       slug="db-outage", title="Primary DB down", policy=policy)
+                                       slug="db-outage", title="Primary DB down", policy=policy,
+                                       drill=drill)
     async with store.transaction() as tx:
         opened = await tx.incident(incident.id, lock=True)
         opened.channel_id, opened.channel_name = channel, f"inc-{incident.id}-db-outage"

@@ -23,6 +23,11 @@ ESCALATING = replace(POLICY, escalation_users=(CAROL, ERIN), page_on_escalation=
                                               for n in range(1, 5)})
 
 
+async def events(store):
+    async with store.reading() as tx:
+        return await tx.events(1)
+
+
 async def owed(store, kind: str) -> list[dict]:
     async with store.reading() as tx:
         rows = (await tx.session.execute(
@@ -173,3 +178,33 @@ async def test_two_replicas_escalate_each_incident_once(database_url, clock):
     finally:
         for replica in replicas:
             await replica.close()
+
+
+async def test_a_drill_is_escalated_as_practice_and_pages_or_tells_nobody(store, clock):
+    await open_incident(store, severity=1, policy=ESCALATING, drill=True)
+    clock.advance(hours=2)
+    assert await fire_due(store, ESCALATING) == 2  # the deadline and the executives' hour
+    escalated = [e for e in await events(store) if e.action == "escalated"]
+    # Executives are told of real incidents only.
+    assert [e.details for e in escalated] == [
+        "not acknowledged within 5m (drill: would page PagerDuty, "
+        "a DM to 2 escalation contacts)"]
+    overdue = [p for p in await channel_posts(store) if p["message"] == "ack_overdue"]
+    assert overdue == [{"message": "ack_overdue", "deadline": "5m", "paged": False, "users": [],
+                        "would": ["PagerDuty", "a DM to 2 escalation contacts"]}]
+    assert await owed(store, "pagerduty") == [] and await owed(store, "dm") == []
+    assert await owed(store, "tell_executives") == []
+
+
+async def test_paging_from_a_drill_is_recorded_as_what_it_would_have_done(store, tmp_path):
+    await open_incident(store, severity=2, policy=ESCALATING, drill=True)
+    await paging.page_service(store, caller=by(BOB), service="db", message="practice",
+                              policy=ESCALATING)
+    await paging.page_person(store, caller=by(BOB), user_id=CAROL, name="carol", message="")
+    recorded = [(e.action, e.details) for e in await events(store) if "page" in e.action]
+    assert recorded == [("would_page", "db (PagerDuty): practice"), ("would_page", "carol")]
+    assert await owed(store, "pagerduty") == [] and await owed(store, "dm") == []
+    await incidents.set_status(store, caller=by(BOB), target=Status.RESOLVED, rationale="done",
+                               exporter=Exporter(export_dir=tmp_path, renderer=Renderer()),
+                               policy=ESCALATING)
+    assert await owed(store, "pagerduty") == []  # nothing was triggered, nothing to resolve

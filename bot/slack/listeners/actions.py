@@ -4,25 +4,30 @@ import logging
 from collections.abc import Awaitable
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import DuplicateDelivery, IncidentError
 from bot.services import access
 from bot.services.caller import Caller
 from bot.slack.deps import Deps
+from bot.slack.listeners import home
 
 log = logging.getLogger(__name__)
 
 
 def clicker(body: dict, action: dict) -> Caller:
     user = body["user"]
-    # action_ts names one click: a repeated delivery of it is recognised.
+    # action_ts names one click: a repeated delivery of it is recognised. A click on the
+    # App Home comes from no channel.
     return Caller(user_id=user["id"], user_name=user.get("username") or user.get("name", ""),
-                  channel_id=body["channel"]["id"], trigger_id=f"click:{action['action_ts']}:{user['id']}",
+                  channel_id=(body.get("channel") or {}).get("id", ""),
+                  trigger_id=f"click:{action['action_ts']}:{user['id']}",
                   command="button", text=action["action_id"])
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def on_click(ack: AsyncAck, respond: AsyncRespond, body: dict, action: dict) -> None:
+    async def on_click(ack: AsyncAck, respond: AsyncRespond, body: dict, action: dict,
+                       client: AsyncWebClient) -> None:
         await ack()
         caller, ref = clicker(body, action), f"AR-{action['value']}"
         # The button names its request: a click counts in the channel and in a DM copy alike.
@@ -34,23 +39,34 @@ def register(app: AsyncApp, deps: Deps) -> None:
             work = access.extend(deps.store, caller=caller, ref=ref, policy=deps.policy)
         else:
             work = access.revoke(deps.store, caller=caller, ref=ref, policy=deps.policy)
+        if (body.get("view") or {}).get("type") == "home":
+            # No response_url on the App Home: the page itself shows how the click went.
+            refused = await answer_click(None, action["action_id"], work)
+            await home.publish(deps, client, caller.user_id, note=refused or "")
+            return
         await answer_click(respond, action["action_id"], work)
 
     for action_id in ("access_approve", "access_deny", "access_extend", "access_revoke"):
         app.action(action_id)(on_click)
 
 
-async def answer_click(respond: AsyncRespond, action_id: str, work: Awaitable[object]) -> None:
-    """Run what a click asks; a refusal or failure is told to the clicker alone."""
+async def answer_click(respond: AsyncRespond | None, action_id: str,
+                       work: Awaitable[object]) -> str | None:
+    """Run what a click asks; a refusal or failure is told to the clicker alone (and
+    returned: None when the click counted)."""
     try:
         await work
+        return None
     except DuplicateDelivery:
-        return  # Slack delivered the same click twice; the first one counted
+        return None  # Slack delivered the same click twice; the first one counted
     except IncidentError as error:
-        await tell(respond, str(error))
+        refused = str(error)
     except Exception:
         log.exception("button %s failed", action_id)
-        await tell(respond, "Something went wrong and nothing was recorded. Please try again.")
+        refused = "Something went wrong and nothing was recorded. Please try again."
+    if respond is not None:
+        await tell(respond, refused)
+    return refused
 
 
 async def tell(respond: AsyncRespond, text: str) -> None:

@@ -8,11 +8,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import DuplicateDelivery, IncidentError
-from bot.services import access, incidents, paging, people, runbooks, statuspage
+from bot.services import access, incidents, listing, paging, people, runbooks, statuspage
 from bot.services.caller import Caller
 from bot.services.incidents import Resolution
 from bot.services.listing import in_channel
-from bot.slack import parsing
+from bot.slack import overview, parsing
 from bot.slack.blocks import declare_modal, update_modal
 from bot.slack.deps import Deps
 
@@ -50,7 +50,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 await client.views_open(trigger_id=command["trigger_id"],
                                         view=declare_modal(command["channel_id"],
                                                           deps.library.runbooks,
-                                                          private=request.private))
+                                                          private=request.private,
+                                                          drill=request.drill))
             except Exception:
                 log.exception("could not open the declare form")
                 await respond(response_type="ephemeral", text=FORM_FAILED)
@@ -107,8 +108,8 @@ async def _declare(deps: Deps, caller: Caller, request: parsing.Declare) -> str:
     incident = await incidents.declare(deps.store, caller=caller, severity=request.severity,
                                        slug=request.slug, title=request.title, policy=deps.policy,
                                        runbooks=deps.library.matching(request.slug),
-                                       private=request.private)
-    kind = "private channel" if incident.private else "channel"
+                                       private=request.private, drill=request.drill)
+    kind = ("private " if incident.private else "") + ("drill channel" if incident.drill else "channel")
     return (f"{incident.ref} declared ({incident.severity_label}, {incident.slug}). "
             f"Opening its {kind} now; you will be invited.")
 
@@ -197,6 +198,16 @@ async def _resolve(deps: Deps, caller: Caller, request: parsing.Resolve) -> str:
     return "Resolved." + _resolution(result)
 
 
+async def _timeline(deps: Deps, caller: Caller, request: parsing.Timeline) -> str:
+    return overview.timeline(await listing.recent(deps.store, channel_id=caller.channel_id,
+                                                  count=request.count))
+
+
+async def _list(deps: Deps, caller: Caller, request: parsing.ListIncidents) -> str:
+    shown = await listing.listed_to(deps.store, user_id=caller.user_id, drills=request.drills)
+    return overview.incident_list(shown, drills=request.drills)
+
+
 async def _help(deps: Deps, caller: Caller, request: parsing.Help) -> str:
     return "Incident commands:\n" + "\n".join(f"`{line}`" for line in parsing.USAGE.values())
 
@@ -273,6 +284,8 @@ HANDLERS: dict[type, Callable[[Deps, Caller, object], Awaitable[str]]] = {
     parsing.Page: _page,  # type: ignore[dict-item]
     parsing.Statuspage: _statuspage,  # type: ignore[dict-item]
     parsing.Help: _help,  # type: ignore[dict-item]
+    parsing.Timeline: _timeline,  # type: ignore[dict-item]
+    parsing.ListIncidents: _list,  # type: ignore[dict-item]
     parsing.AttachRunbook: _runbook,  # type: ignore[dict-item]
     parsing.RequestAccess: _request_access,  # type: ignore[dict-item]
     parsing.Approve: _approve,  # type: ignore[dict-item]

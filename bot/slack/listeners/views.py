@@ -52,11 +52,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         caller = _submitter(body, view, "declare form",
                             f"declare sev{severity} {slug} {_value(state, 'title')}".strip())
+        options = _value(state, "private").split(",")
         try:
             await incidents.declare(deps.store, caller=caller, severity=severity, slug=slug,
                                     title=_value(state, "title"), policy=deps.policy,
                                     runbooks=_runbooks(deps, slug, _value(state, "runbook")),
-                                    private="private" in _value(state, "private").split(","))
+                                    private="private" in options, drill="drill" in options)
         except DuplicateDelivery:
             pass
         await ack()
