@@ -8,6 +8,7 @@ whole batch; a SlackApiError gives it up, and so does GiveUp (for systems other 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 
@@ -293,6 +294,11 @@ async def page_pagerduty(out: Outbound, batch: Batch) -> None:
 
 
 # Statuspage ---------------------------------------------------------------------------------
+# Statuspage's clock and ours differ a little: an update it shows from just before we
+# recorded ours is still taken for ours.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
 def statuspage_marker(incident: Incident) -> str:
     """Names the incident for good, across restarts, so a create can be recognised later."""
     return f"{incident.ref}@{incident.declared_at.isoformat()}"
@@ -301,8 +307,8 @@ def statuspage_marker(incident: Incident) -> str:
 @kind("statuspage")
 async def publish_statuspage(out: Outbound, batch: Batch) -> None:
     """One public update: the first opens the public incident, the others update it. A create
-    whose answer was lost is looked for before it is sent again: two public incidents for one
-    would be a public mistake. An update repeated after a lost answer is shown twice at worst."""
+    or an update whose answer was lost is looked for before it is sent again: two public
+    incidents for one, or the same words twice, would be a public mistake."""
     if out.statuspage is None:
         raise GiveUp("Statuspage is not set up")
     owed = batch.head.payload
@@ -310,6 +316,10 @@ async def publish_statuspage(out: Outbound, batch: Batch) -> None:
     public_id = await deliveries.statuspage_id(out.store, incident.id)
     try:
         if public_id is not None:
+            if batch.check_first and await out.statuspage.shows(
+                    public_id, status=owed["status"], body=owed["text"],
+                    since=batch.head.created_at - CLOCK_SKEW):
+                return
             await out.statuspage.update(public_id, status=owed["status"], body=owed["text"])
             return
         marker = statuspage_marker(incident)

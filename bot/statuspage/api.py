@@ -4,12 +4,13 @@ Answers sort as for PagerDuty: 2xx taken; 429, 5xx, timeouts and refused connect
 worth another try later (`Busy`); any other answer will never be taken (`Refused`).
 Unlike PagerDuty, a repeated create is a second public incident, so every create carries
 a marker in its metadata, and a create whose outcome is unknown is looked for by it
-(`find`) before it is sent again.
+(`find`) before it is sent again. An update whose outcome is unknown is looked for among
+the public incident's latest updates (`shows`): a repeat would show the words twice.
 """
 
 import logging
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -69,6 +70,18 @@ class Statuspage:
         await self._call("update", "PATCH", f"{self._incidents}/{public_id}",
                          json={"incident": {"status": status, "body": body}})
 
+    async def shows(self, public_id: str, *, status: str, body: str, since: datetime) -> bool:
+        """Whether the public incident already shows this update, posted at `since` or later
+        (updates carry no metadata, so the words, the status and the time must tell)."""
+        shown = await self._call("lookup", "GET", f"{self._incidents}/{public_id}")
+        updates = shown.get("incident_updates") if isinstance(shown, dict) else None
+        for update in updates if isinstance(updates, list) else []:
+            if not isinstance(update, dict) or _at(update.get("created_at")) < since:
+                continue
+            if update.get("status") == status and update.get("body") == body:
+                return True
+        return False
+
     async def find(self, *, name: str, marker: str) -> str | None:
         """The public incident an earlier create opened, if it did: found by its name, or
         among the unresolved ones (the name may have changed since), told by its marker."""
@@ -121,6 +134,14 @@ async def _json(response: aiohttp.ClientResponse) -> Any:
         return await response.json(content_type=None)
     except ValueError:
         return {}
+
+
+def _at(value: Any) -> datetime:
+    """A Statuspage time (ISO 8601, `Z` or an offset); unreadable ones sort first."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _seconds(header: str | None) -> timedelta | None:
