@@ -1,24 +1,28 @@
-"""`incident-bot`: serve | demo | db upgrade | runbooks lint | export | verify | audit access | stats."""
+"""`incident-bot`: serve | demo | db upgrade | runbooks lint | export | verify | audit access |
+stats | list."""
 
 import asyncio
+import csv
+import io
+import json
 import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 import uvloop
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.clock import SystemClock
-from bot.domain.durations import format_duration
 from bot.domain.errors import IncidentError
+from bot.domain.stats import short_duration
 from bot.export.render import Renderer
 from bot.export.verify import check_export
-from bot.runbooks.library import Library
+from bot.runbooks.lint import lint
 from bot.services import records
 from bot.services.exporter import Exporter
 from bot.storage.migrate import upgrade
@@ -190,15 +194,21 @@ def runbooks() -> None:
 
 @runbooks.command("lint")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-def runbooks_lint(directory: Path | None) -> None:
-    """Check every runbook; print `file:line: message` per problem, exit 1 if any."""
-    folder = directory or settings().runbooks_dir
-    library, problems = Library.load(folder)
-    for problem in problems:
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+def runbooks_lint(directory: Path | None, strict: bool) -> None:
+    """Check every runbook; print `file:line: message` per problem, exit 1 if any.
+
+    Warnings (`file:line: warning: …`) alone exit 0 unless --strict."""
+    config = settings()
+    folder = directory or config.runbooks_dir
+    library, found = lint(folder, today=date.today(), stale_after=config.runbook_stale_after)
+    for problem in found:
         click.echo(str(problem))
-    if problems:
+    warnings = sum(problem.warning for problem in found)
+    if len(found) > warnings or (strict and warnings):
         sys.exit(1)
-    click.echo(f"{folder}: {len(library.runbooks)} runbooks, no problems")
+    click.echo(f"{folder}: {len(library.runbooks)} runbooks, no problems"
+               + (f", {warnings} warning{'s' * (warnings > 1)}" if warnings else ""))
 
 
 @main.group()
@@ -208,46 +218,157 @@ def audit() -> None:
 
 @audit.command("access")
 @click.option("--unrevoked", is_flag=True, help="only access granted and not confirmed revoked")
-@click.option("--since", help="only requests made on or after this date (YYYY-MM-DD)")
-def audit_access(unrevoked: bool, since: str | None) -> None:
+@click.option("--since", help="only requests made on or after this date (YYYY-MM-DD, UTC)")
+@click.option("--format", "output", default="table", help="table (tab-separated), csv or json")
+def audit_access(unrevoked: bool, since: str | None, output: str) -> None:
     """One row per access request; exit 1 when --unrevoked finds any."""
-
-    def at(value: datetime | None) -> str:
-        return f"{value:%Y-%m-%dT%H:%MZ}" if value else "-"
+    day, output = since_option(since), format_option(output)
 
     async def action(store: Store) -> None:
-        rows = await records.audit_access(store, unrevoked_only=unrevoked,
-                                          since=records.since_date(since))
-        click.echo("\t".join(["incident", "request", "what", "requester", "approver", "approved_at",
-                               "expires_at", "revoked"]))
-        for row in rows:
-            r = row.request
-            if r.revoked_at:
-                revoked = f"{at(r.revoked_at)} by {row.name(r.revoked_by)}"
-            else:
-                revoked = "NOT REVOKED" if r.needs_revoking else f"- ({r.state})"
-            approved_at = at(r.decided_at) if r.approver_id and r.state != "denied" else "-"
-            click.echo("\t".join([f"INC-{r.incident_id}", r.ref, r.what, row.name(r.requester_id),
-                                   row.name(r.approver_id), approved_at, at(r.expires_at), revoked]))
+        rows = await records.audit_access(store, unrevoked_only=unrevoked, since=day)
+        if output == "table":
+            click.echo("\t".join(AUDIT_COLUMNS))
+            for row in rows:
+                click.echo("\t".join(audit_cells(row)))
+        else:
+            write_rows(output, AUDIT_FIELDS, [audit_fields(row) for row in rows])
         if unrevoked and rows:
             sys.exit(1)
 
     with_store(action)
 
 
-@main.command()
-@click.option("--since", help="only incidents declared on or after this date (YYYY-MM-DD)")
-def stats(since: str | None) -> None:
-    """Count, MTTA and MTTR by month and severity."""
+AUDIT_COLUMNS = ["incident", "request", "what", "requester", "approver", "approved_at",
+                 "expires_at", "revoked", "requested_at", "step", "reason", "denial_note"]
+# csv and json carry one field per fact, where the table folds some into one readable cell.
+AUDIT_FIELDS = ["incident", "request", "what", "requester", "requested_at", "step", "reason",
+                "state", "approver", "decided_at", "expires_at", "denial_note", "revoked_at",
+                "revoked_by", "not_revoked"]
 
-    def show(value: timedelta | None) -> str:
-        return format_duration(value) if value is not None else "-"
+
+def audit_cells(row: records.AuditRow) -> list[str]:
+    r = row.request
+    if r.revoked_at:
+        revoked = f"{minute(r.revoked_at)} by {row.name(r.revoked_by)}"
+    else:
+        revoked = "NOT REVOKED" if r.needs_revoking else f"- ({r.state})"
+    approved_at = minute(r.decided_at) if r.approver_id and r.state != "denied" else "-"
+    return [f"INC-{r.incident_id}", r.ref, cell(r.what), row.name(r.requester_id),
+            row.name(r.approver_id), approved_at, minute(r.expires_at), revoked,
+            minute(r.requested_at), cell(r.step), cell(r.reason), cell(r.decision_note)]
+
+
+def audit_fields(row: records.AuditRow) -> list[Any]:
+    r = row.request
+    return [f"INC-{r.incident_id}", r.ref, r.what, row.name(r.requester_id), second(r.requested_at),
+            r.step, r.reason, str(r.state), row.name(r.approver_id) if r.approver_id else None,
+            second(r.decided_at), second(r.expires_at), r.decision_note, second(r.revoked_at),
+            row.name(r.revoked_by) if r.revoked_by else None, r.needs_revoking]
+
+
+STATS_TIMES = ["mtta", "mtta_p50", "mtta_p90", "mttr", "mttr_p50", "mttr_p90"]
+STATS_COLUMNS = ["month", "severity", "count", "ack_missed", *STATS_TIMES]
+STATS_TABLE = "{:<7} {:<8} {:>5} {:>10}" + " {:>8}" * len(STATS_TIMES)
+
+
+@main.command()
+@click.option("--since", help="only incidents declared on or after this date (YYYY-MM-DD, UTC)")
+@click.option("--format", "output", default="table",
+              help="table, csv or json (csv and json give durations in seconds)")
+@click.option("--drills", is_flag=True, help="count drills too")
+def stats(since: str | None, output: str, drills: bool) -> None:
+    """Count, missed ACK_DEADLINEs, MTTA and MTTR (mean, p50, p90; nearest rank) by month
+    (UTC, of the declare) and severity, with each one's totals under `all`."""
+    day, output = since_option(since), format_option(output)
+    policy = settings().policy()
 
     async def action(store: Store) -> None:
-        groups = await records.stats(store, records.since_date(since))
-        click.echo(f"{'month':<8} {'severity':<8} {'count':>5} {'MTTA':>10} {'MTTR':>10}")
+        groups = await records.stats(store, day, policy=policy, drills=drills)
+        if output != "table":
+            write_rows(output, STATS_COLUMNS, [
+                [month, severity, figures.count, figures.missed_ack,
+                 *(seconds(figures.times()[name]) for name in STATS_TIMES)]
+                for (month, severity), figures in groups.items()])
+            return
+        click.echo(STATS_TABLE.format(*STATS_COLUMNS))
         for (month, severity), figures in groups.items():
-            click.echo(f"{month:<8} {severity:<8} {figures.count:>5} "
-                       f"{show(figures.mtta):>10} {show(figures.mttr):>10}")
+            click.echo(STATS_TABLE.format(month, severity, figures.count, figures.missed_ack,
+                                          *(span(figures.times()[name]) for name in STATS_TIMES)))
 
     with_store(action)
+
+
+@main.command("list")
+@click.option("--open", "open_only", is_flag=True, help="only incidents not yet resolved")
+@click.option("--since", help="only incidents declared on or after this date (YYYY-MM-DD, UTC)")
+@click.option("--drills", is_flag=True, help="show drills too")
+def list_incidents(open_only: bool, since: str | None, drills: bool) -> None:
+    """One line per incident, newest first; private ones too, marked."""
+    day = since_option(since)
+
+    async def action(store: Store) -> None:
+        listed = await records.list_incidents(store, open_only=open_only, since=day, drills=drills)
+        rows = [["incident", "severity", "status", "declared", "commander", "channel", "flags",
+                 "title"]]
+        for entry in listed:
+            i = entry.incident
+            flags = ",".join(name for name, on in (("private", i.private), ("drill", i.drill)) if on)
+            rows.append([i.ref, i.severity_label, str(i.status), minute(i.declared_at),
+                         entry.commander, f"#{i.channel_name}" if i.channel_name else "-",
+                         flags or "-", cell(i.title)])
+        widths = [max(len(row[n]) for row in rows) for n in range(len(rows[0]) - 1)]
+        for row in rows:
+            click.echo("  ".join([*(v.ljust(w) for v, w in zip(row, widths, strict=False)), row[-1]]))
+
+    with_store(action)
+
+
+FORMATS = ("table", "csv", "json")
+
+
+def since_option(text: str | None) -> date | None:
+    """Read before the database is opened: a typo costs one line, not a migration run."""
+    try:
+        return records.since_date(text)
+    except IncidentError as error:
+        fail(str(error))
+
+
+def format_option(text: str) -> str:
+    if text.lower() not in FORMATS:
+        fail(f"'{text}' is not a format (use table, csv or json)")
+    return text.lower()
+
+
+def write_rows(output: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """csv with a header row, or json: a list of objects keyed by column. Empty is null."""
+    if output == "json":
+        click.echo(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], indent=2))
+        return
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(columns)
+    out.writerows([("" if v is None else str(v).lower() if isinstance(v, bool) else v) for v in row]
+                  for row in rows)
+    click.echo(buffer.getvalue(), nl=False)
+
+
+def cell(text: str | None) -> str:
+    """Free text on one line of a table, `-` when empty."""
+    return " ".join((text or "").split()) or "-"
+
+
+def minute(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%dT%H:%MZ}" if value else "-"
+
+
+def second(value: datetime | None) -> str | None:
+    return f"{value:%Y-%m-%dT%H:%M:%SZ}" if value else None
+
+
+def span(value: timedelta | None) -> str:
+    return short_duration(value) if value is not None else "-"
+
+
+def seconds(value: timedelta | None) -> int | None:
+    return round(value.total_seconds()) if value is not None else None

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     runbooks_dir: Path = Field(default_factory=_default_runbooks_dir)
     export_dir: Path = Path("incidents")
     export_template: Path | None = None
+    # After resolve, a burst of changes rewrites the export once, this long after the first.
+    export_debounce: Duration = timedelta(seconds=30)
+    postmortem_due: Duration = timedelta(hours=24)
+    # Each export committed in the git work tree holding EXPORT_DIR, and pushed.
+    export_git: bool = False
+    export_git_push: bool = False
     approvers: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
     announce_channel: str | None = None
     access_expiry_warning: Duration = timedelta(minutes=15)
@@ -149,6 +155,12 @@ class Settings(BaseSettings):
             raise ValueError("STATUSPAGE_PAGE_ID is not set (STATUSPAGE_API_KEY is)")
         return self
 
+    @model_validator(mode="after")
+    def _git_push_needs_git(self) -> "Settings":
+        if self.export_git_push and not self.export_git:
+            raise ValueError("EXPORT_GIT_PUSH is set, but EXPORT_GIT is not")
+        return self
+
     @property
     def statuspage(self) -> bool:
         return bool(self.statuspage_page_id and self.statuspage_api_key)
@@ -174,6 +186,8 @@ class Settings(BaseSettings):
             paging_services=tuple(self.pagerduty_services),
             tell_executives=self.exec_channel is not None,
             statuspage=self.statuspage,
+            runbook_stale_after=self.runbook_stale_after,
+            postmortem_due=self.postmortem_due,
         )
 
 

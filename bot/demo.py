@@ -5,6 +5,8 @@ plays an incident through signed requests, as Slack would send them.
 """
 
 import asyncio
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -48,6 +50,10 @@ def alert_group() -> dict:
             "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "d1b0a7c2e9f40001",
             "generatorURL": "http://prometheus.example.com:9090/graph?g0.expr=pg_up"}],
     }
+LATER_ROOT_CAUSE = ("rootcause Batch worker leaked transactions after the 2.14 deploy: "
+                    "its retry loop opened a transaction per attempt")
+# Changes after resolve are written again this long after the last one.
+EXPORT_DEBOUNCE = timedelta(seconds=1)
 ACKNOWLEDGE_STEPS = [
     ("U0BOB", "/incident", "status acknowledged"),
     ("U0ALICE", "/incident", "commander <@U0BOB|bob>"),
@@ -69,14 +75,20 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             slack.add_user(user_id, name)
         ops = slack.add_channel("ops", creator="U0ALICE", members=list(PEOPLE))
         database_url = f"sqlite:///{workdir / 'incident-bot.db'}"
+        # The postmortem drafts land in a git repository, as a team would keep them.
+        committing = shutil.which("git") is not None
+        if committing:
+            (workdir / "record").mkdir()
+            await asyncio.to_thread(_git, workdir / "record", "init", "--quiet")
         upgrade(database_url)
         settings = load_settings(
             slack_bot_token=slack.bot_token, slack_signing_secret=SIGNING_SECRET,
             slack_api_url=slack.url, database_url=database_url, runbooks_dir=shipped.runbooks_dir(),
-            export_dir=workdir / "incidents", announce_channel=ops, slack_app_token="",
+            export_dir=workdir / "record" / "incidents", announce_channel=ops, slack_app_token="",
             approvers="U0DAVE", ack_deadline_sev1=ACK_DEADLINE, escalation_users="U0CAROL",
             pagerduty_routing_key=ROUTING_KEY, pagerduty_events_url=pagerduty.url,
-            alert_webhook_token=ALERT_TOKEN,
+            alert_webhook_token=ALERT_TOKEN, export_debounce=EXPORT_DEBOUNCE,
+            export_git=committing,
         )
         async with BotRuntime(settings) as runtime:
             sender = SlackSender(events_url=f"{runtime.url}/slack/events",
@@ -118,6 +130,14 @@ async def run_demo(say: Callable[[str], None]) -> Path:
                 say(f"{PEOPLE[joiner]:>6} joins #inc-1-db-outage")
             for user, name, text in BEFORE_STEPS:
                 await command(user, name, text, channel)
+            said = "batch worker on app-7 holds 80 transactions open since the 2.14 deploy"
+            ts = slack.say(channel, "U0CAROL", said)
+            say(f"{'carol':>6} says in #inc-1-db-outage: {said}")
+            await sender.event(slack.react(channel, ts, "U0ALICE", "pushpin"))
+            say(f"{'alice':>6} pins it with :pushpin:")
+            await _until(lambda: any("to the timeline" in m.text for m in slack.messages(channel)))
+            await runtime.notifier.drain()
+            say(f"{'bot':>6} > #inc-1-db-outage: {_last(slack, channel)}")
             say(f"{'':>9}(nobody acknowledges the SEV1 within {ACK_DEADLINE.seconds} s)")
             def overdue() -> list[Message]:
                 return [m for m in slack.messages(channel) if "Not acknowledged" in m.text]
@@ -150,16 +170,32 @@ async def run_demo(say: Callable[[str], None]) -> Path:
                 await command(user, name, text, channel)
                 pagerduty_says(before)
             await runtime.notifier.drain()
+            say(f"{'':>9}(the next morning, the postmortem finds more)")
+            await command("U0BOB", "/incident", LATER_ROOT_CAUSE, channel)
+            await _until(lambda: any("draft updated" in f.initial_comment for f in slack.files))
+            await runtime.notifier.drain()
+            say(f"{'bot':>6} > #inc-1-db-outage: (file) {slack.files[-1].initial_comment}")
         say("")
         say(f"#{slack.channels[channel].name} as Slack shows it:")
         for message in slack.messages(channel):
             say(f"  {message.text.splitlines()[0]}")
-        export = next((workdir / "incidents").glob("*.md"))
+        export = next((workdir / "record" / "incidents").glob("*.md"))
+        if committing:
+            say("")
+            say(f"git log in {workdir / 'record'}:")
+            log = await asyncio.to_thread(_git, workdir / "record", "log", "--format=%h %s")
+            for line in log.splitlines():
+                say(f"  {line}")
         say("")
         say(f"Export written to {export}:")
         say("")
         say(export.read_text())
         return export
+
+
+def _git(folder: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True,
+                          check=True).stdout
 
 
 async def _until(done: Callable[[], bool], timeout: float = 20) -> None:
@@ -168,7 +204,7 @@ async def _until(done: Callable[[], bool], timeout: float = 20) -> None:
         if done():
             return
         await asyncio.sleep(0.1)
-    raise TimeoutError("the escalation did not arrive")
+    raise TimeoutError("what the demo waited for did not arrive")
 
 
 def _last(slack: FakeSlackAPI, channel: str) -> str:

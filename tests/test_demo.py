@@ -15,7 +15,14 @@ async def test_the_demo_opens_from_an_alert_escalates_and_an_approver_decides_fr
     assert "DM to carol:" in shown
     assert "dave clicks [Approve] in his DM" in shown
     assert "was approved by dave" in shown
+    assert "alice pins it with :pushpin:" in shown and "to the timeline" in shown
     text = export.read_text()
     assert "| escalated |" in text and "| access_approved |" in text and "| alert_firing |" in text
+    assert "batch worker on app-7 holds 80 transactions open" in text  # the pinned message
     assert "\ndetected: 20" in text
+    # The root cause added the morning after landed in the committed draft.
+    assert "its retry loop opened a transaction per attempt" in text
+    assert "draft updated" in shown
+    commits = [line for line in said if line.startswith("  ") and "postmortem draft" in line]
+    assert len(commits) == 2 and all("INC-1: postmortem draft (db-outage)" in c for c in commits)
     assert text.rstrip("\n").split("\n")[-1].startswith("timeline-sha256: ")

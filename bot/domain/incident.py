@@ -1,7 +1,7 @@
 """The incident and what hangs off it, free of Slack and SQL."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.domain.access import AccessRequest
 from bot.domain.lifecycle import Status
@@ -86,6 +86,18 @@ class ActionItem:
     created_at: datetime
     created_by: str
     owner_id: str | None = None
+    done_at: datetime | None = None
+    done_by: str | None = None
+    due_on: date | None = None
+    due_nudged_at: datetime | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+    def overdue(self, today: date) -> bool:
+        """Past its due date and not done: due on a day means done by the end of it."""
+        return not self.done and self.due_on is not None and self.due_on < today
 
 
 @dataclass

@@ -71,6 +71,26 @@ def statuspage(incident_id: int, status: str, text: str) -> Notice:
                   {"status": status, "text": text})
 
 
+def commit_export(incident_id: int, path: str, message: str) -> Notice:
+    """An export to commit (and push) in the git work tree that holds it. A lane of its own
+    per incident: git being slow or failing holds up nothing said in Slack."""
+    return Notice("export_git", f"{incident_lane(incident_id)}:git",
+                  {"path": path, "message": message})
+
+
+def capture(incident_id: int, channel_id: str, ts: str, **facts: object) -> Notice:
+    """A message to fetch from Slack (with its permalink) and record on the timeline. Captures
+    and pin checks share a lane, so a check always finds the capture it is about recorded."""
+    return Notice("capture", f"{incident_lane(incident_id)}:capture",
+                  {"channel": channel_id, "ts": ts, **facts})
+
+
+def check_pins(incident_id: int, channel_id: str, ts: str, by: str) -> Notice:
+    """A 📌 came off a captured message: ask Slack whether any is left on it."""
+    return Notice("check_pins", f"{incident_lane(incident_id)}:capture",
+                  {"channel": channel_id, "ts": ts, "by": by})
+
+
 def refresh_summary(incident_id: int) -> Notice:
     return Notice("refresh_summary", f"{incident_lane(incident_id)}:summary", settle=SUMMARY_SETTLE)
 

@@ -32,6 +32,10 @@ class Policy:
     tell_executives: bool = False
     # STATUSPAGE_PAGE_ID and STATUSPAGE_API_KEY are set: `/incident statuspage` works.
     statuspage: bool = False
+    # A runbook last tested longer ago than this is flagged where it is shown.
+    runbook_stale_after: timedelta = timedelta(days=180)
+    # Resolved this long and not closed: the commander is reminded of the postmortem, once.
+    postmortem_due: timedelta = timedelta(hours=24)
 
     def status_update_interval(self, severity: int) -> timedelta:
         return self.status_update_intervals[severity]

@@ -13,6 +13,12 @@ class ReminderKind(StrEnum):
     ACK_DEADLINE = "ack_deadline"
     # Still open this long after declare: executives hear of it.
     ESCALATE_AFTER = "escalate_after"
+    # An action item of the incident passed its due date: its owner hears once.
+    ACTION_DUE = "action_due"
+    # A change recorded after resolve: the export is written again, once for a burst.
+    EXPORT_AGAIN = "export_again"
+    # Resolved this long and still not closed: the commander is asked for the postmortem.
+    POSTMORTEM_DUE = "postmortem_due"
 
 
 @dataclass

@@ -1,12 +1,19 @@
-"""Where each runbook step stands, derived from the timeline (the record is the events)."""
+"""Where each runbook step stands and whether its runbook still runs, derived from the timeline
+(the record is the events)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.errors import IncidentError
 from bot.domain.timeline import TimelineEvent
 
 STEP_ACTIONS = {"step_started": "started", "step_done": "done", "step_failed": "failed",
                 "step_skipped": "skipped"}
+ABORTED = "runbook_aborted"
+# Why a runbook was aborted is shown in every one of its messages, next to its steps: short
+# enough to always fit Slack's limits there. A failure's reason is posted on its own.
+ABORT_REASON_LIMIT = 300
+FAILURE_REASON_LIMIT = 2000
 
 
 def step_key(runbook_id: str, number: int) -> str:
@@ -39,3 +46,32 @@ def step_states(events: list[TimelineEvent]) -> dict[str, StepState]:
         if event.action in STEP_ACTIONS and event.step:
             states[event.step] = StepState(STEP_ACTIONS[event.action], event.actor_id, event.at)
     return states
+
+
+@dataclass(frozen=True)
+class Abort:
+    by: str
+    at: datetime
+    reason: str
+
+
+def aborts(events: list[TimelineEvent]) -> dict[str, Abort]:
+    """The aborted runbooks of an incident, by runbook id (one attachment per runbook)."""
+    return {event.data["runbook"]: Abort(event.actor_id, event.at, event.data.get("reason", ""))
+            for event in events if event.action == ABORTED}
+
+
+def ensure_running(runbook_id: str, events: list[TimelineEvent]) -> None:
+    """An aborted runbook is over: none of its steps, checks or access can be asked for."""
+    abort = aborts(events).get(runbook_id)
+    if abort is not None:
+        raise IncidentError(f"{runbook_id} was aborted: {abort.reason}. Its steps are closed.")
+
+
+def check_reason(reason: str, limit: int) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise IncidentError("Say why.")
+    if len(reason) > limit:
+        raise IncidentError(f"Keep the reason within {limit} characters (it has {len(reason)}).")
+    return reason

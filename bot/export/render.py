@@ -9,9 +9,11 @@ import jinja2
 from bot.domain.alerts import alert_rows, detected_at
 from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.roles import assignments
+from bot.domain.runbook_progress import Abort, aborts
 from bot.domain.timeline import GENESIS, TimelineEvent
 from bot.export import canonical
 from bot.export.lines import cell, fence, inline, quote, scalar
+from bot.export.summary import summary_lines
 from bot.runbooks.copies import runbook_views
 
 DEFAULT_TEMPLATE = "postmortem.md.j2"
@@ -88,6 +90,12 @@ def view(record: IncidentRecord) -> dict:
     def at(value: datetime) -> str:
         return clock(value, day)
 
+    def aborted(abort: Abort | None) -> dict | None:
+        return {"who": record.name(abort.by), "at": at(abort.at), "reason": abort.reason} \
+            if abort else None
+
+    stopped = aborts(record.events)
+
     return {
         "incident": incident,
         "commander": record.name(incident.commander_id) if incident.commander_id else "",
@@ -116,6 +124,7 @@ def view(record: IncidentRecord) -> dict:
         ],
         "runbooks": [
             {"id": v.runbook.id, "title": v.runbook.title, "sha256": v.attached.sha256,
+             "aborted": aborted(stopped.get(v.runbook.id)),
              "steps": [{"number": s.step.number, "title": s.step.title, "risk": s.step.risk,
                         "status": s.state.status,
                         "who": record.name(s.state.by) if s.state.by else "",
@@ -137,8 +146,10 @@ def view(record: IncidentRecord) -> dict:
             for a in assignments(record.events)
         ],
         "action_items": [
-            {"text": a.text, "owner": record.name(a.owner_id) if a.owner_id else ""}
+            {"text": a.text, "owner": record.name(a.owner_id) if a.owner_id else "",
+             "done": a.done, "due": a.due_on.isoformat() if a.due_on else ""}
             for a in record.action_items
         ],
+        "summary": summary_lines(record, at=at),
         "chain_head": record.events[-1].hash if record.events else GENESIS,
     }

@@ -14,9 +14,11 @@ class Problem:
     path: str
     line: int
     message: str
+    # A warning leaves the runbook usable; only `runbooks lint --strict` fails on one.
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}:{self.line}: {'warning: ' if self.warning else ''}{self.message}"
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,7 @@ class Runbook:
 
     def step(self, number: int) -> Step | None:
         return next((s for s in self.steps if s.number == number), None)
+
+    def stale(self, today: date, after: timedelta) -> bool:
+        """Older than `after` on `today`; a runbook never tested cannot be trusted either."""
+        return self.last_tested is None or today - self.last_tested > after

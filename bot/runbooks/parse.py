@@ -65,11 +65,22 @@ def _front_matter(lines: list[str], report: _Report) -> tuple[dict | None, int]:
     return meta, end + 1
 
 
-def _line_of(lines: list[str], key: str, default: int = 1, indent: bool = False) -> int:
+def _front_matter_end(lines: list[str]) -> int:
+    return next((n for n in range(1, len(lines)) if lines[n].strip() == "---"), len(lines))
+
+
+def key_line(lines: list[str], key: str, default: int = 1, indent: bool = False) -> int:
+    """1-based line of a front matter key, or `default` when the key is not there."""
     lead = r"\s+" if indent else ""
     pattern = re.compile("^" + lead + re.escape(key) + r"\s*:")
-    end = next((n for n in range(1, len(lines)) if lines[n].strip() == "---"), len(lines))
-    return next((n + 1 for n in range(1, end) if pattern.match(lines[n])), default)
+    return next((n + 1 for n in range(1, _front_matter_end(lines)) if pattern.match(lines[n])),
+                default)
+
+
+def heading_line(lines: list[str], text: str, level: int = 2) -> int | None:
+    """1-based line of the body's first heading with this text, in any case."""
+    return next((line for found_level, line, found in _headings(lines, _front_matter_end(lines) + 1)
+                 if found_level == level and found.lower() == text.lower()), None)
 
 
 def _fields(meta: dict, lines: list[str], report: _Report) -> dict:
@@ -77,26 +88,26 @@ def _fields(meta: dict, lines: list[str], report: _Report) -> dict:
         value = meta.get(key)
         if value is None or str(value).strip() == "":
             if required:
-                report.add(_line_of(lines, key, 2), f"'{key}' is missing")
+                report.add(key_line(lines, key, 2), f"'{key}' is missing")
             return ""
         return str(value).strip()
 
     runbook_id = text("id", required=True)
     if runbook_id and not _ID.match(runbook_id):
-        report.add(_line_of(lines, "id"), f"id '{runbook_id}' must look like RUN-001")
+        report.add(key_line(lines, "id"), f"id '{runbook_id}' must look like RUN-001")
     category = text("category") or "incident"
     if category not in CATEGORIES:
-        report.add(_line_of(lines, "category"),
+        report.add(key_line(lines, "category"),
                    f"unknown category '{category}' (use one of {', '.join(CATEGORIES)})")
     last_tested = meta.get("last_tested")
     if last_tested is not None and not isinstance(last_tested, date):
-        report.add(_line_of(lines, "last_tested"), "last_tested must be a date like 2025-01-15")
+        report.add(key_line(lines, "last_tested"), "last_tested must be a date like 2025-01-15")
         last_tested = None
     match = meta.get("match") or []
     if isinstance(match, str):
         match = [match]
     if not isinstance(match, list) or not all(isinstance(m, str) for m in match):
-        report.add(_line_of(lines, "match"), "match must be a list of slug patterns")
+        report.add(key_line(lines, "match"), "match must be a list of slug patterns")
         match = []
     return {"id": runbook_id, "title": text("title", required=True), "category": category,
             "trigger": text("trigger"), "owner": text("owner"), "last_tested": last_tested,
@@ -107,11 +118,11 @@ def _checks(raw: object, lines: list[str], report: _Report) -> dict[str, Check]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        report.add(_line_of(lines, "checks"), "checks must map names to {run: …} or {http: …}")
+        report.add(key_line(lines, "checks"), "checks must map names to {run: …} or {http: …}")
         return {}
     checks = {}
     for name, spec in raw.items():
-        line = _line_of(lines, str(name), _line_of(lines, "checks"), indent=True)
+        line = key_line(lines, str(name), key_line(lines, "checks"), indent=True)
         if not isinstance(spec, dict) or (("run" in spec) == ("http" in spec)):
             report.add(line, f"check '{name}' needs exactly one of run: or http:")
             continue

@@ -8,6 +8,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.policy import Policy
 from bot.services import reminders
+from bot.services.exporter import Exporter
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -16,8 +17,9 @@ logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
 class ReminderTicker:
-    def __init__(self, store: Store, policy: Policy, every: timedelta = timedelta(seconds=1)) -> None:
-        self.store, self.policy = store, policy
+    def __init__(self, store: Store, policy: Policy, every: timedelta = timedelta(seconds=1),
+                 exporter: Exporter | None = None) -> None:
+        self.store, self.policy, self.exporter = store, policy, exporter
         self.scheduler = AsyncIOScheduler()
         self._ticking: asyncio.Task | None = None
         self.scheduler.add_job(self.tick, "interval", seconds=every.total_seconds(),
@@ -26,7 +28,7 @@ class ReminderTicker:
     async def tick(self) -> int:
         self._ticking = asyncio.current_task()
         try:
-            return await reminders.fire_due(self.store, self.policy)
+            return await reminders.fire_due(self.store, self.policy, exporter=self.exporter)
         except Exception:  # the database may be briefly away; the next tick tries again
             log.exception("reminder tick failed")
             return 0

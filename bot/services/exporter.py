@@ -1,12 +1,17 @@
-"""Writing the postmortem draft: to EXPORT_DIR at once, to the channel through the outbox."""
+"""Writing the postmortem draft: to EXPORT_DIR at once; to the channel, and to git when
+EXPORT_GIT is set, through the outbox. Written at resolve, and again after later changes."""
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.domain import notices
 from bot.domain.incident import Incident
+from bot.domain.reminders import ReminderKind
 from bot.export.render import Renderer, export_filename
-from bot.storage.store import Tx
+from bot.storage.store import Store, Tx
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -16,24 +21,52 @@ class ExportResult:
 
 
 class Exporter:
-    def __init__(self, *, export_dir: Path, renderer: Renderer) -> None:
+    def __init__(self, *, export_dir: Path, renderer: Renderer, git: bool = False) -> None:
         self.export_dir = export_dir
         self.renderer = renderer
+        self.git = git
 
-    async def export(self, tx: Tx, incident_id: int, *, upload: bool = True) -> ExportResult:
-        """Render from the record; a file that cannot be written never blocks resolve."""
+    async def export(self, tx: Tx, incident_id: int, *, upload: bool = True,
+                     again: bool = False) -> ExportResult:
+        """Render from the record; a file that cannot be written never blocks resolve.
+        `again`: rewritten after changes since resolve; with nothing new, nothing is said."""
         record = await tx.record(incident_id)
         content = self.renderer.render(record)
         path = export_path(self.export_dir, record.incident)
+        if again and path.is_file() and path.read_text(encoding="utf-8") == content:
+            return ExportResult(path)
         if upload:
+            # This version shows every change so far: a rewrite still pending would repeat it.
+            await tx.cancel_reminders(incident_id, {ReminderKind.EXPORT_AGAIN})
             tx.notify(notices.Notice("upload_export", notices.incident_lane(incident_id),
-                                     {"filename": path.name, "content": content}))
+                                     {"filename": path.name, "content": content,
+                                      "updated": again}))
         try:
             write_file(path, content)
         except OSError as exc:
             return ExportResult(path, f"could not write {path}: {exc.strerror or exc}")
+        if self.git:
+            incident = record.incident
+            tx.notify(notices.commit_export(incident_id, str(path.resolve()),
+                                            f"{incident.ref}: postmortem draft ({incident.slug})"))
         return ExportResult(path)
 
+    async def rewrite(self, tx: Tx, incident: Incident) -> None:
+        """The export again, where it was written, after changes since resolve. Reopened since:
+        the next resolve writes it."""
+        if incident.status.is_open:
+            return
+        result = await self.export(tx, incident.id, again=True)
+        if result.error:
+            log.warning("%s: the postmortem draft was not rewritten: %s", incident.ref,
+                        result.error)
+
+
+async def git_failed(store: Store, *, incident_id: int, path: str, reason: str) -> None:
+    """Committing an export failed: the channel hears it once; the commit is retried quietly."""
+    async with store.transaction() as tx:
+        tx.notify(notices.to_channel(incident_id, "export_git_failed", file=Path(path).name,
+                                     reason=reason))
 
 
 def export_path(export_dir: Path, incident: Incident) -> Path:

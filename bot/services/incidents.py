@@ -18,7 +18,7 @@ from bot.services.access import unrevoked
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command, record_caller
 from bot.services.exporter import Exporter, ExportResult
-from bot.services.reminders import plan_nudge
+from bot.services.reminders import plan_nudge, plan_postmortem
 from bot.services.runbooks import attach
 from bot.storage.store import Store, Tx
 
@@ -102,6 +102,7 @@ async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status
               notices.refresh_summary(incident.id))
     if target.is_open != previous.is_open:
         await plan_nudge(tx, incident, policy)
+    await plan_postmortem(tx, incident, policy)
     if not target.is_open:
         _announce(tx, incident, str(target), user=caller.user_id)
     await paging.status_moved(tx, incident, previous, policy)
@@ -188,6 +189,19 @@ def _announce(tx: Tx, incident: Incident, message: str, **facts: object) -> None
     never recorded for an incident that is not announced (private, drill)."""
     if incident.announced:
         tx.notify(notices.announce(incident.id, message, **facts))
+
+
+async def set_root_cause(store: Store, *, caller: Caller, text: str) -> Incident:
+    """Set or replace the root cause; after resolve too, when the postmortem finds it."""
+    async with incident_command(store, caller) as (tx, incident):
+        replaced = bool(incident.root_cause)
+        incident.root_cause = text
+        await tx.save_incident(incident)
+        await tx.append(event(tx, incident, caller.user_id, "root_cause", text, replaced=replaced))
+        tx.notify(notices.to_channel(incident.id, "root_cause", user=caller.user_id, text=text,
+                                     replaced=replaced),
+                  notices.refresh_summary(incident.id))
+        return incident
 
 
 async def add_action_item(store: Store, *, caller: Caller, text: str, owner_id: str | None,

@@ -63,13 +63,12 @@ async def home(store: Store, *, user_id: str, policy: Policy) -> Home:
         incidents = sorted(await _visible(tx, user_id, open_only=True, drills=True),
                            key=lambda i: (i.declared_at, i.id), reverse=True)
         page = Home(incidents, await tx.names(), tx.now)
-        # Follow-ups outlive the response: items of resolved incidents stay until closed.
-        for incident in await _visible(tx, user_id, open_only=False, drills=True):
-            if incident.closed_at is not None:
-                continue
-            page.action_items += [(incident, item) for item in
-                                  (await tx.record(incident.id)).action_items
-                                  if item.owner_id == user_id]
+        # Follow-ups outlive the response: an item stays until it is ticked done.
+        owed = await tx.open_action_items(user_id)
+        if owed:
+            seen = {i.id: i for i in await _visible(tx, user_id, open_only=False, drills=True)}
+            page.action_items = [(seen[item.incident_id], item) for item in owed
+                                 if item.incident_id in seen]
         if user_id in policy.approvers:
             by_id = {i.id: i for i in incidents}
             page.approvals = [(by_id[r.incident_id], r) for r in await tx.access_requests()

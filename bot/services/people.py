@@ -10,6 +10,7 @@ from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.policy import Policy
 from bot.domain.roles import COMMANDER, check_role, holder, holders
+from bot.domain.runbook_progress import aborts
 from bot.runbooks.copies import runbook_views
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command
@@ -83,19 +84,21 @@ def handoff_brief(record: IncidentRecord, now: datetime) -> dict[str, Any]:
     roles = holders(record.events)
     if incident.commander_id:
         roles = {COMMANDER: incident.commander_id, **roles}
+    aborted = aborts(record.events)
     return {
         "status": str(incident.status),
         "severity": incident.severity_label,
         "roles": [[role, user] for role, user in roles.items()],
+        # An aborted runbook's steps are closed, whatever state they were left in.
         "steps": [{"runbook": view.runbook.id, "number": item.step.number,
                    "title": item.step.title, "state": item.state.status}
-                  for view in runbook_views(record) for item in view.steps
-                  if item.state.status not in CLOSED_STEPS],
+                  for view in runbook_views(record) if view.runbook.id not in aborted
+                  for item in view.steps if item.state.status not in CLOSED_STEPS],
         "access": [{"ref": r.ref, "what": r.what, "requester": r.requester_id,
                     "expires": r.expires_at.isoformat() if r.expires_at else ""}
                    for r in record.access_requests if r.active(now)],
         "actions": [{"number": a.number, "text": a.text, "owner": a.owner_id}
-                    for a in record.action_items],
+                    for a in record.action_items if not a.done],
         "last_update": {"at": incident.last_update_at.isoformat(),
                         "text": incident.last_update_text} if incident.last_update_at else None,
     }

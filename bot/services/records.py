@@ -1,16 +1,18 @@
-"""Reading the record back: verify the chain, export again, figures across incidents."""
+"""Reading the record back: verify the chain, export again, figures and lists across
+incidents."""
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
-from statistics import mean
 
 from bot.domain.access import AccessRequest
 from bot.domain.alerts import detected_at
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
+from bot.domain.policy import Policy
+from bot.domain.stats import Figures, missed_ack_deadline, month_of, report_order, rollups
 from bot.domain.timeline import ChainBreak, TimelineEvent, verify_chain
 from bot.export.verify import check_export
 from bot.services.exporter import Exporter, ExportResult, export_path
@@ -74,51 +76,51 @@ async def export_again(store: Store, exporter: Exporter, incident_id: int) -> Ex
         return await exporter.export(tx, incident_id, upload=False)
 
 
-@dataclass
-class Figures:
-    count: int = 0
-    to_acknowledge: list[timedelta] = field(default_factory=list)
-    to_resolve: list[timedelta] = field(default_factory=list)
-
-    def add(self, incident: Incident, detected: datetime | None = None) -> None:
-        """`detected`: when its first alert started firing; MTTA counts from then."""
-        self.count += 1
-        if incident.acknowledged_at:
-            start = min(detected, incident.declared_at) if detected else incident.declared_at
-            self.to_acknowledge.append(incident.acknowledged_at - start)
-        if incident.resolved_at:
-            self.to_resolve.append(incident.resolved_at - incident.declared_at)
-
-    @staticmethod
-    def _mean(values: list[timedelta]) -> timedelta | None:
-        return timedelta(seconds=mean(v.total_seconds() for v in values)) if values else None
-
-    @property
-    def mtta(self) -> timedelta | None:
-        return self._mean(self.to_acknowledge)
-
-    @property
-    def mttr(self) -> timedelta | None:
-        return self._mean(self.to_resolve)
-
-
-async def stats(store: Store, since: date | None) -> dict[tuple[str, str], Figures]:
-    """Count, MTTA and MTTR per (month, severity), plus ("all", "all")."""
-    async with store.transaction() as tx:
-        incidents = await tx.incidents()
-        alert_events = await tx.alert_events()
+async def stats(store: Store, since: date | None, *, policy: Policy | None = None,
+                drills: bool = False) -> dict[tuple[str, str], Figures]:
+    """Figures per (month, severity), with each month's and each severity's totals under
+    "all" and the total of all at ("all", "all"); months are UTC months of the declare.
+    The acknowledgement deadline is `policy`'s for the incident's severity now, as the
+    escalation keeps it. Drills are left out unless `drills`."""
+    deadlines = (policy or Policy()).ack_deadlines
+    async with store.reading() as tx:
+        incidents, alert_events, now = await tx.incidents(), await tx.alert_events(), tx.now
     by_incident: dict[int, list[TimelineEvent]] = defaultdict(list)
     for alert in alert_events:
         by_incident[alert.incident_id].append(alert)
-    detected = {incident.id: detected_at(by_incident.get(incident.id, [])) for incident in incidents}
     groups: dict[tuple[str, str], Figures] = defaultdict(Figures)
     for incident in incidents:
-        if since and incident.declared_at.date() < since:
+        if not _chosen(incident, since=since, drills=drills):
             continue
-        groups[(f"{incident.declared_at:%Y-%m}", incident.severity_label)].add(
-            incident, detected[incident.id])
-        groups[("all", "all")].add(incident, detected[incident.id])
-    return dict(sorted(groups.items(), key=lambda kv: (kv[0][0] == "all", kv[0])))
+        missed = missed_ack_deadline(incident, deadlines.get(incident.severity), now)
+        detected = detected_at(by_incident.get(incident.id, []))
+        for key in rollups(month_of(incident), incident.severity_label):
+            groups[key].add(incident, detected=detected, missed_ack=missed)
+    return dict(sorted(groups.items(), key=lambda kv: report_order(kv[0])))
+
+
+def _chosen(incident: Incident, *, since: date | None, drills: bool) -> bool:
+    """Declared on or after `since` (a UTC day); a drill only when drills are asked for."""
+    return (drills or not incident.drill) and \
+        (since is None or incident.declared_at.astimezone(UTC).date() >= since)
+
+
+@dataclass
+class Listed:
+    incident: Incident
+    commander: str  # a name, or "-"
+
+
+async def list_incidents(store: Store, *, open_only: bool, since: date | None,
+                         drills: bool) -> list[Listed]:
+    """Incidents newest first, private ones too: the operator's view of the whole record."""
+    async with store.reading() as tx:
+        found, names = await tx.incidents(), await tx.names()
+    chosen = [i for i in found if _chosen(i, since=since, drills=drills)
+              and (not open_only or i.status.is_open)]
+    chosen.sort(key=lambda i: (i.declared_at, i.id), reverse=True)
+    return [Listed(i, names.get(i.commander_id, i.commander_id) if i.commander_id else "-")
+            for i in chosen]
 
 
 def since_date(text: str | None) -> date | None:

@@ -5,20 +5,26 @@ import logging
 from collections import defaultdict
 
 from bot.domain import notices
+from bot.domain.durations import format_duration
 from bot.domain.incident import Incident
+from bot.domain.lifecycle import Status
 from bot.domain.policy import Policy
 from bot.domain.reminders import Reminder, ReminderKind
 from bot.domain.roles import COMMS, holder
-from bot.services import access, escalation
+from bot.services import access, action_items, escalation
+from bot.services.exporter import Exporter
 from bot.storage.store import Store, Tx
 
 log = logging.getLogger(__name__)
 NUDGES = {ReminderKind.STATUS_NUDGE}
+POSTMORTEM = {ReminderKind.POSTMORTEM_DUE}
 SIDE_BY_SIDE = 8  # incidents whose reminders fire at once (Postgres runs them in parallel)
 
 
-async def fire_due(store: Store, policy: Policy, limit: int = 1000) -> int:
+async def fire_due(store: Store, policy: Policy, limit: int = 1000, *,
+                   exporter: Exporter | None = None) -> int:
     """Fire every due reminder once, whichever replica gets there first. Returns how many fired.
+    Without `exporter`, rewriting exports is left to a process that has one.
 
     A burst (expiries and nudges of many incidents in the same minute) is fired an incident
     at a time, in one transaction each, several incidents side by side."""
@@ -32,14 +38,14 @@ async def fire_due(store: Store, policy: Policy, limit: int = 1000) -> int:
     async def fire_for(reminders: list[Reminder]) -> int:
         async with turns:
             try:
-                return await _fire(store, reminders, policy)
+                return await _fire(store, reminders, policy, exporter)
             except Exception:  # one bad reminder must not hold up the others: one at a time
                 log.exception("reminders %s failed together; firing them one by one",
                               [r.id for r in reminders])
             fired = 0
             for reminder in reminders:
                 try:
-                    fired += await _fire(store, [reminder], policy)
+                    fired += await _fire(store, [reminder], policy, exporter)
                 except Exception:
                     log.exception("reminder %s failed; it stays due", reminder.id)
             return fired
@@ -47,7 +53,8 @@ async def fire_due(store: Store, policy: Policy, limit: int = 1000) -> int:
     return sum(await asyncio.gather(*(fire_for(group) for group in by_incident.values())))
 
 
-async def _fire(store: Store, reminders: list[Reminder], policy: Policy) -> int:
+async def _fire(store: Store, reminders: list[Reminder], policy: Policy,
+                exporter: Exporter | None) -> int:
     """Reminders of one incident, in one transaction."""
     fired = 0
     async with store.transaction() as tx:
@@ -57,6 +64,8 @@ async def _fire(store: Store, reminders: list[Reminder], policy: Policy) -> int:
         if incident is None:
             return 0
         for reminder in reminders:
+            if reminder.kind is ReminderKind.EXPORT_AGAIN and exporter is None:
+                continue  # left due for a process that writes exports
             if not await tx.claim_reminder(reminder.id):
                 continue
             fired += 1
@@ -66,6 +75,12 @@ async def _fire(store: Store, reminders: list[Reminder], policy: Policy) -> int:
                 await escalation.acknowledgement_overdue(tx, incident, policy)
             elif reminder.kind is ReminderKind.ESCALATE_AFTER:
                 await escalation.tell_executives(tx, incident, policy)
+            elif reminder.kind is ReminderKind.ACTION_DUE:
+                await action_items.nudge_overdue(tx, incident)
+            elif reminder.kind is ReminderKind.EXPORT_AGAIN and exporter is not None:
+                await exporter.rewrite(tx, incident)
+            elif reminder.kind is ReminderKind.POSTMORTEM_DUE:
+                _postmortem_due(tx, incident, policy)
             elif reminder.kind is ReminderKind.ACCESS_WARNING:
                 await access.warn(tx, incident, reminder.access_request_id)  # type: ignore[arg-type]
             else:
@@ -94,3 +109,24 @@ async def plan_nudge(tx: Tx, incident: Incident, policy: Policy) -> None:
     since = incident.last_update_at or incident.declared_at
     due = max(since + policy.status_update_interval(incident.severity), tx.now)
     tx.schedule(ReminderKind.STATUS_NUDGE, incident.id, due)
+
+
+def _postmortem_due(tx: Tx, incident: Incident, policy: Policy) -> None:
+    if incident.status is not Status.RESOLVED:
+        return
+    tx.notify(notices.to_channel(
+        incident.id, "postmortem_due", commander=incident.commander_id or incident.declared_by,
+        after=format_duration(policy.postmortem_due)))
+
+
+async def plan_postmortem(tx: Tx, incident: Incident, policy: Policy) -> None:
+    """After any status change: due `postmortem_due` after the last resolve while the incident
+    stays resolved. Closing or reopening cancels it, resolving again plans it anew; once it
+    has fired, never again."""
+    await tx.cancel_reminders(incident.id, POSTMORTEM)
+    if incident.status is not Status.RESOLVED or incident.resolved_at is None:
+        return
+    if await tx.fired_kinds(incident.id, POSTMORTEM):
+        return
+    tx.schedule(ReminderKind.POSTMORTEM_DUE, incident.id,
+                max(incident.resolved_at + policy.postmortem_due, tx.now))

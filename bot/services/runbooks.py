@@ -1,4 +1,4 @@
-"""Runbook use cases: attach a copy, mark steps, run checks and keep snapshots."""
+"""Runbook use cases: attach a copy, mark steps, abort, run checks and keep snapshots."""
 
 from datetime import timedelta
 
@@ -7,7 +7,18 @@ from bot.domain.access import AccessRequest
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
-from bot.domain.runbook_progress import AttachedRunbook, step_key, step_states
+from bot.domain.runbook_progress import (
+    ABORT_REASON_LIMIT,
+    ABORTED,
+    FAILURE_REASON_LIMIT,
+    AttachedRunbook,
+    aborts,
+    check_reason,
+    ensure_running,
+    step_key,
+    step_states,
+)
+from bot.domain.timeline import TimelineEvent
 from bot.runbooks.checks import CheckResult, run_check
 from bot.runbooks.copies import runbook_of
 from bot.runbooks.format import Runbook, Step
@@ -49,47 +60,119 @@ async def attach_named(store: Store, *, caller: Caller, library: Library, query:
     return runbook
 
 
-async def _step(tx: Tx, incident: Incident, attached_id: int, number: int
-                ) -> tuple[AttachedRunbook, Runbook, Step]:
+async def _attached(tx: Tx, incident: Incident, attached_id: int) -> tuple[AttachedRunbook, Runbook]:
     attached = next((a for a in await tx.attached_runbooks(incident.id) if a.id == attached_id), None)
     if attached is None:
         raise IncidentError("That runbook is not attached to this incident.")
-    runbook = runbook_of(attached)
+    return attached, runbook_of(attached)
+
+
+async def _step(tx: Tx, incident: Incident, attached_id: int, number: int
+                ) -> tuple[AttachedRunbook, Runbook, Step, list[TimelineEvent]]:
+    """The step a button names, while its runbook runs; with the timeline it was judged on."""
+    attached, runbook = await _attached(tx, incident, attached_id)
     step = runbook.step(number)
     if step is None:
         raise IncidentError(f"{runbook.id} has no step {number}.")
+    events = await tx.events(incident.id)
+    ensure_running(runbook.id, events)
+    return attached, runbook, step, events
+
+
+def _ensure_open(incident: Incident) -> None:
+    if not incident.status.is_open:
+        raise IncidentError(f"{incident.ref} is {incident.status}; its runbook steps are closed.")
+
+
+async def _markable(tx: Tx, incident: Incident, attached_id: int, number: int, status: str
+                    ) -> tuple[AttachedRunbook, Runbook, Step]:
+    _ensure_open(incident)
+    attached, runbook, step, events = await _step(tx, incident, attached_id, number)
+    key = step_key(runbook.id, number)
+    current = step_states(events).get(key)
+    if current and current.status == status:
+        raise IncidentError(f"Step {number} is already {status}.")
+    if status == "done" and step.risk == "high" and not await access.step_unlocked(tx, incident.id, key):
+        raise IncidentError(
+            f"Step {number} ({step.title}) is high risk: it can be marked Done only while an "
+            f"approved access request for it is active. Use *Request access* on the step, "
+            f"then ask an approver.")
     return attached, runbook, step
 
 
 async def mark_step(store: Store, *, caller: Caller, attached_id: int, number: int,
-                    status: str) -> str:
-    """Record a step's new status; returns the step's key. Refusals explain themselves."""
+                    status: str, reason: str = "") -> str:
+    """Record a step's new status; returns the step's key. Refusals explain themselves.
+    A failure is said in the channel with the runbook's escalation path, and its reason
+    when one was given."""
     async with incident_command(store, caller) as (tx, incident):
-        if not incident.status.is_open:
-            raise IncidentError(f"{incident.ref} is {incident.status}; its runbook steps are closed.")
-        attached, runbook, step = await _step(tx, incident, attached_id, number)
+        attached, runbook, step = await _markable(tx, incident, attached_id, number, status)
         key = step_key(runbook.id, number)
-        current = step_states(await tx.events(incident.id)).get(key)
-        if current and current.status == status:
-            raise IncidentError(f"Step {number} is already {status}.")
-        if status == "done" and step.risk == "high" and not await access.step_unlocked(tx, incident.id, key):
-            raise IncidentError(
-                f"Step {number} ({step.title}) is high risk: it can be marked Done only while an "
-                f"approved access request for it is active. Use *Request access* on the step, "
-                f"then ask an approver.")
-        await tx.append(event(tx, incident, caller.user_id, f"step_{status}",
-                              f"{runbook.id} step {number}: {step.title}", step=key))
+        details = f"{runbook.id} step {number}: {step.title}"
+        facts = {}
+        if status == "failed" and reason:
+            facts["reason"] = reason = check_reason(reason, FAILURE_REASON_LIMIT)
+            details += f"; reason: {reason}"
+        await tx.append(event(tx, incident, caller.user_id, f"step_{status}", details, step=key,
+                              **facts))
         tx.notify(notices.refresh_runbook(incident.id, attached.id, number))
+        if status == "failed":
+            tx.notify(notices.to_channel(
+                incident.id, "step_failed", user=caller.user_id, runbook=runbook.id,
+                number=number, title=step.title, reason=reason, escalation=runbook.escalation))
         return key
+
+
+async def step_to_fail(store: Store, *, caller: Caller, attached_id: int, number: int
+                       ) -> tuple[Runbook, Step]:
+    """The step a Failed click names, if it may be marked failed: asked before the reason is."""
+    async with store.reading() as tx:
+        incident = await _incident(tx, caller)
+        _, runbook, step = await _markable(tx, incident, attached_id, number, "failed")
+    return runbook, step
+
+
+async def _incident(tx: Tx, caller: Caller) -> Incident:
+    incident = await tx.incident_by_channel(caller.channel_id)
+    if incident is None:
+        raise IncidentError("This is not an incident channel.")
+    return incident
+
+
+async def _abortable(tx: Tx, incident: Incident, attached_id: int) -> tuple[AttachedRunbook, Runbook]:
+    _ensure_open(incident)
+    attached, runbook = await _attached(tx, incident, attached_id)
+    abort = aborts(await tx.events(incident.id)).get(runbook.id)
+    if abort is not None:
+        raise IncidentError(f"{runbook.id} was already aborted: {abort.reason}")
+    return attached, runbook
+
+
+async def runbook_to_abort(store: Store, *, caller: Caller, attached_id: int) -> Runbook:
+    """The runbook an Abort click names, if it may be aborted: asked before the reason is."""
+    async with store.reading() as tx:
+        _, runbook = await _abortable(tx, await _incident(tx, caller), attached_id)
+    return runbook
+
+
+async def abort(store: Store, *, caller: Caller, attached_id: int, reason: str) -> Runbook:
+    """Stop a runbook for good, with the reason: its steps can no longer be marked."""
+    async with incident_command(store, caller) as (tx, incident):
+        attached, runbook = await _abortable(tx, incident, attached_id)
+        reason = check_reason(reason, ABORT_REASON_LIMIT)
+        await tx.append(event(tx, incident, caller.user_id, ABORTED,
+                              f"{runbook.id} {runbook.title}: {reason}",
+                              runbook=runbook.id, reason=reason))
+        tx.notify(notices.refresh_runbook(incident.id, attached.id))
+        tx.notify(notices.to_channel(incident.id, ABORTED, user=caller.user_id,
+                                     runbook=runbook.id, title=runbook.title, reason=reason))
+    return runbook
 
 
 async def request_step_access(store: Store, *, caller: Caller, attached_id: int,
                               number: int, policy: Policy) -> AccessRequest:
     async with store.transaction() as tx:
-        incident = await tx.incident_by_channel(caller.channel_id)
-        if incident is None:
-            raise IncidentError("This is not an incident channel.")
-        _, runbook, step = await _step(tx, incident, attached_id, number)
+        _, runbook, step, _ = await _step(tx, await _incident(tx, caller), attached_id, number)
     return await access.request_access(
         store, caller=caller, what=f"{runbook.id} step {number}: {step.title}",
         duration=timedelta(hours=1), reason="high-risk runbook step",
@@ -100,10 +183,8 @@ async def check(store: Store, *, caller: Caller, attached_id: int, number: int, 
                 allow_commands: bool) -> CheckResult:
     """Run the step's declared check; a snapshot is kept, immutable, on the timeline."""
     async with store.transaction() as tx:
-        incident = await tx.incident_by_channel(caller.channel_id)
-        if incident is None:
-            raise IncidentError("This is not an incident channel.")
-        attached, runbook, step = await _step(tx, incident, attached_id, number)
+        attached, runbook, step, _ = await _step(tx, await _incident(tx, caller), attached_id,
+                                                 number)
     if not step.check:
         raise IncidentError(f"Step {number} declares no check.")
     result = await run_check(runbook.checks[step.check], allow_commands=allow_commands)

@@ -5,7 +5,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.deps import Deps
-from bot.slack.listeners import actions, commands, events, home, paging, statuspage, steps, views
+from bot.slack.listeners import actions, commands, events, home, paging, shortcuts, statuspage, steps, views
 
 
 def build_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
@@ -28,6 +28,7 @@ def build_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
     steps.register(app, deps)
     views.register(app, deps)
     events.register(app, deps)
+    shortcuts.register(app, deps)
     paging.register(app, deps)
     statuspage.register(app, deps)
     home.register(app, deps)

@@ -2,13 +2,14 @@
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.durations import format_duration
 from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.roles import COMMANDER, holders, label
-from bot.domain.runbook_progress import StepState
+from bot.domain.runbook_progress import ABORT_REASON_LIMIT, FAILURE_REASON_LIMIT, Abort, StepState
 from bot.runbooks.copies import StepView
+from bot.runbooks.format import Runbook, Step
 
 SECTION_TEXT_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -228,6 +229,11 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
 
     lines = {
         "log": lambda: f":memo: `{hhmm(facts['at'])}` *{who}*: {text}",
+        # Named, never mentioned: capturing a message pings nobody.
+        "captured": lambda: f":pushpin: *{who}* added <{facts['link']}|a message> by "
+        f"{escape(names.get(facts['author'], facts['author']))} to the timeline.",
+        "capture_retracted": lambda: f":pushpin: *{who}* took the last pin off "
+        f"<{facts['link']}|a message>: the timeline marks its capture retracted.",
         "alert_firing": lambda: f":fire: Alert firing: *{escape(str(facts.get('alertname', '')))}*"
         + (f": {escape(str(facts['summary']))}" if facts.get("summary") else "")
         + (f" ({escape(str(facts['note']))})" if facts.get("note") else ""),
@@ -243,6 +249,18 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
         "status_update": lambda: f":mega: *Status update* from {who}: {text}",
         "action_item": lambda: f":white_check_mark: Action item #{facts['number']} by {who}: "
         f"{text}" + (f" (owner {mention(facts['owner'])})" if facts.get("owner") else ""),
+        "action_done": lambda: f":ballot_box_with_check: *{who}* ticked action item "
+        f"#{facts['number']}: {text}",
+        "action_due": lambda: f":date: *{who}* set action item #{facts['number']} due "
+        f"{facts['due']}: {text}",
+        "action_overdue": lambda: f":date: Your action item #{facts['number']} from {where()} "
+        f"was due {facts['due']}: {text}\nTick it with `/incident action done "
+        f"{facts['number']}` in the incident channel, or give it a new date with "
+        f"`/incident action due {facts['number']} <YYYY-MM-DD>`.",
+        "action_overdue_unowned": lambda: f":date: {mention(facts['commander'])}, action item "
+        f"#{facts['number']} was due {facts['due']} and has no owner: {text}",
+        "root_cause": lambda: f":mag: *{who}* {'replaced' if facts.get('replaced') else 'set'} "
+        f"the root cause: {text}",
         "resolved": lambda: f":large_green_circle: *{who}* resolved the incident."
         + (f" Root cause: {escape(facts['root_cause'])}" if facts.get("root_cause") else "")
         + (" Access still to revoke: " + ", ".join(f"AR-{n}" for n in facts["unrevoked"])
@@ -272,6 +290,9 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
         + ("the incident commander" if facts["role"] == COMMANDER else f"*{escape(facts['role'])}*")
         + f" (set by {who}).",
         "handoff": lambda: handoff(facts, names),
+        "step_failed": lambda: step_failed(facts, who),
+        "runbook_aborted": lambda: f":octagonal_sign: *{who}* aborted {facts['runbook']} "
+        f"{escape(str(facts['title']))}: {escape(str(facts['reason']))}. Its steps are closed.",
         "paged": lambda: f":pager: *{who}* paged "
         + (f"*{escape(facts['service'])}* on PagerDuty" if facts.get("service")
            else f"{mention(facts.get('paged'))} by DM") + (f": {text}" if text else "."),
@@ -287,6 +308,12 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
         f"Statuspage is still *{facts['status']}*. Resolve it there too?",
         "statuspage_failed": lambda: f":warning: Statuspage refused the *{facts['status']}* "
         f"update; it was not published: {escape(str(facts['reason']))}",
+        "postmortem_due": lambda: f":memo: {mention(facts['commander'])}, the incident was "
+        f"resolved {facts['after']} ago and is not closed yet: review the postmortem draft, "
+        "then `/incident status closed`.",
+        "export_git_failed": lambda: f":warning: The postmortem draft `{escape(facts['file'])}` "
+        f"could not be committed to git ({escape(str(facts['reason']))}). The file is written; "
+        "the commit is retried.",
         "escalation": lambda: f":rotating_light: {where()} · {facts['severity']} · "
         f"{escape(str(facts['title']))} has not been acknowledged within {facts['deadline']}; "
         "you are on its escalation list.\n*Join* brings you into the incident channel.",
@@ -314,6 +341,15 @@ def message(kind: str, facts: dict, names: dict[str, str]) -> tuple[str, list[di
         return line, None
     return line, [*sections(line), {"type": "actions", "block_id": f"{kind}:{value}",
                                     "elements": buttons}]
+
+
+def step_failed(facts: dict, who: str) -> str:
+    """A failed step, said in the channel with what to do when it does not recover."""
+    reason = f": {escape(str(facts['reason']))}" if facts.get("reason") else " (no reason given)"
+    escalation = (f"Escalation: {escape(str(facts['escalation']))}" if facts.get("escalation")
+                  else f"{facts['runbook']} states no escalation path.")
+    return (f":x: *{who}* marked {facts['runbook']} step {facts['number']} "
+            f"({escape(str(facts['title']))}) *failed*{reason}\n:rotating_light: {escalation}")
 
 
 def ack_overdue(facts: dict) -> str:
@@ -478,12 +514,17 @@ STEP_BADGE = {"pending": ":white_circle: pending", "started": ":arrow_forward: s
 STEP_TEXT_LIMIT = 1800
 
 
-STEPS_PER_MESSAGE = 12  # 4 blocks a step and 2 above them: Slack's 50 blocks per message
+RUNBOOK_MESSAGE_BLOCKS = 50
 # Characters of blocks in one runbook message; Slack refuses a message past about 13,200.
 RUNBOOK_MESSAGE_BUDGET = 12_000
+# Scope, prerequisites and escalation are shown up to this, like a step's text: the file
+# has the rest.
+CONTEXT_TEXT_LIMIT = 1800
 _WORST_BY = "U" * 11
-_WORST_STATE = StepState("skipped", _WORST_BY, datetime(2000, 1, 1, tzinfo=UTC))
+_WORST_AT = datetime(2000, 1, 1, tzinfo=UTC)
+_WORST_STATE = StepState("skipped", _WORST_BY, _WORST_AT)
 _WORST_NAMES = {_WORST_BY: "w" * 80}
+_WORST_ABORT = Abort(_WORST_BY, _WORST_AT, "&" * ABORT_REASON_LIMIT)
 
 
 _PARTS: dict[tuple[int, str], list[list[int]]] = {}
@@ -491,28 +532,47 @@ _PARTS: dict[tuple[int, str], list[list[int]]] = {}
 
 def runbook_parts(view) -> list[list[int]]:  # noqa: ANN001
     """The step numbers each message of a runbook shows: as many as fit one message whatever
-    state the steps reach. The copy alone decides, so a step always stays in its message,
-    and each copy is measured once."""
+    state the steps and the runbook reach (running or aborted, fresh or stale). The copy
+    alone decides, so a step always stays in its message, and each copy is measured once."""
     key = (view.attached.id, view.attached.sha256)
     if key not in _PARTS:
         _PARTS[key] = _measure_parts(view)
     return _PARTS[key]
 
 
+def _cost(blocks: list[dict]) -> tuple[int, int]:
+    """Blocks, and characters they take in the message's JSON."""
+    return len(blocks), sum(len(json.dumps(block)) + 2 for block in blocks)
+
+
+def _frame(view, part: int) -> list[tuple[int, int]]:  # noqa: ANN001
+    """What a message takes besides its steps, at worst: running, and aborted."""
+    def head(aborted: Abort | None) -> list[dict]:
+        return _runbook_head(view, part, title=_runbook_title(view.runbook, 98, 99),
+                             progress="99/99 steps done", names=_WORST_NAMES,
+                             tested=_tested(_WORST_AT.date(), timedelta.max), aborted=aborted)
+
+    return [_cost(head(None) + [_abort_row(view.attached.id)]), _cost(head(_WORST_ABORT))]
+
+
+def _plus(costs: list[tuple[int, int]], more: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [(blocks + b, size + s) for (blocks, size), (b, s) in zip(costs, more, strict=True)]
+
+
 def _measure_parts(view) -> list[list[int]]:  # noqa: ANN001
-    header = 400  # the header and the progress line
     parts: list[list[int]] = [[]]
-    size = header
+    taken = _frame(view, 0)
     for item in view.steps:
-        worst = _step_blocks(view.attached.id, StepView(item.step, _WORST_STATE),
-                             view.runbook.path, _WORST_NAMES)
-        cost = len(json.dumps(worst))
-        if parts[-1] and (len(parts[-1]) == STEPS_PER_MESSAGE
-                          or size + cost > RUNBOOK_MESSAGE_BUDGET):
+        worst = StepView(item.step, _WORST_STATE)
+        # Running, a step shows its buttons; aborted, it does not.
+        costs = [_cost(_step_blocks(view.attached.id, worst, view.runbook.path, _WORST_NAMES,
+                                    live=live)) for live in (True, False)]
+        if parts[-1] and any(blocks > RUNBOOK_MESSAGE_BLOCKS or size > RUNBOOK_MESSAGE_BUDGET
+                             for blocks, size in _plus(taken, costs)):
             parts.append([])
-            size = header
+            taken = _frame(view, len(parts) - 1)
         parts[-1].append(item.step.number)
-        size += cost
+        taken = _plus(taken, costs)
     return parts
 
 
@@ -520,23 +580,84 @@ def part_of_step(view, number: int) -> int:  # noqa: ANN001
     return next(n for n, numbers in enumerate(runbook_parts(view)) if number in numbers)
 
 
-def runbook_message(view, part: int, names: dict[str, str]) -> tuple[str, list[dict]]:  # noqa: ANN001
-    """One message of a runbook's steps: a section, buttons and a status line per step."""
+def runbook_message(view, part: int, names: dict[str, str], *, today: date,  # noqa: ANN001
+                    stale_after: timedelta, aborted: Abort | None = None
+                    ) -> tuple[str, list[dict]]:
+    """One message of a runbook's steps: a section, buttons and a status line per step. The
+    first message also says what the runbook is for, what it needs, whose it is, when it was
+    last tested (flagged when that is longer ago than `stale_after` on `today`) and how to
+    escalate. Aborted, a runbook shows who stopped it and why, and no buttons."""
     runbook, attached = view.runbook, view.attached
     parts = runbook_parts(view)
     shown = [item for item in view.steps if item.step.number in parts[part]]
     done = sum(1 for item in shown if item.state.status in ("done", "skipped"))
-    title = f"{runbook.id} · {runbook.title}" + (f" ({part + 1}/{len(parts)})" if len(parts) > 1 else "")
-    blocks: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": cut(title, HEADER_LIMIT)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{done}/{len(shown)} steps done"}]},
-    ]
+    title = _runbook_title(runbook, part, len(parts))
+    tested = _tested(runbook.last_tested,
+                     stale_after if runbook.stale(today, stale_after) else None)
+    blocks = _runbook_head(view, part, title=title, progress=f"{done}/{len(shown)} steps done",
+                           names=names, tested=tested, aborted=aborted)
     for item in shown:
-        blocks += _step_blocks(attached.id, item, runbook.path, names)
+        blocks += _step_blocks(attached.id, item, runbook.path, names, live=aborted is None)
+    if aborted is None:
+        blocks.append(_abort_row(attached.id))
     return cut(title, SECTION_TEXT_LIMIT), blocks
 
 
-def _step_blocks(attached_id: int, item, path: str, names: dict[str, str]) -> list[dict]:
+def _runbook_title(runbook: Runbook, part: int, parts: int) -> str:
+    return f"{runbook.id} · {runbook.title}" + (f" ({part + 1}/{parts})" if parts > 1 else "")
+
+
+def _tested(last: date | None, stale_after: timedelta | None) -> str:
+    """When the runbook was last tested; `stale_after` is given when that is too long ago."""
+    if last is None:
+        return ":warning: never tested"
+    if stale_after is None:
+        return f"Last tested {last.isoformat()}"
+    days = stale_after.days
+    age = f"{days} day{'s' if days != 1 else ''}" if stale_after == timedelta(days=days) \
+        else format_duration(stale_after)
+    return f":warning: last tested {last.isoformat()}, over {age} ago"
+
+
+def _runbook_head(view, part: int, *, title: str, progress: str,  # noqa: ANN001
+                  names: dict[str, str], tested: str, aborted: Abort | None) -> list[dict]:
+    runbook = view.runbook
+    facts = [progress]
+    if part == 0:
+        facts += [f"Owner: {escape(runbook.owner)}" if runbook.owner else ":warning: no owner",
+                  tested]
+        if not runbook.escalation:
+            facts.append(":warning: no escalation path")
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": cut(title, HEADER_LIMIT)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(fact, FIELD_LIMIT)}
+                                         for fact in facts]},
+    ]
+    if aborted is not None:
+        who = escape(names.get(aborted.by, aborted.by))
+        blocks += sections(f":octagonal_sign: *Aborted* by {who} at {hhmm(aborted.at)}: "
+                           f"{escape(aborted.reason)}")
+    if part == 0:
+        for heading, text in (("Scope", runbook.scope), ("Prerequisites", runbook.prerequisites),
+                              ("Escalation", runbook.escalation)):
+            if text:
+                blocks.append(section(_runbook_text(heading, text, runbook.path)))
+    return blocks
+
+
+def _runbook_text(heading: str, text: str, path: str) -> str:
+    shown = split_text(escape(text), CONTEXT_TEXT_LIMIT)
+    more = f"…\n_Full {heading.lower()} in `{escape(path)}`_" if len(shown) > 1 else ""
+    return f"*{heading}*\n{shown[0]}{more}"
+
+
+def _abort_row(attached_id: int) -> dict:
+    return {"type": "actions", "block_id": f"runbook:{attached_id}:controls", "elements": [
+        button("Abort runbook", f"runbook:{attached_id}:abort", str(attached_id), "danger")]}
+
+
+def _step_blocks(attached_id: int, item, path: str, names: dict[str, str], *,  # noqa: ANN001
+                 live: bool) -> list[dict]:
     step, state = item.step, item.state
     risk = {"high": " :warning: *HIGH RISK*", "medium": " · medium risk"}.get(step.risk, "")
     body = [f"*Step {step.number}: {escape(step.title)}*{risk}"]
@@ -562,11 +683,51 @@ def _step_blocks(attached_id: int, item, path: str, names: dict[str, str]) -> li
         status += f" by {escape(names.get(state.by, state.by))} at {hhmm(state.at)}"
     return [
         {"type": "section", "block_id": f"{key}:text", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "actions", "block_id": f"{key}:buttons", "elements": buttons},
+        *([{"type": "actions", "block_id": f"{key}:buttons", "elements": buttons}] if live else []),
         {"type": "context", "block_id": f"{key}:status",
          "elements": [{"type": "mrkdwn", "text": status}]},
         {"type": "divider"},
     ]
+
+
+# The forms asking why name what they are about in their callback_id.
+STEP_FAILED_CALLBACK = re.compile(r"^step_failed:(\d+):(\d+)$")
+ABORT_CALLBACK = re.compile(r"^runbook_abort:(\d+)$")
+
+
+def _reason_form(*, callback_id: str, channel: str, title: str, submit: str, about: str,
+                 label: str, placeholder: str, limit: int) -> dict:
+    """A form that asks why; the incident travels in private_metadata (its channel id)."""
+    reason = _text_input("reason", label, placeholder, max_length=limit)
+    reason["element"]["multiline"] = True
+    return {
+        "type": "modal", "callback_id": callback_id, "private_metadata": channel,
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": cut(about, FIELD_LIMIT)}]},
+                   reason],
+    }
+
+
+def step_failed_modal(channel: str, attached_id: int, runbook: Runbook, step: Step) -> dict:
+    return _reason_form(
+        callback_id=f"step_failed:{attached_id}:{step.number}", channel=channel,
+        title="Step failed", submit="Mark failed",
+        about=f"*{runbook.id}* step {step.number}: {escape(step.title)}. The channel hears "
+              "of the failure with the reason and the runbook's escalation path.",
+        label="What went wrong?", placeholder="pg_terminate_backend refused: permission denied",
+        limit=FAILURE_REASON_LIMIT)
+
+
+def abort_modal(channel: str, attached_id: int, runbook: Runbook) -> dict:
+    return _reason_form(
+        callback_id=f"runbook_abort:{attached_id}", channel=channel, title="Abort runbook",
+        submit="Abort runbook",
+        about=f"*{runbook.id}* {escape(runbook.title)}: its steps can no longer be marked "
+              "once it is aborted.",
+        label="Why abort it?", placeholder="Not a pool problem: the primary is out of disk",
+        limit=ABORT_REASON_LIMIT)
 
 
 def check_output(facts: dict, names: dict[str, str]) -> str:

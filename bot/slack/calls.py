@@ -9,18 +9,25 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.domain.access import AccessCopy
+from bot.domain.captures import PIN, Said
 from bot.domain.channel_names import channel_name
 from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.notices import incident_of
+from bot.domain.policy import Policy
+from bot.domain.runbook_progress import aborts
+from bot.export.git import ExportGit, GitFailed
 from bot.paging import pagerduty
 from bot.runbooks.copies import RunbookView, runbook_views
-from bot.services import deliveries
+from bot.services import capture, deliveries, exporter
 from bot.slack import blocks
 from bot.slack.posting import Entry, Packed, find_tagged, fitted, pack, send
+from bot.slack.said import fetch as fetch_said
 from bot.slack.webapi import GiveUp, Retry, WebApi, error_code
 from bot.statuspage import api as statuspage_api
 from bot.statuspage.api import Statuspage
@@ -44,6 +51,8 @@ class Outbound:
     exec_channel: str | None = None
     pager: pagerduty.PagerDuty | None = None
     statuspage: Statuspage | None = None
+    runbook_stale_after: timedelta = Policy.runbook_stale_after
+    git: ExportGit | None = None
 
     async def record(self, batch: Batch) -> IncidentRecord:
         return await deliveries.read_record(self.store, _incident(batch))
@@ -344,6 +353,14 @@ def view_of(record: IncidentRecord, attached_id: int) -> RunbookView:
     return next(v for v in runbook_views(record) if v.attached.id == attached_id)
 
 
+def runbook_message(out: Outbound, record: IncidentRecord, view: RunbookView,
+                    part: int) -> tuple[str, list[dict]]:
+    """Staleness is judged now, by the bot's clock: a message refreshed later may say more."""
+    return blocks.runbook_message(view, part, record.names, today=out.store.clock().date(),
+                                  stale_after=out.runbook_stale_after,
+                                  aborted=aborts(record.events).get(view.runbook.id))
+
+
 @kind("post_runbook", paced=True)
 async def post_runbook(out: Outbound, batch: Batch) -> None:
     """Post every message of a runbook; remember each ts so clicks can update in place."""
@@ -352,7 +369,7 @@ async def post_runbook(out: Outbound, batch: Batch) -> None:
     view = view_of(record, item.payload["attached"])
     posted = list(view.attached.message_ts)
     for part in range(len(posted), len(blocks.runbook_parts(view))):
-        text, message_blocks = blocks.runbook_message(view, part, record.names)
+        text, message_blocks = runbook_message(out, record, view, part)
         # Each part is its own message: tag them apart so a retry finds the right one.
         packed = Packed(text, message_blocks, [f"{item.id}.{part}"])
         posted.append(await post_once(out, batch, channel_of(record), packed))
@@ -371,7 +388,7 @@ async def refresh_runbook(out: Outbound, batch: Batch) -> None:
     for part in parts:
         if part >= len(view.attached.message_ts):
             continue  # still to be posted; it will show the state of then
-        text, message_blocks = blocks.runbook_message(view, part, record.names)
+        text, message_blocks = runbook_message(out, record, view, part)
         await out.api.call("chat.update", channel=channel_of(record),
                            ts=view.attached.message_ts[part], text=text, blocks=message_blocks)
 
@@ -450,13 +467,100 @@ async def upload_export(out: Outbound, batch: Batch) -> None:
     await out.api.call(
         "files_upload_v2", channel=channel_of(record), content=payload["content"],
         filename=payload["filename"], title=payload["filename"],
-        initial_comment=f"Postmortem draft for {record.incident.ref}: `{payload['filename']}`")
+        initial_comment=f"Postmortem draft updated: `{payload['filename']}`"
+        if payload.get("updated") else
+        f"Postmortem draft for {record.incident.ref}: `{payload['filename']}`")
+
+
+@kind("export_git")
+async def commit_export(out: Outbound, batch: Batch) -> None:
+    """Commit (and push) an export. A failure is said in the channel at the first try only;
+    the retries are quiet, and one that finds the commit made only pushes."""
+    if out.git is None:
+        raise GiveUp("EXPORT_GIT is not set")
+    owed = batch.head.payload
+    try:
+        await out.git.commit(Path(owed["path"]), owed["message"])
+    except GitFailed as failed:
+        if batch.head.attempts == 1:
+            await exporter.git_failed(out.store, incident_id=_incident(batch), path=owed["path"],
+                                      reason=str(failed))
+        raise Retry(str(failed)) from None
 
 
 @kind("lookup_user")
 async def lookup_user(out: Outbound, batch: Batch) -> None:
     user_id = batch.head.payload["user"]
     user = (await out.api.call("users.info", user=user_id))["user"]
+    await deliveries.user_named(out.store, user_id=user_id, name=display_name(user))
+
+
+def display_name(user: dict) -> str:
     profile = user.get("profile") or {}
-    name = profile.get("display_name") or user.get("name") or user.get("real_name") or user_id
-    await deliveries.user_named(out.store, user_id=user_id, name=name)
+    return profile.get("display_name") or user.get("name") or user.get("real_name") or user["id"]
+
+
+# messages captured into the timeline ----------------------------------------------------------
+OWN_MESSAGE = "That is the bot's own message: what it reports is on the timeline already."
+
+
+@kind("capture")
+async def capture_message(out: Outbound, batch: Batch) -> None:
+    """Record an owed capture: the message (fetched by ts for a 📌; the shortcut sent it
+    along), its permalink, and the names the record shows. Slack failing defers it, so a
+    capture is never lost; a message that is gone, or is the bot's own, is let go."""
+    owed = batch.head.payload
+    incident_id, channel, ts = _incident(batch), owed["channel"], owed["ts"]
+    try:
+        said = Said(**owed["said"]) if owed.get("said") else await fetch_said(out.api, channel, ts)
+        if said is not None and said.author != await out.me():
+            link = (await out.api.call("chat.getPermalink", channel=channel, message_ts=ts))["permalink"]
+            names = await _names(out, incident_id, {said.author: said.author_name, owed["by"]: ""})
+            await capture.recorded(out.store, incident_id=incident_id, channel_id=channel,
+                                   said=said, permalink=link, by=owed["by"], via=owed["via"],
+                                   names=names)
+            return
+    except SlackApiError:
+        await capture.dropped(out.store, incident_id=incident_id, channel_id=channel, ts=ts)
+        raise
+    await capture.dropped(out.store, incident_id=incident_id, channel_id=channel, ts=ts)
+    if said is not None and owed.get("reply_to"):
+        # The shortcut's response_url reaches the person wherever they are, a member or not.
+        try:
+            await AsyncWebhookClient(owed["reply_to"]).send(
+                text=OWN_MESSAGE, response_type="ephemeral", replace_original=False)
+        except Exception as exc:  # an expired response_url, Slack away: only the answer is lost
+            log.warning("could not tell %s about the bot's own message: %r", owed["by"], exc)
+
+
+@kind("check_pins")
+async def check_pins(out: Outbound, batch: Batch) -> None:
+    """A 📌 came off a message a pin captured: its capture is retracted once none is left.
+    Slack's count decides, whatever order the reactions reached us in."""
+    owed = batch.head.payload
+    answer = await out.api.call("reactions.get", channel=owed["channel"], timestamp=owed["ts"],
+                                full=True)
+    if any(r.get("name") == PIN for r in (answer.get("message") or {}).get("reactions") or []):
+        return
+    incident_id = _incident(batch)
+    await capture.retract(out.store, incident_id=incident_id, channel_id=owed["channel"],
+                          ts=owed["ts"], by=owed["by"],
+                          names=await _names(out, incident_id, {owed["by"]: ""}))
+
+
+async def _names(out: Outbound, incident_id: int, wanted: dict[str, str]) -> dict[str, str]:
+    """Names the record lacks for these people: the one given (an integration's post names
+    itself), else Slack's; someone Slack does not know keeps their id."""
+    known = (await deliveries.read_for_posting(out.store, incident_id)).names
+    names = {}
+    for user_id, given in wanted.items():
+        if user_id in known:
+            continue
+        if given:
+            names[user_id] = given
+            continue
+        try:
+            names[user_id] = display_name((await out.api.call("users.info", user=user_id))["user"])
+        except SlackApiError as exc:
+            log.warning("no name for %s: %s", user_id, error_code(exc))
+    return names

@@ -17,6 +17,7 @@ from datetime import timedelta
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.policy import Policy
 from bot.paging.pagerduty import PagerDuty
 from bot.slack.calls import KINDS, Outbound
 from bot.slack.webapi import GiveUp, Retry, WebApi, error_code
@@ -30,6 +31,7 @@ PASS_EVERY = 0.05  # seconds: the most a lone entry waits before it goes out
 PROBE_FIRST = 0.25  # seconds after Slack starts failing
 PROBE_MAX = 2.0
 OUTAGE = 1.0  # seconds of failing beyond the first probe's wait: Slack was down, not one call slow
+STOP_GRACE = 5.0  # seconds stopping waits for attempts under way
 
 
 class SlackNotifier:
@@ -37,6 +39,7 @@ class SlackNotifier:
                  approvers: list[str] | tuple[str, ...] = (),
                  exec_channel: str | None = None, pager: PagerDuty | None = None,
                  statuspage: Statuspage | None = None,
+                 runbook_stale_after: timedelta = Policy.runbook_stale_after,
                  max_backoff: timedelta = timedelta(minutes=2),
                  settle: timedelta = timedelta(seconds=20),
                  lease: timedelta = timedelta(seconds=15),
@@ -45,7 +48,7 @@ class SlackNotifier:
         self.api = WebApi(client)
         self.outbound = Outbound(store, self.api, announce_channel, list(approvers),
                                  exec_channel=exec_channel, pager=pager,
-                                 statuspage=statuspage)
+                                 statuspage=statuspage, runbook_stale_after=runbook_stale_after)
         self.outbox = Outbox(store, lease=lease, pace=pace,
                              coalescing={name for name, k in KINDS.items() if k.coalesce},
                              paced={name for name, k in KINDS.items() if k.paced})
@@ -54,6 +57,9 @@ class SlackNotifier:
         # time to land before looking for it, or we would post it twice.
         self.settle = settle
         self.delivered = 0
+        # Attempts still running: a lane waiting on a slow call (PagerDuty, Statuspage, git,
+        # a Slack call timing out) never holds up the next pass over the other lanes.
+        self._in_flight: set[asyncio.Task] = set()
         self._probing: asyncio.Task | None = None
         self._last_pass = 0.0
 
@@ -69,7 +75,7 @@ class SlackNotifier:
                 await asyncio.sleep(max(0.0, self._last_pass + PASS_EVERY - loop.time()))
                 self._last_pass = loop.time()
                 try:
-                    busy, wait = await self.deliver_due()
+                    busy, wait = await self.deliver_due(wait_for_all=False)
                 except Exception:  # the database may be briefly away; keep the loop alive
                     log.exception("outbox pass failed")
                     busy, wait = False, idle
@@ -85,16 +91,33 @@ class SlackNotifier:
         finally:
             if self._probing is not None:
                 self._probing.cancel()
+            # An attempt cut short keeps its lease until it runs out, and is then looked
+            # for before it is sent again: stopping never posts twice.
+            if self._in_flight:
+                await asyncio.wait(set(self._in_flight), timeout=STOP_GRACE)
+            for attempt in set(self._in_flight):
+                attempt.cancel()
 
-    async def deliver_due(self) -> tuple[bool, float]:
+    async def deliver_due(self, *, wait_for_all: bool = True) -> tuple[bool, float]:
         """One pass over the lanes that are ready. Returns whether anything was claimed,
-        and how long until a waiting lane is ready."""
+        and how long until a waiting lane is ready. A leased lane is not claimed again, so
+        with `wait_for_all` off the attempts run on while later passes serve other lanes."""
         claimed = await self.outbox.claim()
-        await asyncio.gather(*(self._attempt(batch) for batch in claimed.batches))
+        attempts = [asyncio.ensure_future(self._attempt(batch)) for batch in claimed.batches]
+        if wait_for_all:
+            await asyncio.gather(*attempts)
+        for attempt in attempts:
+            if not attempt.done():
+                self._in_flight.add(attempt)
+                attempt.add_done_callback(self._landed)
         wait = 1.0
         if claimed.next_ready is not None:
             wait = max(0.01, (claimed.next_ready - self.store.clock()).total_seconds())
         return bool(claimed.batches), wait
+
+    def _landed(self, attempt: asyncio.Task) -> None:
+        self._in_flight.discard(attempt)
+        self.store.outbox_signal.set()  # its lane may have more owed behind it
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Deliver until nothing is owed (for the demo and tests)."""

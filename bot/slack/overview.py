@@ -59,8 +59,9 @@ def home_view(page: Home, *, note: str = "") -> dict:
     blocks += _more(len(page.incidents)) or ([] if page.incidents else [section("_None._")])
     blocks.append(_header("Your action items"))
     for incident, item in page.action_items[:HOME_LIST_LIMIT]:
+        due = f" · due {item.due_on.isoformat()}" if item.due_on else ""
         blocks.append(section(f"*#{item.number}* {escape(cut(item.text, DETAILS_SHOWN))} "
-                              f"· {incident.ref} {_where(incident)}"))
+                              f"· {incident.ref} {_where(incident)}{due}"))
     blocks += _more(len(page.action_items)) or ([] if page.action_items else [section("_None._")])
     if page.approvals:
         blocks.append(_header("Waiting for your approval"))

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.domain.channel_names import normalize_slug
 from bot.domain.durations import parse_duration
@@ -20,7 +20,8 @@ USAGE = {
     "handoff": "/incident handoff @next-commander [notes]",
     "invite": "/incident invite @user… | @user-group…",
     "update": "/incident update <text for stakeholders>   (no text: opens a form)",
-    "action": "/incident action <text> [@owner]",
+    "action": "/incident action <text> [@owner] | done <n> | due <n> <YYYY-MM-DD>",
+    "rootcause": "/incident rootcause <text>   (sets or replaces it, also after resolve)",
     "resolve": "/incident resolve [root cause]",
     "page": "/incident page <service|@user> [message]   (services: PAGERDUTY_SERVICES)",
     "statuspage": "/incident statuspage <investigating|identified|monitoring|resolved> "
@@ -145,6 +146,22 @@ class AttachRunbook:
 @dataclass(frozen=True)
 class Help:
     pass
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    number: int
+
+
+@dataclass(frozen=True)
+class ActionDue:
+    number: int
+    due_on: date
+
+
+@dataclass(frozen=True)
+class RootCause:
+    text: str
 
 
 @dataclass(frozen=True)
@@ -357,8 +374,24 @@ def _invite(rest: str) -> Invite:
     return Invite(tuple(dict.fromkeys(people)))
 
 
-def _action(rest: str) -> Action:
+_ACTION_DONE = re.compile(r"^done\s+#?(\d+)$", re.IGNORECASE)
+_ACTION_DUE = re.compile(r"^due\s+#?(\d+)(?:\s+(\S+))?$", re.IGNORECASE)
+
+
+def _action(rest: str) -> Action | ActionDone | ActionDue:
     text = _required(rest, "action", "what needs doing")
+    # `done 2` and `due 2 2026-12-01` act on item 2; any other text is a new item.
+    if done := _ACTION_DONE.match(text):
+        return ActionDone(int(done.group(1)))
+    if due := _ACTION_DUE.match(text):
+        if due.group(2) is None:
+            raise UsageError("Say the due date, e.g. `/incident action due 2 2026-12-01`.",
+                             "action")
+        try:
+            return ActionDue(int(due.group(1)), date.fromisoformat(due.group(2)))
+        except ValueError:
+            raise UsageError(f"`{due.group(2)}` is not a date: use YYYY-MM-DD.",
+                             "action") from None
     owner = _TRAILING_MENTION.search(text)
     if owner:
         text = text[: owner.start()].strip()
@@ -405,6 +438,7 @@ _PARSERS = {
     "update": lambda rest: Update(rest),  # no text: the update form
     "action": _action,
     "resolve": lambda rest: Resolve(rest),
+    "rootcause": lambda rest: RootCause(_required(rest, "rootcause", "the root cause")),
     "help": lambda rest: Help(),
     "access": _access,
     "runbook": lambda rest: AttachRunbook(rest),

@@ -1,7 +1,6 @@
 """One running bot: store, outbound notifier, Bolt app and HTTP server, started and stopped together."""
 
 import asyncio
-import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -11,10 +10,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alertmanager.webhook import AlertWebhook
 from bot.config import ConfigError, Settings
 from bot.domain.clock import Clock, SystemClock
+from bot.export import git
 from bot.export.render import Renderer
 from bot.paging.pagerduty import PagerDuty
-from bot.runbooks.format import Problem
-from bot.runbooks.library import Library
+from bot.runbooks.live import LiveLibrary
 from bot.scheduler.ticker import ReminderTicker
 from bot.services.exporter import Exporter
 from bot.slack.app import build_app
@@ -27,8 +26,6 @@ from bot.storage.store import Store
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-log = logging.getLogger(__name__)
-
 
 def statuspage_of(settings: Settings) -> Statuspage | None:
     if not (settings.statuspage_page_id and settings.statuspage_api_key):
@@ -40,9 +37,14 @@ def statuspage_of(settings: Settings) -> Statuspage | None:
 class BotRuntime:
     def __init__(self, settings: Settings, *, clock: Clock | None = None,
                  max_backoff: timedelta = timedelta(minutes=2),
-                 tick: timedelta = timedelta(seconds=1)) -> None:
+                 tick: timedelta = timedelta(seconds=1),
+                 runbook_poll: timedelta = timedelta(seconds=2)) -> None:
         self.settings = settings
-        self.store = Store.from_url(settings.database_url, clock=(clock or SystemClock()).now)
+        if settings.export_git and (problem := git.start_up_problem(
+                settings.export_dir, push=settings.export_git_push)):
+            raise ConfigError(problem)
+        self.store = Store.from_url(settings.database_url, clock=(clock or SystemClock()).now,
+                                    export_debounce=settings.export_debounce)
         self.client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
@@ -52,20 +54,13 @@ class BotRuntime:
         renderer = Renderer(settings.export_template)
         renderer.check()
         policy = settings.policy()
-        library = Library()
-        problems: list[Problem] = []
-        if settings.runbooks_dir.is_dir():
-            library, problems = Library.load(settings.runbooks_dir)
-        else:
-            log.warning("no runbooks folder at %s; incidents start without runbooks",
-                        settings.runbooks_dir)
-        if problems:
-            raise ConfigError(f"runbooks are broken: {problems[0]}"
-                              + (f" (and {len(problems) - 1} more; run `incident-bot runbooks lint`)"
-                                 if len(problems) > 1 else ""))
+        self.runbooks = LiveLibrary(settings.runbooks_dir, every=runbook_poll)
+        self.runbooks.load()
+        library = self.runbooks.library
         self.deps = Deps(settings=settings, store=self.store, policy=policy, library=library,
-                         exporter=Exporter(export_dir=settings.export_dir, renderer=renderer))
-        self.ticker = ReminderTicker(self.store, policy, every=tick)
+                         exporter=Exporter(export_dir=settings.export_dir, renderer=renderer,
+                                           git=settings.export_git))
+        self.ticker = ReminderTicker(self.store, policy, every=tick, exporter=self.deps.exporter)
         self.notifier = SlackNotifier(store=self.store, client=self.client,
                                       announce_channel=settings.announce_channel,
                                       approvers=policy.approvers,
@@ -74,8 +69,11 @@ class BotRuntime:
                                                       routing_key=settings.pagerduty_routing_key,
                                                       services=settings.pagerduty_services),
                                       statuspage=statuspage_of(settings),
+                                      runbook_stale_after=policy.runbook_stale_after,
                                       max_backoff=max_backoff,
                                       settle=2 * settings.slack_timeout)
+        if settings.export_git:
+            self.notifier.outbound.git = git.ExportGit(push=settings.export_git_push)
         # Bolt puts the token on a copy per request; handing it a token-less client
         # keeps one source of truth for the token (its authorize function).
         self.bolt = build_app(self.deps, AsyncWebClient(base_url=settings.slack_api_url,
@@ -84,7 +82,8 @@ class BotRuntime:
         self.alerts = AlertWebhook(store=self.store, token=settings.alert_webhook_token,
                                    severities=settings.alert_severity_map, policy=policy,
                                    library=library)
-        self.web = make_web_app(self.bolt, self.store, self.notifier, alerts=self.alerts)
+        self.web = make_web_app(self.bolt, self.store, self.notifier, alerts=self.alerts,
+                                runbooks=library)
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -99,6 +98,7 @@ class BotRuntime:
         bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
         self.url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{bound[1]}"
         self._tasks.append(asyncio.create_task(self.notifier.run(self._stop)))
+        self._tasks.append(asyncio.create_task(self.runbooks.run(self._stop)))
         self.ticker.start()
         if self.settings.slack_app_token:
             await self._start_socket_mode()

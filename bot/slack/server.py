@@ -6,14 +6,16 @@ from collections.abc import Iterator
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from prometheus_client.metrics_core import CounterMetricFamily, Metric
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.alertmanager.webhook import PATH as ALERTS_PATH
 from bot.alertmanager.webhook import AlertWebhook
+from bot.export.git import ExportGit
 from bot.paging.pagerduty import PagerDuty
+from bot.runbooks.library import Library
 from bot.slack.notifier import SlackNotifier
 from bot.statuspage.api import Statuspage
 from bot.storage.engine import ping
@@ -38,6 +40,31 @@ class PagerDutyEvents(Collector):
         yield family
 
 
+class RunbooksBroken(Collector):
+    """Read at scrape time, so a reload shows without anyone setting the gauge."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily("incident_bot_runbooks_broken",
+                                "Runbook files left out because they do not load",
+                                value=self.library.broken)
+
+
+class ExportGitOutcomes(Collector):
+    def __init__(self, git: ExportGit) -> None:
+        self.git = git
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily("incident_bot_export_git",
+                                     "Exports committed and pushed to git by this process, and "
+                                     "git failures", labels=["outcome"])
+        for outcome in ("committed", "pushed", "failed"):
+            family.add_metric([outcome], self.git.counts[outcome])
+        yield family
+
+
 class StatuspageCalls(Collector):
     def __init__(self, statuspage: Statuspage) -> None:
         self.statuspage = statuspage
@@ -52,14 +79,19 @@ class StatuspageCalls(Collector):
 
 
 def make_web_app(bolt: AsyncApp, store: Store, notifier: SlackNotifier, *,
-                 alerts: AlertWebhook | None = None) -> web.Application:
+                 alerts: AlertWebhook | None = None,
+                 runbooks: Library | None = None) -> web.Application:
     registry = CollectorRegistry()
+    if runbooks is not None:
+        registry.register(RunbooksBroken(runbooks))
     if alerts is not None:
         registry.register(alerts)
     if notifier.outbound.pager is not None:
         registry.register(PagerDutyEvents(notifier.outbound.pager))
     if notifier.outbound.statuspage is not None:
         registry.register(StatuspageCalls(notifier.outbound.statuspage))
+    if notifier.outbound.git is not None:
+        registry.register(ExportGitOutcomes(notifier.outbound.git))
     pending = Gauge("incident_bot_outbox_pending", "Slack calls owed", registry=registry)
     failed = Gauge("incident_bot_outbox_failed", "Slack calls Slack refused for good",
                    registry=registry)

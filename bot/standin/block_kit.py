@@ -109,3 +109,22 @@ def validate_blocks(blocks: object, *, limit: int = 50) -> None:
                 _fail("must have between 1 and 25 items", pointer + "/elements")
             for e, element in enumerate(elements):
                 _element(element, f"{pointer}/elements/{e}", action_ids)
+
+
+def validate_modal(view: object) -> None:
+    """A view as views.open takes it: a modal, with Slack's limits on its own fields."""
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        _fail("must be a modal view", "/view/type")
+    _text(view.get("title"), "/view/title", 24, plain_only=True)
+    for key in ("submit", "close"):
+        if key in view:
+            _text(view[key], f"/view/{key}", 24, plain_only=True)
+    blocks = view.get("blocks", [])
+    if "submit" not in view and any(isinstance(b, dict) and b.get("type") == "input"
+                                    for b in blocks or []):
+        _fail("must provide submit when there are input blocks", "/view/submit")
+    if len(view.get("private_metadata", "")) > 3000:
+        _fail("must be less than 3001 characters", "/view/private_metadata")
+    if len(view.get("callback_id", "")) > 255:
+        _fail("must be less than 256 characters", "/view/callback_id")
+    validate_blocks(blocks, limit=100)

@@ -14,17 +14,19 @@ import re
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from bot.standin.block_kit import BlockError, validate_blocks
+from bot.standin.block_kit import BlockError, validate_blocks, validate_modal
 
 CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
 # Slack refuses a message whose blocks, all told, pass about 13,200 characters.
 MESSAGE_BLOCKS_LIMIT = 13_200
+# Where the workspace's permalinks point (auth.test's url).
+PERMALINK_BASE = "https://standin.slack.test"
 PINGS = re.compile(r"<!(?:channel|here|everyone)(?:\|[^>]*)?>|<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -45,6 +47,7 @@ SCOPES: dict[str, str | dict[str, str]] = {
     "chat.update": "chat:write",
     "chat.postEphemeral": "chat:write",
     "pins.add": "pins:write",
+    "reactions.get": "reactions:read",
     "users.info": "users:read",
     "usergroups.users.list": "usergroups:read",
     "files.getUploadURLExternal": "files:write",
@@ -89,6 +92,8 @@ class Message:
     metadata: dict | None = None
     thread_ts: str | None = None
     edits: list = field(default_factory=list)
+    files: list = field(default_factory=list)
+    reactions: dict[str, list[str]] = field(default_factory=dict)  # name → who, in order
 
     @property
     def shown(self) -> str:
@@ -100,6 +105,11 @@ class Message:
                                "text": self.text, "blocks": self.blocks}
         if self.thread_ts:
             out["thread_ts"] = self.thread_ts
+        if self.files:
+            out["files"] = self.files
+        if self.reactions:
+            out["reactions"] = [{"name": name, "users": users, "count": len(users)}
+                                for name, users in self.reactions.items()]
         if with_metadata and self.metadata:
             out["metadata"] = self.metadata
         return out
@@ -243,6 +253,8 @@ class FakeSlackAPI:
             if channel_id and channel != channel_id:
                 continue
             for message in messages:
+                if message.user != self.bot_user_id:
+                    continue  # people may type what they like
                 for text in [message.text, *_texts(message.blocks)]:
                     found += [(channel, message.ts, t) for t in PINGS.findall(text or "")]
         return found
@@ -251,6 +263,44 @@ class FakeSlackAPI:
         """A person joins a channel by themselves (no Web API call from the bot)."""
         self.channels[channel_id].members.add(user_id)
         self._joined(channel_id, [user_id])
+
+    def say(self, channel_id: str, user: str, text: str, *, thread_ts: str | None = None,
+            files: Iterable[str] = ()) -> str:
+        """A person writes in a channel (a reply when `thread_ts`), attaching files by name.
+        `text` as Slack stores it: & < > escaped, mentions as `<@U…>`. Returns the ts."""
+        channel = self.channels[channel_id]
+        if thread_ts:
+            self._message(channel, thread_ts)
+        attached = [{"id": (file_id := self._new_id("F")), "name": name,
+                     "permalink": f"{PERMALINK_BASE}/files/{user}/{file_id}/{name}"}
+                    for name in files]
+        message = Message(self._new_ts(), channel_id, user, text, [], thread_ts=thread_ts,
+                          files=attached)
+        self._messages[channel_id].append(message)
+        return message.ts
+
+    def react(self, channel_id: str, ts: str, user: str, name: str) -> dict:
+        """A person adds a reaction; returns the `reaction_added` event Slack sends for it."""
+        message = self._message(self.channels[channel_id], ts)
+        users = message.reactions.setdefault(name, [])
+        if user not in users:
+            users.append(user)
+        return self._reaction_event("reaction_added", message, user, name)
+
+    def unreact(self, channel_id: str, ts: str, user: str, name: str) -> dict:
+        """A person takes their reaction off; returns the `reaction_removed` event."""
+        message = self._message(self.channels[channel_id], ts)
+        users = message.reactions.get(name, [])
+        if user in users:
+            users.remove(user)
+        if not users:
+            message.reactions.pop(name, None)
+        return self._reaction_event("reaction_removed", message, user, name)
+
+    @staticmethod
+    def _reaction_event(kind: str, message: Message, user: str, name: str) -> dict:
+        return {"type": kind, "user": user, "reaction": name, "item_user": message.user,
+                "item": {"type": "message", "channel": message.channel, "ts": message.ts}}
 
     def deliver_events(self, sender: Any) -> None:
         """Send member_joined_channel to the bot through `sender`, as Slack would."""
@@ -534,23 +584,46 @@ class FakeSlackAPI:
         channel = self._channel(params)
         if channel.is_private and self.bot_user_id not in channel.members:
             raise SlackError("not_in_channel")
-        oldest = float(params.get("oldest") or 0)
-        latest = float(params.get("latest") or 1e12)
+        within = _between(params)
         with_metadata = _bool(params.get("include_all_metadata"))
         found = [m for m in reversed(self._messages[channel.id])
-                 if oldest <= float(m.ts) <= latest and m.thread_ts in (None, m.ts)]
+                 if within(m.ts) and m.thread_ts in (None, m.ts)]
         limit = int(params.get("limit") or 100)
         return {"messages": [m.as_json(with_metadata) for m in found[:limit]],
                 "has_more": len(found) > limit}
 
     def _conversations_replies(self, params: dict) -> dict:
         channel = self._channel(params)
-        parent = self._message(channel, params.get("ts", ""))
-        oldest = float(params.get("oldest") or 0)
+        try:
+            named = self._message(channel, params.get("ts", ""))
+        except SlackError:
+            raise SlackError("thread_not_found") from None
+        # A reply's ts answers with its whole thread, as the parent's does; the parent comes
+        # first, whatever the time range.
+        parent = self._message(channel, named.thread_ts) if named.thread_ts else named
+        within = _between(params)
         with_metadata = _bool(params.get("include_all_metadata"))
         thread = [parent] + [m for m in self._messages[channel.id]
-                             if m.thread_ts == parent.ts and m is not parent and float(m.ts) >= oldest]
-        return {"messages": [m.as_json(with_metadata) for m in thread], "has_more": False}
+                             if m.thread_ts == parent.ts and m is not parent and within(m.ts)]
+        limit = int(params.get("limit") or 1000)
+        return {"messages": [m.as_json(with_metadata) for m in thread[:limit]],
+                "has_more": len(thread) > limit}
+
+    def _chat_getPermalink(self, params: dict) -> dict:  # noqa: N802 - Slack's method name
+        # No scope: Slack's method page lists none.
+        channel = self._channel(params)
+        message = self._message(channel, params.get("message_ts", ""))
+        link = f"{PERMALINK_BASE}/archives/{channel.id}/p{message.ts.replace('.', '')}"
+        if message.thread_ts and message.thread_ts != message.ts:
+            link += f"?thread_ts={message.thread_ts}&cid={channel.id}"
+        return {"channel": channel.id, "permalink": link}
+
+    def _reactions_get(self, params: dict) -> dict:
+        if not params.get("channel") or not params.get("timestamp"):
+            raise SlackError("no_item_specified")
+        channel = self._channel(params)
+        message = self._message(channel, params["timestamp"])
+        return {"type": "message", "channel": channel.id, "message": message.as_json()}
 
     def _chat_postMessage(self, params: dict) -> dict:  # noqa: N802 - Slack's method name
         channel = self._member_channel(params)
@@ -615,7 +688,7 @@ class FakeSlackAPI:
             raise SlackError("invalid_trigger_id")
         view = _json(params.get("view"), {})
         try:
-            validate_blocks(view.get("blocks", []), limit=100)
+            validate_modal(view)
         except BlockError as exc:
             raise SlackError("invalid_arguments", response_metadata={"messages": [str(exc)]}) from None
         self.views.append({"trigger_id": params["trigger_id"], "view": view})
@@ -683,6 +756,14 @@ def _texts(node: Any) -> list[str]:
     if isinstance(node, list):
         return [t for item in node for t in _texts(item)]
     return []
+
+
+def _between(params: dict) -> Callable[[str], bool]:
+    """`oldest` and `latest` as Slack reads them: left out only with `inclusive`."""
+    oldest, latest = float(params.get("oldest") or 0), float(params.get("latest") or 1e12)
+    if _bool(params.get("inclusive")):
+        return lambda ts: oldest <= float(ts) <= latest
+    return lambda ts: oldest < float(ts) < latest
 
 
 def _list_types(params: dict) -> set[str]:

@@ -121,6 +121,25 @@ class SlackSender:
         }
         return await self.post(urlencode({"payload": json.dumps(payload)}).encode(), FORM)
 
+    async def message_shortcut(self, *, user: str, channel: str, message_ts: str,
+                               callback_id: str = "add_to_timeline",
+                               trigger_id: str | None = None) -> SlackResponse:
+        """A message shortcut used on a message: the payload carries the message itself."""
+        message = None
+        if self.api is not None:
+            message = next((m.as_json() for m in self.api.messages(channel) if m.ts == message_ts),
+                           None)
+        payload = {
+            "type": "message_action", "token": "deprecated-verification-token",
+            "action_ts": f"{time.time():.6f}", "team": {"id": self.team_id, "domain": "standin"},
+            "user": self._user(user), "channel": {"id": channel, "name": self._channel_name(channel)},
+            "is_enterprise_install": False, "enterprise": None, "callback_id": callback_id,
+            "trigger_id": trigger_id or self._trigger(), "response_url": self._response_url(),
+            "message_ts": message_ts,
+            "message": message or {"type": "message", "ts": message_ts, "text": ""},
+        }
+        return await self.post(urlencode({"payload": json.dumps(payload)}).encode(), FORM)
+
     async def view_submission(self, *, user: str, view: dict) -> SlackResponse:
         payload = {"type": "view_submission", "team": {"id": self.team_id, "domain": "standin"},
                    "user": self._user(user), "api_app_id": self.app_id,

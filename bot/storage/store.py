@@ -7,15 +7,16 @@ import functools
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
 from bot.domain.access import AccessCopy, AccessRequest, AccessState
+from bot.domain.captures import Capture
 from bot.domain.errors import DuplicateDelivery
 from bot.domain.incident import ActionItem, Incident, IncidentRecord, Participant
 from bot.domain.lifecycle import Status
@@ -32,6 +33,7 @@ from bot.storage.tables import (
     AlertGroupRow,
     AlertSeenRow,
     AttachedRunbookRow,
+    CapturedMessageRow,
     CommandRow,
     EventRow,
     IncidentRow,
@@ -52,6 +54,7 @@ _INCIDENTS = table_of(IncidentRow)
 _EVENTS = table_of(EventRow)
 _OWED = insert(table_of(OutboxRow))
 _USERS = table_of(UserRow)
+_REMINDERS = table_of(ReminderRow)
 
 
 def _insert(dialect: str, table: Any) -> Any:
@@ -101,10 +104,16 @@ class Tx:
     """What a use case may read and write inside one transaction."""
 
     def __init__(self, session: Any, now: datetime, *, dialect: str,
-                 names: dict[str, str], heads: dict[int, ChainLink]) -> None:
+                 names: dict[str, str], heads: dict[int, ChainLink],
+                 export_debounce: timedelta = timedelta(seconds=30)) -> None:
         self.session = session
         self.now = now
         self.dialect = dialect
+        self.export_debounce = export_debounce
+        # Each incident read, and whether it was resolved (or closed) when first read: what
+        # this transaction records about it then comes after its export, which is owed again.
+        self._settled: dict[int, bool] = {}
+        self._export_owed: set[int] = set()
         # Known to be stored (shared by the store's transactions, updated after each commit):
         # people's names, and each incident's last timeline event.
         self._stored_names, self._stored_heads = names, heads
@@ -126,12 +135,16 @@ class Tx:
         """`skip_locked`: None at once when someone else holds the incident's lock."""
         query = _incident_query("id", lock, skip_locked)
         row = (await self.session.execute(query, {"key": incident_id})).first()
-        return _incident(row) if row else None
+        return self._seen(_incident(row)) if row else None
 
     async def incident_by_channel(self, channel_id: str, *, lock: bool = False) -> Incident | None:
         query = _incident_query("channel_id", lock, False)
         row = (await self.session.execute(query, {"key": channel_id})).first()
-        return _incident(row) if row else None
+        return self._seen(_incident(row)) if row else None
+
+    def _seen(self, incident: Incident) -> Incident:
+        self._settled.setdefault(incident.id, not incident.status.is_open)
+        return incident
 
     async def save_incident(self, incident: Incident) -> None:
         values = dataclasses.asdict(incident) | {"status": str(incident.status)}
@@ -157,7 +170,21 @@ class Tx:
             chain(event, ChainLink(*last) if last else None)
             await self.session.execute(insert(_EVENTS), dataclasses.asdict(event))
         self.heads_written[event.incident_id] = ChainLink(event.seq, event.hash)
+        if self._settled.get(event.incident_id) and event.incident_id not in self._export_owed:
+            await self._owe_export_again(event.incident_id)
         return event
+
+    async def _owe_export_again(self, incident_id: int) -> None:
+        """`export_debounce` after this change, unless a rewrite is pending already: a burst of
+        changes is written once. The caller holds the incident's lock, so two never race here."""
+        self._export_owed.add(incident_id)
+        pending = await self.session.scalar(select(func.count()).where(
+            _REMINDERS.c.incident_id == incident_id, _REMINDERS.c.kind == ReminderKind.EXPORT_AGAIN,
+            _REMINDERS.c.fired_at.is_(None), _REMINDERS.c.cancelled_at.is_(None)))
+        if not pending:
+            await self.session.execute(insert(_REMINDERS), {
+                "kind": ReminderKind.EXPORT_AGAIN, "incident_id": incident_id,
+                "due_at": self.now + self.export_debounce})
 
     async def _append_after(self, event: TimelineEvent) -> bool:
         written = await self.session.execute(_append_after(self.dialect), dataclasses.asdict(event))
@@ -210,6 +237,28 @@ class Tx:
         self.session.add(ActionItemRow(**dataclasses.asdict(item)))
         await self.session.flush()
         return item
+
+    async def action_item(self, incident_id: int, number: int) -> ActionItem | None:
+        row = await self.session.scalar(
+            select(ActionItemRow).where(col(ActionItemRow.incident_id) == incident_id,
+                                        col(ActionItemRow.number) == number))
+        return to_domain(ActionItem, row) if row is not None else None
+
+    async def open_action_items(self, owner_id: str) -> list[ActionItem]:
+        """Everything this person still owes, across incidents: an item stays until done."""
+        rows = await self.session.execute(
+            select(ActionItemRow).where(col(ActionItemRow.owner_id) == owner_id,
+                                        col(ActionItemRow.done_at).is_(None))
+            .order_by(col(ActionItemRow.incident_id), col(ActionItemRow.number)))
+        return [to_domain(ActionItem, r) for r in rows.scalars()]
+
+    async def save_action_item(self, item: ActionItem) -> None:
+        await self.session.execute(
+            update(ActionItemRow)
+            .where(col(ActionItemRow.incident_id) == item.incident_id,
+                   col(ActionItemRow.number) == item.number)
+            .values(done_at=item.done_at, done_by=item.done_by, due_on=item.due_on,
+                    due_nudged_at=item.due_nudged_at))
 
     async def record(self, incident_id: int) -> IncidentRecord:
         incident = await self.incident(incident_id)
@@ -309,6 +358,25 @@ class Tx:
             self.session.add(StatuspageIncidentRow(incident_id=incident_id, public_id=public_id))
         else:
             row.public_id = public_id
+
+    # captured messages ---------------------------------------------------------------
+    async def captured_message(self, channel_id: str, ts: str) -> Capture | None:
+        """The message's capture, recorded or owed. The caller holds the incident's lock."""
+        row = await self.session.get(CapturedMessageRow, (channel_id, ts))
+        return to_domain(Capture, row) if row else None
+
+    async def save_captured_message(self, capture: Capture) -> None:
+        row = await self.session.get(CapturedMessageRow, (capture.channel_id, capture.ts))
+        if row is None:
+            self.session.add(CapturedMessageRow(**dataclasses.asdict(capture)))
+        else:
+            for key, value in dataclasses.asdict(capture).items():
+                setattr(row, key, value)
+        await self.session.flush()
+
+    async def drop_captured_message(self, channel_id: str, ts: str) -> None:
+        await self.session.execute(delete(CapturedMessageRow).where(
+            col(CapturedMessageRow.channel_id) == channel_id, col(CapturedMessageRow.ts) == ts))
 
     # alerts ------------------------------------------------------------------------
     async def alert_group(self, key_sha256: str, group_key: str) -> tuple[int, int | None]:
@@ -437,9 +505,11 @@ class Tx:
 
 
 class Store:
-    def __init__(self, database: Database, *, clock: Callable[[], datetime]) -> None:
+    def __init__(self, database: Database, *, clock: Callable[[], datetime],
+                 export_debounce: timedelta = timedelta(seconds=30)) -> None:
         self.database = database
         self.clock = clock
+        self.export_debounce = export_debounce
         # Set after a commit that left notices, so the outbox wakes at once.
         self.outbox_signal = asyncio.Event()
         self._stored_names: dict[str, str] = {}
@@ -447,8 +517,9 @@ class Store:
         self._queues: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @classmethod
-    def from_url(cls, url: str, *, clock: Callable[[], datetime]) -> "Store":
-        return cls(open_database(url), clock=clock)
+    def from_url(cls, url: str, *, clock: Callable[[], datetime],
+                 export_debounce: timedelta = timedelta(seconds=30)) -> "Store":
+        return cls(open_database(url), clock=clock, export_debounce=export_debounce)
 
     @property
     def dialect(self) -> str:
@@ -479,7 +550,7 @@ class Store:
 
     def _tx(self, session: Any) -> Tx:
         return Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names,
-                  heads=self._stored_heads)
+                  heads=self._stored_heads, export_debounce=self.export_debounce)
 
     def _queue(self, key: str | None) -> contextlib.AbstractAsyncContextManager:
         if key is None or self.dialect == "sqlite":  # SQLite's writers queue anyway

@@ -1,6 +1,6 @@
 """The tables. Each mirrors a domain object field for field, so mapping stays trivial."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Column, Index, Interval, Table, Text, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
@@ -86,6 +86,11 @@ class ActionItemRow(SQLModel, table=True):
     owner_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = _at()
     created_by: str = Field(max_length=32)
+    done_at: datetime | None = _at(nullable=True)
+    done_by: str | None = Field(default=None, max_length=32)
+    due_on: date | None = None
+    # When its owner was told it is overdue: once.
+    due_nudged_at: datetime | None = _at(nullable=True)
 
 
 class UserRow(SQLModel, table=True):
@@ -255,3 +260,17 @@ class AlertSeenRow(SQLModel, table=True):
     fingerprint: str = Field(max_length=200, primary_key=True)
     status: str = Field(max_length=20)
     starts_at: datetime = _at()
+
+
+class CapturedMessageRow(SQLModel, table=True):
+    """A message of an incident channel on its timeline (or owed to it, `seq` still None):
+    pinned or added again, it is captured once; retracted, the row goes and it may come back."""
+
+    __tablename__ = "captured_messages"
+
+    channel_id: str = Field(max_length=32, primary_key=True)
+    ts: str = Field(max_length=32, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    by_pin: bool
+    seq: int | None = None
+    permalink: str | None = Field(default=None, sa_type=Text)

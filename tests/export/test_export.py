@@ -112,3 +112,39 @@ async def test_an_operator_template_replaces_the_default(store, clock, tmp_path)
     lines = result.path.read_text().splitlines()
     assert lines[0] == "# INC-1 SEV1"
     assert lines[-1].startswith("timeline-sha256: ")  # the chain head closes every export
+
+
+async def test_the_summary_says_what_a_reviewer_asks_first(store, clock, tmp_path):
+    exporter = Exporter(export_dir=tmp_path, renderer=Renderer())
+    incident = await incidents.declare(store, caller=by("U1", "alice", "C0OPS"), severity=3,
+                                       slug="api-slow", title="API slow", policy=POLICY)
+    async with store.transaction() as tx:
+        opened = await tx.incident(incident.id, lock=True)
+        opened.channel_id, opened.channel_name = "C0INC1", "inc-1-api-slow"
+        await tx.save_incident(opened)
+    clock.advance(minutes=12)
+    await incidents.set_severity(store, caller=by("U1", "alice"), severity=2,
+                                 rationale="all regions", policy=POLICY)
+    clock.advance(minutes=3)
+    await incidents.set_status(store, caller=by("U2", "bob"), target=Status.MITIGATING,
+                               rationale="", exporter=exporter, policy=POLICY)
+    request = await access.request_access(store, caller=by("U2", "bob"), what="prod shell",
+                                          duration=timedelta(hours=2), reason="", policy=POLICY)
+    await access.approve(store, caller=by("U9", "dave"), ref=request.ref, duration=None,
+                         policy=POLICY)
+    clock.advance(hours=1, minutes=5)
+    await incidents.set_status(store, caller=by("U2", "bob"), target=Status.MONITORING,
+                               rationale="", exporter=exporter, policy=POLICY)
+    clock.advance(minutes=30)
+    result = await incidents.resolve(store, caller=by("U2", "bob"), root_cause="hot shard",
+                                     exporter=exporter, policy=POLICY)
+    lines = result.export.path.read_text().split("\n")
+    start = lines.index("## Summary")
+    assert lines[start + 2:start + 8] == [
+        "- Duration: 1h 50m (declared 14:30, resolved 16:20)",
+        "- Time to acknowledge: 15m (from declare)",
+        "- Time to mitigate: 1h 20m (from declare)",
+        "- Severity changes: SEV3 → SEV2 at 14:42 (now SEV2)",
+        "- Runbook steps: none",
+        "- Access: 1 granted, NOT REVOKED: AR-1",
+    ]

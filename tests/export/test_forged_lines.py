@@ -24,7 +24,7 @@ from bot.storage.store import Store
 from tests.support.clock import ManualClock
 
 POLICY = Policy(approvers=("U9",))
-SECTIONS = ["## Timeline", "## Alerts", "## Approvals", "## Runbook", "## Snapshots", "## Participants",
+SECTIONS = ["## Summary", "## Timeline", "## Alerts", "## Approvals", "## Runbook", "## Snapshots", "## Participants",
             "## Roles", "## Root cause", "## Action items"]
 FRONT_MATTER_KEYS = ["id", "title", "severity", "status", "detected", "started", "acknowledged", "mitigated",
                      "resolved", "commander", "declared_by", "channel"]

@@ -1,58 +1,24 @@
 """The runbook format: what authors write, and every mistake named with its file and line."""
 
+import os
 import subprocess
 import sys
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.runbooks.library import Library, lint
+from bot.runbooks.library import Library
+from bot.runbooks.lint import lint, warnings_of
 from bot.runbooks.parse import parse_runbook
+from tests.runbooks.samples import GOOD
 
 SHIPPED = Path(__file__).resolve().parents[2] / "runbooks"
-
-GOOD = """---
-id: RUN-042
-title: Cache stampede
-category: incident
-trigger: cache hit ratio < 50%
-owner: platform-team
-last_tested: 2025-01-15
-match: [cache-*, stampede]
-checks:
-  hit-ratio: {run: "echo 42", timeout: 3s}
-  health: {http: "http://127.0.0.1:9/health"}
----
-## Scope
-The shared cache tier.
-
-## Prerequisites
-- redis-cli
-
-## Procedure
-### Step 1: Verify alert
-risk: low
-check: hit-ratio
-Look at the dashboard.
-```
-redis-cli info stats
-```
-Verification:
-- [ ] ratio below 50%
-- [ ] alert is real
-
-### Step 2: Flush the hot key
-risk: high
-```
-# not a heading
-redis-cli del hot-key
-```
-
-## Escalation
-Page the platform on-call.
-"""
+STALE_AFTER = timedelta(days=180)  # RUNBOOK_STALE_AFTER's default
+TESTED_RECENTLY = date(2025, 2, 1)  # two weeks after GOOD's last_tested
 
 
 def problems_of(text: str) -> list[str]:
@@ -117,17 +83,18 @@ def test_all_problems_are_reported_not_just_the_first():
 def test_duplicate_ids_across_files_are_reported_on_the_second(tmp_path):
     (tmp_path / "a.md").write_text(GOOD)
     (tmp_path / "b.md").write_text(GOOD)
-    assert [str(p) for p in lint(tmp_path)] == [
+    assert [str(p) for p in Library.load(tmp_path)[1]] == [
         f"{tmp_path / 'b.md'}:2: duplicate id RUN-042 (also in {tmp_path / 'a.md'})"]
 
 
 def test_a_missing_folder_is_one_problem(tmp_path):
-    assert [str(p) for p in lint(tmp_path / "nope")] == [f"{tmp_path / 'nope'}:0: no such folder"]
+    assert [str(p) for p in Library.load(tmp_path / "nope")[1]] == [f"{tmp_path / 'nope'}:0: no such folder"]
 
 
-def test_the_shipped_runbooks_lint_clean():
-    library, problems = Library.load(SHIPPED)
-    assert problems == []
+def test_the_shipped_runbooks_lint_clean_of_warnings_too():
+    # Pinned to the day their last_tested dates were brought up to date: they age, the rest not.
+    library, found = lint(SHIPPED, today=date(2026, 11, 25), stale_after=STALE_AFTER)
+    assert found == []
     assert len(library.runbooks) >= 8
 
 
@@ -156,8 +123,9 @@ def test_any_text_after_valid_front_matter_gives_problems_not_exceptions(text):
     parse_runbook(GOOD.split("## Scope")[0] + text, "x.md")
 
 
-def run_lint(*args: str) -> subprocess.CompletedProcess:
+def run_lint(*args: str, stale_after: str = "180d") -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bot", "runbooks", "lint", *args],
+                          env={**os.environ, "RUNBOOK_STALE_AFTER": stale_after},
                           capture_output=True, text=True, timeout=60, check=False)
 
 
@@ -168,7 +136,88 @@ def test_lint_command_exits_1_with_file_line_messages(tmp_path):
     assert result.stdout.strip() == f"{tmp_path / 'broken.md'}:32: unknown risk 'spicy' (use low, medium or high)"
 
 
-def test_lint_command_on_a_clean_folder_prints_one_line():
-    result = run_lint(str(SHIPPED))
+def test_lint_command_on_a_clean_folder_prints_one_line_even_when_strict():
+    # Ten years, so the shipped files' dates do not age this test; the test above pins the day.
+    result = run_lint(str(SHIPPED), "--strict", stale_after="3650d")
     assert result.returncode == 0
     assert result.stdout.strip() == f"{SHIPPED}: 8 runbooks, no problems"
+
+
+def test_warnings_alone_are_printed_and_exit_0(tmp_path):
+    (tmp_path / "cache.md").write_text(GOOD.replace("owner: platform-team\n", ""))
+    result = run_lint(str(tmp_path))
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'cache.md'}:1: warning: 'owner' is missing: name the team that keeps this runbook",
+        f"{tmp_path / 'cache.md'}:6: warning: last tested 2025-01-15, more than 180d ago (RUNBOOK_STALE_AFTER)",
+        f"{tmp_path}: 1 runbooks, no problems, 2 warnings"]
+
+
+def test_strict_makes_a_warning_fail_the_lint(tmp_path):
+    (tmp_path / "cache.md").write_text(GOOD)
+    result = run_lint(str(tmp_path), "--strict", stale_after="3650d")
+    assert result.returncode == 0
+    result = run_lint(str(tmp_path), "--strict")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'cache.md'}:7: warning: last tested 2025-01-15, more than 180d ago (RUNBOOK_STALE_AFTER)"]
+
+
+def test_errors_and_warnings_come_file_by_file_and_errors_exit_1(tmp_path):
+    (tmp_path / "a.md").write_text(GOOD.replace("risk: high", "risk: spicy"))
+    (tmp_path / "b.md").write_text(GOOD.replace("RUN-042", "RUN-043").replace("owner: platform-team", "owner:"))
+    result = run_lint(str(tmp_path), stale_after="3650d")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'a.md'}:32: unknown risk 'spicy' (use low, medium or high)",
+        f"{tmp_path / 'b.md'}:6: warning: 'owner' is missing: name the team that keeps this runbook"]
+
+
+def warnings_of_text(text: str, today: date = TESTED_RECENTLY) -> list[str]:
+    runbook, problems = parse_runbook(text, "rb.md")
+    assert problems == []
+    return [str(w) for w in warnings_of(runbook, today=today, stale_after=STALE_AFTER)]
+
+
+def test_a_complete_recently_tested_runbook_has_no_warnings():
+    assert warnings_of_text(GOOD) == []
+
+
+@pytest.mark.parametrize(("lacking", "expected"), [
+    (GOOD.replace("owner: platform-team\n", ""),
+     "rb.md:1: warning: 'owner' is missing: name the team that keeps this runbook"),
+    (GOOD.replace("owner: platform-team", "owner: ''"),
+     "rb.md:6: warning: 'owner' is missing: name the team that keeps this runbook"),
+    (GOOD.replace("last_tested: 2025-01-15\n", ""), "rb.md:1: warning: 'last_tested' is missing"),
+    (GOOD.replace("## Escalation\nPage the platform on-call.\n", ""),
+     "rb.md:1: warning: no '## Escalation' section"),
+    (GOOD.replace("Page the platform on-call.\n", ""),
+     "rb.md:40: warning: the '## Escalation' section is empty"),
+    (GOOD.replace("Verification:\n- [ ] hit ratio back above 90%\n", ""),
+     "rb.md:31: warning: step 2 has no 'Verification:' checklist ('- [ ] …')"),
+    (GOOD.replace("- [ ] hit ratio back above 90%", "- hit ratio back above 90%"),
+     "rb.md:31: warning: step 2 has no 'Verification:' checklist ('- [ ] …')"),
+])
+def test_each_warning_points_at_its_line_or_line_1_when_absent(lacking, expected):
+    assert warnings_of_text(lacking) == [expected]
+
+
+def test_a_runbook_tested_longer_ago_than_runbook_stale_after_is_stale():
+    day_180 = date(2025, 1, 15) + STALE_AFTER
+    assert warnings_of_text(GOOD, today=day_180) == []
+    assert warnings_of_text(GOOD, today=day_180 + timedelta(days=1)) == [
+        "rb.md:7: warning: last tested 2025-01-15, more than 180d ago (RUNBOOK_STALE_AFTER)"]
+
+
+def test_stale_is_a_plain_rule_on_a_date():
+    runbook = parse_runbook(GOOD, "rb.md")[0]
+    assert not runbook.stale(date(2025, 7, 14), timedelta(days=180))
+    assert runbook.stale(date(2025, 7, 15), timedelta(days=180))
+    assert replace(runbook, last_tested=None).stale(date(2025, 1, 15), timedelta(days=180))
+
+
+def test_more_than_50_steps_is_one_warning_at_step_51():
+    procedure = "".join(f"### Step {n}: Do thing {n}\nVerification:\n- [ ] done\n" for n in range(1, 53))
+    long = GOOD.split("### Step 1")[0] + procedure + GOOD[GOOD.index("## Escalation"):]
+    step_51 = 19 + 50 * 3 + 1
+    assert warnings_of_text(long) == [f"rb.md:{step_51}: warning: 52 steps, more than 50: split the runbook"]

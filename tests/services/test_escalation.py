@@ -91,7 +91,7 @@ async def test_resolving_straight_from_new_resolves_without_acknowledging(store,
     await paging.page_service(store, caller=by(BOB), service="db", message="", policy=ESCALATING)
     await set_status(store, Status.RESOLVED, tmp_path, rationale="false alarm")
     assert await pages(store) == [("trigger", "db"), ("resolve", "db")]
-    clock.advance(days=1)
+    clock.advance(hours=5)
     assert await fire_due(store, ESCALATING) == 0  # neither the deadline nor the executives
 
 

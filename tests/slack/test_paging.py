@@ -432,3 +432,23 @@ def test_page_without_a_service_or_a_linked_person_is_a_usage_error(text):
     with pytest.raises(parsing.UsageError) as caught:
         parsing.parse(text)
     assert "/incident page <service|@user> [message]" in caught.value.message()
+
+
+async def test_a_slow_pagerduty_never_holds_up_the_channel(world, pagerduty):
+    channel = await world.declare()
+    pagerduty.fault(delay=3.0)  # PagerDuty takes its time to answer this page
+    await world.incident("page db replica lag", channel=channel)
+    await asyncio.sleep(0.5)  # the page is on its way, its answer not yet
+    await world.incident("log failing over to the replica", user=BOB, channel=channel)
+
+    async def shown() -> bool:
+        return any("failing over to the replica" in line for line in world.posted(channel))
+
+    # Well before PagerDuty answers, the log line is in the channel.
+    await eventually(shown, timeout=1.5)
+    assert not pagerduty.events
+
+    async def accepted() -> bool:
+        return bool(pagerduty.events)
+
+    await eventually(accepted, timeout=10)

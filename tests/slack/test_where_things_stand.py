@@ -109,6 +109,14 @@ async def test_the_app_home_shows_open_incidents_my_action_items_and_approvals_w
     assert "access_approved" in [e.action for e in (await world.record()).events]
     assert any("approved" in line and "prod DB write" in line for line in world.posted(channel))
 
+    # An item ticked done leaves its owner's page; one dated shows its date.
+    await world.incident("action Second follow-up <@U0BOB|bob>", channel=channel)
+    await world.incident("action due 2 2099-01-31", channel=channel)
+    await world.incident("action done 1", channel=channel)
+    bob = await open_home(world, BOB)
+    assert "Add a pool alert" not in bob and "*#2* Second follow-up" in bob
+    assert "due 2099-01-31" in bob
+
 
 async def test_a_refused_click_on_the_app_home_is_shown_on_the_page(world):
     channel = await world.declare("sev2 cache-miss Cache misses")

@@ -8,7 +8,16 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import DuplicateDelivery, IncidentError
-from bot.services import access, incidents, listing, paging, people, runbooks, statuspage
+from bot.services import (
+    access,
+    action_items,
+    incidents,
+    listing,
+    paging,
+    people,
+    runbooks,
+    statuspage,
+)
 from bot.services.caller import Caller
 from bot.services.incidents import Resolution
 from bot.services.listing import in_channel
@@ -170,6 +179,24 @@ async def _action(deps: Deps, caller: Caller, request: parsing.Action) -> str:
     return f"Action item #{item.number} recorded."
 
 
+async def _action_done(deps: Deps, caller: Caller, request: parsing.ActionDone) -> str:
+    item = await action_items.mark_done(deps.store, caller=caller, number=request.number)
+    return f"Action item #{item.number} ticked."
+
+
+async def _action_due(deps: Deps, caller: Caller, request: parsing.ActionDue) -> str:
+    item = await action_items.set_due(deps.store, caller=caller, number=request.number,
+                                      due_on=request.due_on)
+    owner = f"<@{item.owner_id}> hears" if item.owner_id else "The channel hears"
+    return (f"Action item #{item.number} is due {request.due_on.isoformat()}. {owner} "
+            "once if it is not done by then.")
+
+
+async def _root_cause(deps: Deps, caller: Caller, request: parsing.RootCause) -> str:
+    incident = await incidents.set_root_cause(deps.store, caller=caller, text=request.text)
+    return f"Root cause of {incident.ref} recorded."
+
+
 async def _page(deps: Deps, caller: Caller, request: parsing.Page) -> str:
     if request.user_id is not None:
         await paging.page_person(deps.store, caller=caller, user_id=request.user_id,
@@ -280,6 +307,9 @@ HANDLERS: dict[type, Callable[[Deps, Caller, object], Awaitable[str]]] = {
     parsing.Invite: _invite,  # type: ignore[dict-item]
     parsing.Update: _update,  # type: ignore[dict-item]
     parsing.Action: _action,  # type: ignore[dict-item]
+    parsing.ActionDone: _action_done,  # type: ignore[dict-item]
+    parsing.ActionDue: _action_due,  # type: ignore[dict-item]
+    parsing.RootCause: _root_cause,  # type: ignore[dict-item]
     parsing.Resolve: _resolve,  # type: ignore[dict-item]
     parsing.Page: _page,  # type: ignore[dict-item]
     parsing.Statuspage: _statuspage,  # type: ignore[dict-item]

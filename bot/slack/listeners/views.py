@@ -1,4 +1,7 @@
-"""The declare form's and the update form's submissions."""
+"""The declare form's and the update form's submissions, and the reasons a runbook step
+failed or a runbook was aborted."""
+
+from collections.abc import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
@@ -6,9 +9,15 @@ from bot.domain.channel_names import normalize_slug
 from bot.domain.durations import parse_duration
 from bot.domain.errors import DuplicateDelivery, IncidentError
 from bot.domain.severity import parse_severity
-from bot.services import incidents
+from bot.services import incidents, runbooks
 from bot.services.caller import Caller
-from bot.slack.blocks import DECLARE_CALLBACK, UPDATE_CALLBACK
+from bot.slack.blocks import (
+    ABORT_CALLBACK,
+    DECLARE_CALLBACK,
+    STEP_FAILED_CALLBACK,
+    UPDATE_CALLBACK,
+    cut,
+)
 from bot.slack.deps import Deps
 
 
@@ -36,6 +45,23 @@ def _runbooks(deps: Deps, slug: str, picked: str) -> list:
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
+    @app.view(STEP_FAILED_CALLBACK)
+    async def step_failed_submitted(ack: AsyncAck, body: dict, view: dict) -> None:
+        attached, number = STEP_FAILED_CALLBACK.match(view["callback_id"]).groups()  # type: ignore[union-attr]
+        reason = _value(view["state"]["values"], "reason")
+        caller = _submitter(body, view, "step failed form", f"step {attached}:{number} failed")
+        await _reasoned(ack, reason, lambda: runbooks.mark_step(
+            deps.store, caller=caller, attached_id=int(attached), number=int(number),
+            status="failed", reason=reason))
+
+    @app.view(ABORT_CALLBACK)
+    async def abort_submitted(ack: AsyncAck, body: dict, view: dict) -> None:
+        attached = int(ABORT_CALLBACK.match(view["callback_id"]).group(1))  # type: ignore[union-attr]
+        reason = _value(view["state"]["values"], "reason")
+        caller = _submitter(body, view, "abort runbook form", f"abort runbook {attached}")
+        await _reasoned(ack, reason, lambda: runbooks.abort(deps.store, caller=caller,
+                                                            attached_id=attached, reason=reason))
+
     @app.view(DECLARE_CALLBACK)
     async def declare_submitted(ack: AsyncAck, body: dict, view: dict) -> None:
         state = view["state"]["values"]
@@ -86,3 +112,18 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(response_action="errors", errors={"impact": str(error)[:150]})
             return
         await ack()
+
+
+async def _reasoned(ack: AsyncAck, reason: str, work: Callable[[], Awaitable[object]]) -> None:
+    """Run what a form asking why submits; a refusal is shown in the form, which stays open."""
+    if not reason:  # blanks only: Slack lets them through a required field
+        await ack(response_action="errors", errors={"reason": "Say why."})
+        return
+    try:
+        await work()
+    except DuplicateDelivery:
+        pass  # the same submission again: the first one counted
+    except IncidentError as error:
+        await ack(response_action="errors", errors={"reason": cut(str(error), 150)})
+        return
+    await ack()
