@@ -49,7 +49,11 @@ async def test_acks_stay_fast_and_nothing_is_lost_while_slack_is_down(world):
     response = await world.incident("declare sev1 api-down API returns 503")
     assert response.status == 200 and response.elapsed < 1.0
     assert len(await world.incidents()) == 1
-    await asyncio.sleep(0.5)
+
+    async def tried() -> bool:
+        return bool(world.slack.calls_to("conversations.create"))
+
+    await eventually(tried)  # the channel was asked for while Slack was down
     world.slack.restore()
     await world.delivered()
     channel = world.slack.channel_by_name("inc-1-api-down")
