@@ -38,7 +38,8 @@ class BotRuntime:
     def __init__(self, settings: Settings, *, clock: Clock | None = None,
                  max_backoff: timedelta = timedelta(minutes=2),
                  tick: timedelta = timedelta(seconds=1),
-                 runbook_poll: timedelta = timedelta(seconds=2)) -> None:
+                 runbook_poll: timedelta = timedelta(seconds=2),
+                 pace: timedelta = timedelta(seconds=1)) -> None:
         self.settings = settings
         if settings.export_git and (problem := git.start_up_problem(
                 settings.export_dir, push=settings.export_git_push)):
@@ -71,7 +72,7 @@ class BotRuntime:
                                       statuspage=statuspage_of(settings),
                                       runbook_stale_after=policy.runbook_stale_after,
                                       max_backoff=max_backoff,
-                                      settle=2 * settings.slack_timeout)
+                                      settle=2 * settings.slack_timeout, pace=pace)
         if settings.export_git:
             self.notifier.outbound.git = git.ExportGit(push=settings.export_git_push)
         # Bolt puts the token on a copy per request; handing it a token-less client

@@ -3,11 +3,20 @@ at about one message a second, and catches up quickly when Slack comes back."""
 
 import asyncio
 import time
+from datetime import timedelta
 
 import pytest
 
 from tests.support.waiting import eventually
 from tests.support.world import BOB, start_world, stop_world
+
+
+@pytest.fixture
+async def world(database_url, tmp_path):
+    """At Slack's own pace, one post a second per channel: these stories are about it."""
+    world = await start_world(database_url, tmp_path, pace=timedelta(seconds=1))
+    yield world
+    await stop_world(world)
 
 
 def channel_text(world, channel: str) -> str:

@@ -56,8 +56,13 @@ class World:
         return [m.shown for m in self.slack.messages(channel)]
 
 
+# Posts to one channel are paced at Slack's one a second in production; stories that are not
+# about pacing need not wait for it (tests/slack/test_busy_incident.py keeps the real pace).
+TEST_PACE = timedelta(milliseconds=200)
+
+
 async def start_world(database_url: str, tmp_path: Path, *, slack: FakeSlackAPI | None = None,
-                      clock=None, **settings: object) -> World:
+                      clock=None, pace: timedelta = TEST_PACE, **settings: object) -> World:
     """A bot on `database_url`; pass `slack` to put a second bot (a replica, a restart)
     in front of the same Slack."""
     if slack is None:
@@ -78,7 +83,7 @@ async def start_world(database_url: str, tmp_path: Path, *, slack: FakeSlackAPI 
         **settings,
     })
     bot = BotRuntime(config, clock=clock, max_backoff=timedelta(milliseconds=200),
-                     tick=timedelta(milliseconds=200))
+                     tick=timedelta(milliseconds=200), pace=pace)
     await bot.start(host="127.0.0.1", port=0)
     sender = SlackSender(events_url=f"{bot.url}/slack/events", signing_secret=SIGNING_SECRET,
                          api=slack)
