@@ -31,6 +31,9 @@ PASS_EVERY = 0.05  # seconds: the most a lone entry waits before it goes out
 PROBE_FIRST = 0.25  # seconds after Slack starts failing
 PROBE_MAX = 2.0
 OUTAGE = 1.0  # seconds of failing beyond the first probe's wait: Slack was down, not one call slow
+# Seconds a pass waits for its slowest attempt before leaving it to run on: a lane whose call
+# is slow holds up the others this long at most.
+SLOW_LANE = 0.5
 STOP_GRACE = 5.0  # seconds stopping waits for attempts under way
 
 
@@ -57,8 +60,8 @@ class SlackNotifier:
         # time to land before looking for it, or we would post it twice.
         self.settle = settle
         self.delivered = 0
-        # Attempts still running: a lane waiting on a slow call (PagerDuty, Statuspage, git,
-        # a Slack call timing out) never holds up the next pass over the other lanes.
+        # Attempts left running: a lane waiting on a slow call (PagerDuty, Statuspage, git,
+        # a Slack call timing out) holds up the other lanes no longer than SLOW_LANE.
         self._in_flight: set[asyncio.Task] = set()
         self._probing: asyncio.Task | None = None
         self._last_pass = 0.0
@@ -75,7 +78,7 @@ class SlackNotifier:
                 await asyncio.sleep(max(0.0, self._last_pass + PASS_EVERY - loop.time()))
                 self._last_pass = loop.time()
                 try:
-                    busy, wait = await self.deliver_due(wait_for_all=False)
+                    busy, wait = await self.deliver_due(patience=SLOW_LANE)
                 except Exception:  # the database may be briefly away; keep the loop alive
                     log.exception("outbox pass failed")
                     busy, wait = False, idle
@@ -98,14 +101,18 @@ class SlackNotifier:
             for attempt in set(self._in_flight):
                 attempt.cancel()
 
-    async def deliver_due(self, *, wait_for_all: bool = True) -> tuple[bool, float]:
+    async def deliver_due(self, *, patience: float | None = None) -> tuple[bool, float]:
         """One pass over the lanes that are ready. Returns whether anything was claimed,
-        and how long until a waiting lane is ready. A leased lane is not claimed again, so
-        with `wait_for_all` off the attempts run on while later passes serve other lanes."""
+        and how long until a waiting lane is ready.
+
+        The pass waits for its attempts (what lands meanwhile coalesces into the next
+        call), but no longer than `patience` seconds: an attempt still running then goes on
+        by itself, and the next passes serve the other lanes (a leased lane is not claimed
+        again, so its order holds)."""
         claimed = await self.outbox.claim()
-        attempts = [asyncio.ensure_future(self._attempt(batch)) for batch in claimed.batches]
-        if wait_for_all:
-            await asyncio.gather(*attempts)
+        attempts = {asyncio.ensure_future(self._attempt(batch)) for batch in claimed.batches}
+        if attempts:
+            await asyncio.wait(attempts, timeout=patience)
         for attempt in attempts:
             if not attempt.done():
                 self._in_flight.add(attempt)
