@@ -84,6 +84,14 @@ class SlackNotifier:
                     busy, wait = False, idle
                 if busy:
                     continue
+                if self._in_flight:
+                    # A call left running: look again when one lands, or SLOW_LANE on, not at
+                    # every commit (each look queries the outbox, and commits come fast).
+                    stopping = asyncio.ensure_future(stop.wait())
+                    await asyncio.wait({*self._in_flight, stopping}, timeout=SLOW_LANE,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                    stopping.cancel()
+                    continue
                 self.store.outbox_signal.clear()
                 waiters = [asyncio.ensure_future(self.store.outbox_signal.wait()),
                            asyncio.ensure_future(stop.wait())]
