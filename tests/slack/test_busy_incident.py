@@ -10,11 +10,13 @@ import pytest
 from tests.support.waiting import eventually
 from tests.support.world import BOB, start_world, stop_world
 
+SLACK_PACE = timedelta(seconds=1)
+
 
 @pytest.fixture
 async def world(database_url, tmp_path):
     """At Slack's own pace, one post a second per channel: these stories are about it."""
-    world = await start_world(database_url, tmp_path, pace=timedelta(seconds=1))
+    world = await start_world(database_url, tmp_path, pace=SLACK_PACE)
     yield world
     await stop_world(world)
 
@@ -147,8 +149,8 @@ async def test_after_slack_hangs_what_landed_is_not_posted_again(world, outage):
 
 
 async def test_two_replicas_share_a_busy_channel_and_show_every_line_once(database_url, tmp_path):
-    one = await start_world(database_url, tmp_path)
-    two = await start_world(database_url, tmp_path, slack=one.slack)
+    one = await start_world(database_url, tmp_path, pace=SLACK_PACE)
+    two = await start_world(database_url, tmp_path, slack=one.slack, pace=SLACK_PACE)
     try:
         channel = await one.declare()
         lines = [f"replica line {n:02d}" for n in range(40)]
