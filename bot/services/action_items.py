@@ -63,7 +63,7 @@ def _overdue_from(due_on: date) -> datetime:
 async def plan_due(tx: Tx, incident: Incident) -> None:
     """One reminder row an incident, at the first moment one of its items becomes overdue."""
     await tx.cancel_reminders(incident.id, DUE)
-    waiting = [item.due_on for item in (await tx.record(incident.id)).action_items
+    waiting = [item.due_on for item in await tx.action_items(incident.id)
                if item.due_on is not None and not item.done and item.due_nudged_at is None]
     if waiting:
         tx.schedule(ReminderKind.ACTION_DUE, incident.id, max(_overdue_from(min(waiting)), tx.now))
@@ -72,7 +72,7 @@ async def plan_due(tx: Tx, incident: Incident) -> None:
 async def nudge_overdue(tx: Tx, incident: Incident) -> None:
     """Each overdue item's owner hears once, by DM (the incident channel may be long quiet);
     an item with no owner is raised in the channel with the commander."""
-    for item in (await tx.record(incident.id)).action_items:
+    for item in await tx.action_items(incident.id):
         if item.due_nudged_at is not None or not item.overdue(tx.now.date()):
             continue
         item.due_nudged_at = tx.now

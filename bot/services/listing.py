@@ -60,19 +60,19 @@ async def listed_to(store: Store, *, user_id: str, open_only: bool = True,
 
 async def home(store: Store, *, user_id: str, policy: Policy) -> Home:
     async with store.reading() as tx:
-        incidents = sorted(await _visible(tx, user_id, open_only=True, drills=True),
+        seen = await _visible(tx, user_id, open_only=False, drills=True)
+        incidents = sorted((i for i in seen if i.status.is_open),
                            key=lambda i: (i.declared_at, i.id), reverse=True)
         page = Home(incidents, await tx.names(), tx.now)
         # Follow-ups outlive the response: an item stays until it is ticked done.
-        owed = await tx.open_action_items(user_id)
-        if owed:
-            seen = {i.id: i for i in await _visible(tx, user_id, open_only=False, drills=True)}
-            page.action_items = [(seen[item.incident_id], item) for item in owed
-                                 if item.incident_id in seen]
+        by_id = {i.id: i for i in seen}
+        page.action_items = [(by_id[item.incident_id], item)
+                             for item in await tx.open_action_items(user_id)
+                             if item.incident_id in by_id]
         if user_id in policy.approvers:
-            by_id = {i.id: i for i in incidents}
+            open_ids = {i.id for i in incidents}
             page.approvals = [(by_id[r.incident_id], r) for r in await tx.access_requests()
-                              if r.state is AccessState.PENDING and r.incident_id in by_id
+                              if r.state is AccessState.PENDING and r.incident_id in open_ids
                               and r.requester_id != user_id]
         return page
 

@@ -444,20 +444,29 @@ def _text_input(block_id: str, label: str, placeholder: str, *, optional: bool =
             "label": {"type": "plain_text", "text": label}, "element": element}
 
 
+def _modal(*, callback_id: str, channel: str, title: str, submit: str, blocks: list[dict]) -> dict:
+    """A form; the channel travels in private_metadata, since a submission comes without
+    the channel the form was opened in."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": channel,
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
 def declare_modal(origin_channel: str, runbooks: list | None = None, *,
                   private: bool = False, drill: bool = False) -> dict:
     chosen = [option for option, on in ((PRIVATE_OPTION, private), (DRILL_OPTION, drill)) if on]
     severities = [
         {"text": {"type": "plain_text", "text": f"SEV{n}"}, "value": f"sev{n}"} for n in range(1, 5)
     ]
-    return {
-        "type": "modal",
-        "callback_id": DECLARE_CALLBACK,
-        "private_metadata": origin_channel,
-        "title": {"type": "plain_text", "text": "Declare an incident"},
-        "submit": {"type": "plain_text", "text": "Declare"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return _modal(
+        callback_id=DECLARE_CALLBACK, channel=origin_channel, title="Declare an incident",
+        submit="Declare", blocks=[
             {
                 "type": "input", "block_id": "severity",
                 "label": {"type": "plain_text", "text": "Severity"},
@@ -479,15 +488,14 @@ def declare_modal(origin_channel: str, runbooks: list | None = None, *,
                         "options": [PRIVATE_OPTION, DRILL_OPTION],
                         **({"initial_options": chosen} if chosen else {})},
         }],
-    }
+    )
 
 
 UPDATE_CALLBACK = "status_update_form"
 
 
 def update_modal(incident_channel: str, last_update: str = "") -> dict:
-    """The update form: the incident travels in private_metadata (its channel id), since
-    the submission comes without the channel it was opened in."""
+    """The update form: the incident is the one of the channel it travels with."""
     blocks = [
         _text_input("impact", "Impact", "Checkout fails for about 10% of EU customers",
                     max_length=1000),
@@ -497,15 +505,8 @@ def update_modal(incident_channel: str, last_update: str = "") -> dict:
     if last_update:
         blocks.insert(0, {"type": "context", "elements": [
             {"type": "mrkdwn", "text": cut(f"Last update: {escape(last_update)}", 2000)}]})
-    return {
-        "type": "modal",
-        "callback_id": UPDATE_CALLBACK,
-        "private_metadata": incident_channel,
-        "title": {"type": "plain_text", "text": "Status update"},
-        "submit": {"type": "plain_text", "text": "Post update"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": blocks,
-    }
+    return _modal(callback_id=UPDATE_CALLBACK, channel=incident_channel, title="Status update",
+                  submit="Post update", blocks=blocks)
 
 
 STEP_BADGE = {"pending": ":white_circle: pending", "started": ":arrow_forward: started",
@@ -697,17 +698,12 @@ ABORT_CALLBACK = re.compile(r"^runbook_abort:(\d+)$")
 
 def _reason_form(*, callback_id: str, channel: str, title: str, submit: str, about: str,
                  label: str, placeholder: str, limit: int) -> dict:
-    """A form that asks why; the incident travels in private_metadata (its channel id)."""
+    """A form that asks why, about the runbook of the channel it travels with."""
     reason = _text_input("reason", label, placeholder, max_length=limit)
     reason["element"]["multiline"] = True
-    return {
-        "type": "modal", "callback_id": callback_id, "private_metadata": channel,
-        "title": {"type": "plain_text", "text": title},
-        "submit": {"type": "plain_text", "text": submit},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": cut(about, FIELD_LIMIT)}]},
-                   reason],
-    }
+    return _modal(callback_id=callback_id, channel=channel, title=title, submit=submit, blocks=[
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(about, FIELD_LIMIT)}]},
+        reason])
 
 
 def step_failed_modal(channel: str, attached_id: int, runbook: Runbook, step: Step) -> dict:

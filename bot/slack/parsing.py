@@ -279,7 +279,7 @@ def _flag(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?:^|\s)--{name}(?=\s|$)")
 
 
-_PRIVATE_FLAG, _DRILL_FLAG = _flag("private"), _flag("drill")
+_PRIVATE_FLAG, _DRILL_FLAG, _DRILLS_FLAG = _flag("private"), _flag("drill"), _flag("drills?")
 
 
 def _declare(rest: str) -> Declare:
@@ -314,10 +314,9 @@ def _timeline(rest: str) -> Timeline:
 
 
 def _list(rest: str) -> ListIncidents:
-    drills = _flag("drills?")
-    if drills.sub("", rest).strip():
+    if _DRILLS_FLAG.sub("", rest).strip():
         raise UsageError(f"`{rest}` is not an option of list.", "list")
-    return ListIncidents(bool(drills.search(rest)))
+    return ListIncidents(bool(_DRILLS_FLAG.search(rest)))
 
 
 def _status(rest: str) -> SetStatus:

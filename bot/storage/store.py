@@ -238,6 +238,12 @@ class Tx:
         await self.session.flush()
         return item
 
+    async def action_items(self, incident_id: int) -> list[ActionItem]:
+        rows = await self.session.execute(
+            select(ActionItemRow).where(col(ActionItemRow.incident_id) == incident_id)
+            .order_by(col(ActionItemRow.number)))
+        return [to_domain(ActionItem, r) for r in rows.scalars()]
+
     async def action_item(self, incident_id: int, number: int) -> ActionItem | None:
         row = await self.session.scalar(
             select(ActionItemRow).where(col(ActionItemRow.incident_id) == incident_id,
@@ -268,16 +274,11 @@ class Tx:
             .where(col(ParticipantRow.incident_id) == incident_id)
             .order_by(col(ParticipantRow.joined_at), col(ParticipantRow.user_id))
         )
-        items = await self.session.execute(
-            select(ActionItemRow)
-            .where(col(ActionItemRow.incident_id) == incident_id)
-            .order_by(col(ActionItemRow.number))
-        )
         return IncidentRecord(
             incident=incident,
             events=await self.events(incident_id),
             participants=[to_domain(Participant, r) for r in participants.scalars()],
-            action_items=[to_domain(ActionItem, r) for r in items.scalars()],
+            action_items=await self.action_items(incident_id),
             names=await self.names(),
             access_requests=await self.access_requests(incident_id),
             runbooks=await self.attached_runbooks(incident_id),
