@@ -144,6 +144,25 @@ async def test_a_create_whose_answer_is_lost_never_opens_a_second_public_inciden
     assert 'call="create",outcome="unreachable"} 1.0' in await metrics(world)
 
 
+async def test_an_update_whose_answer_is_lost_is_shown_once_on_the_public_page(world, statuspage):
+    world.bot.notifier.outbound.statuspage.timeout = timedelta(seconds=0.3)
+    channel = await world.declare()
+    await world.incident("statuspage investigating Looking into it.", channel=channel)
+
+    async def opened() -> bool:
+        return len(public(statuspage)) == 1
+
+    await eventually(opened, timeout=10)
+    [incident] = public(statuspage)
+    statuspage.fault(delay=1.0)  # carried out, but answered after the bot stopped waiting
+    await world.incident("statuspage identified Found it.", channel=channel)
+    await world.delivered()
+    assert statuspage.calls("GET") and len(statuspage.calls("PATCH")) == 1  # found, not resent
+    assert [(u["status"], u["body"]) for u in incident.updates] == [
+        ("investigating", "Looking into it."), ("identified", "Found it.")]
+    assert 'call="update",outcome="unreachable"} 1.0' in await metrics(world)
+
+
 async def test_a_refused_update_is_given_up_with_a_notice_in_the_channel(world, statuspage):
     channel = await world.declare()
     statuspage.fault(status=422)
@@ -251,9 +270,13 @@ async def test_resolve_offers_the_button_and_only_the_click_resolves_publicly(wo
     assert events[-1].actor_id == BOB and events[-1].data == {"status": "resolved"}
     # A second click (or a stale message) resolves nothing twice.
     await click(world, channel, "statuspage_resolve", user=ALICE)
+
+    async def refused() -> bool:
+        return any("already resolved on Statuspage" in r["text"] for r in world.slack.responses)
+
+    await eventually(refused)
     await world.delivered()
     assert len(statuspage.calls("PATCH")) == 1
-    assert "already resolved on Statuspage" in world.slack.responses[-1]["text"]
 
 
 async def test_no_button_without_an_open_public_incident(world, statuspage):
