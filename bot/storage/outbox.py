@@ -9,15 +9,18 @@ about one message a second however busy the incident is.
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlmodel import col
 
 from bot.storage.store import Store
-from bot.storage.tables import OutboxRow
+from bot.storage.tables import OutboxRow, table_of
 
 MAX_BATCH = 500
 MAX_LANES = 200
+# Core statements on the table, not the ORM class: the ORM's bulk-update bookkeeping and
+# object loading cost more than the outbox's statements themselves.
+_T = table_of(OutboxRow)
 
 
 @dataclass
@@ -67,11 +70,11 @@ class Claimed:
 
 
 def _pending() -> ColumnElement[bool]:
-    return and_(col(OutboxRow.delivered_at).is_(None), col(OutboxRow.failed_at).is_(None))
+    return and_(_T.c.delivered_at.is_(None), _T.c.failed_at.is_(None))
 
 
 def _free(now: datetime) -> ColumnElement[bool]:
-    return or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) < now)
+    return or_(_T.c.lease_until.is_(None), _T.c.lease_until < now)
 
 
 class Outbox:
@@ -85,16 +88,14 @@ class Outbox:
 
     async def claim(self) -> Claimed:
         now = self.store.clock()
-        heads_of_lanes = (select(func.min(OutboxRow.id)).where(_pending())
-                          .group_by(OutboxRow.lane)).scalar_subquery()
+        heads_of_lanes = (select(func.min(_T.c.id)).where(_pending())
+                          .group_by(_T.c.lane)).scalar_subquery()
         async with self.store.reading() as tx:
             due = (await tx.session.execute(
-                select(OutboxRow).where(col(OutboxRow.id).in_(heads_of_lanes), col(OutboxRow.due_at) <= now,
-                                        _free(now))
-                .order_by(col(OutboxRow.id)).limit(MAX_LANES))).scalars().all()
+                select(_T).where(_T.c.id.in_(heads_of_lanes), _T.c.due_at <= now, _free(now))
+                .order_by(_T.c.id).limit(MAX_LANES))).all()
             later = await tx.session.scalar(
-                select(func.min(OutboxRow.due_at)).where(col(OutboxRow.id).in_(heads_of_lanes),
-                                                         col(OutboxRow.due_at) > now))
+                select(func.min(_T.c.due_at)).where(_T.c.id.in_(heads_of_lanes), _T.c.due_at > now))
             paced_until = await self._paced_until(
                 tx.session, [head.lane for head in due if head.kind in self.paced])
         waits = [later] if later else []
@@ -111,20 +112,20 @@ class Outbox:
         if not lanes:
             return {}
         rows = await session.execute(
-            select(col(OutboxRow.lane), func.max(OutboxRow.sent_at))
-            .where(col(OutboxRow.lane).in_(set(lanes)), col(OutboxRow.kind).in_(self.paced))
-            .group_by(OutboxRow.lane))
+            select(_T.c.lane, func.max(_T.c.sent_at))
+            .where(_T.c.lane.in_(set(lanes)), _T.c.kind.in_(self.paced))
+            .group_by(_T.c.lane))
         return {lane: sent + self.pace for lane, sent in rows if sent is not None}
 
-    async def _lease(self, head: OutboxRow, now: datetime) -> Batch | None:
+    async def _lease(self, head: Any, now: datetime) -> Batch | None:
         """Compare-and-set on the head: of two replicas that saw it, one wins, and with it the lane."""
-        leased = dict(lease_until=now + self.lease, attempts=OutboxRow.attempts + 1,
+        leased = dict(lease_until=now + self.lease, attempts=_T.c.attempts + 1,
                       uncertain=True, sent_at=now, held=False)
         async with self.store.writing() as session:
             won = await session.execute(
-                update(OutboxRow)
+                update(_T)
                 # Re-check due_at too: another claimer may have deferred it meanwhile.
-                .where(col(OutboxRow.id) == head.id, _pending(), _free(now), col(OutboxRow.due_at) <= now)
+                .where(_T.c.id == head.id, _pending(), _free(now), _T.c.due_at <= now)
                 .values(**leased))
             if won.rowcount != 1:
                 return None
@@ -135,16 +136,16 @@ class Outbox:
             items = [OutboxItem(row.id, row.lane, row.kind, row.payload,  # type: ignore[arg-type]
                                 row.created_at, row.attempts + 1, row.uncertain) for row in rows]
             if len(rows) > 1:
-                await session.execute(update(OutboxRow).where(
-                    col(OutboxRow.id).in_([r.id for r in rows[1:]])).values(**leased))
+                await session.execute(update(_T).where(
+                    _T.c.id.in_([r.id for r in rows[1:]])).values(**leased))
         return Batch(items)
 
-    async def _followers(self, session, head: OutboxRow) -> list[OutboxRow]:  # noqa: ANN001
+    async def _followers(self, session, head: Any) -> list[Any]:  # noqa: ANN001
         """The rows of the head's kind right behind it in its lane, up to another kind: one
         call delivers them all, a refresh showing the state of then included."""
         behind = (await session.execute(
-            select(OutboxRow).where(col(OutboxRow.lane) == head.lane, col(OutboxRow.id) > head.id, _pending())
-            .order_by(col(OutboxRow.id)).limit(MAX_BATCH))).scalars().all()
+            select(_T).where(_T.c.lane == head.lane, _T.c.id > head.id, _pending())
+            .order_by(_T.c.id).limit(MAX_BATCH))).all()
         run = []
         for row in behind:
             if row.kind != head.kind:
@@ -162,7 +163,7 @@ class Outbox:
     async def put_back(self, items: Sequence[OutboxItem]) -> None:
         """Rows leased with a batch that did not fit its call: untried, due again at once."""
         await self._set([i.id for i in items], lease_until=None, uncertain=False,
-                        attempts=OutboxRow.attempts - 1)
+                        attempts=_T.c.attempts - 1)
 
     async def retry(self, ids: Sequence[int], *, after: timedelta, error: str, uncertain: bool,
                     held: bool = False) -> None:
@@ -179,18 +180,18 @@ class Outbox:
         now = self.store.clock()
         async with self.store.writing() as session:
             released = (await session.execute(
-                update(OutboxRow).where(col(OutboxRow.held), _pending())
+                update(_T).where(_T.c.held, _pending())
                 .values(due_at=now, held=False))).rowcount
             if landing is None:
                 return released
             unanswered = await session.execute(
-                select(col(OutboxRow.id), col(OutboxRow.sent_at), col(OutboxRow.due_at)).where(
-                    _pending(), col(OutboxRow.uncertain), col(OutboxRow.due_at) > now, _free(now)))
+                select(_T.c.id, _T.c.sent_at, _T.c.due_at).where(
+                    _pending(), _T.c.uncertain, _T.c.due_at > now, _free(now)))
             for row_id, sent_at, due_at in unanswered.all():
                 ready = max(now, (sent_at or now) + landing)
                 if ready < due_at:
                     released += 1
-                    await session.execute(update(OutboxRow).where(col(OutboxRow.id) == row_id)
+                    await session.execute(update(_T).where(_T.c.id == row_id)
                                           .values(due_at=ready))
         return released
 
@@ -198,12 +199,12 @@ class Outbox:
         if not ids:
             return
         async with self.store.writing() as session:
-            await session.execute(update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(**values))
+            await session.execute(update(_T).where(_T.c.id.in_(ids)).values(**values))
 
     async def counts(self) -> dict[str, int]:
         async with self.store.reading() as tx:
             session = tx.session
             pending = await session.scalar(select(func.count()).where(_pending()))
             failed = await session.scalar(
-                select(func.count()).where(col(OutboxRow.failed_at).is_not(None)))
+                select(func.count()).where(_T.c.failed_at.is_not(None)))
         return {"pending": pending or 0, "failed": failed or 0}
