@@ -3,6 +3,7 @@ stats | list."""
 
 import asyncio
 import csv
+import gc
 import io
 import json
 import logging
@@ -95,6 +96,11 @@ def serve() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         url = await runtime.start()
+        # What start-up built lives as long as the process: moved out of the collector's
+        # sight, a full collection under load no longer walks it (one stalled every command
+        # in flight for about 100 ms).
+        gc.collect()
+        gc.freeze()
         logging.getLogger("bot").info("listening on %s/slack/events", url)
         await stop.wait()
         await runtime.stop()
