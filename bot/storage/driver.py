@@ -34,14 +34,13 @@ class Driver:
     async def insert_new(self, table: Table, values: dict[str, Any],
                          conflict: tuple[str, ...] = ()) -> bool:
         """Insert unless the key (or the `conflict` columns) is taken: whether it was."""
-        values = _defaults(table) | values
-        sql = _insert(table, tuple(values), conflict)
-        cursor = await self.connection.execute(sql, _dumped(table, values))
+        values = _dumped(table, values)
+        cursor = await self.connection.execute(_insert(table, tuple(values), conflict), values)
         return await cursor.fetchone() is not None
 
     async def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Rows with the same columns, in order."""
-        rows = [_dumped(table, _defaults(table) | row) for row in rows]
+        rows = [_dumped(table, row) for row in rows]
         sql = _insert(table, tuple(rows[0]), None)
         if len(rows) == 1:  # executemany's pipeline costs more than it saves for one
             await self.connection.execute(sql, rows[0])
@@ -90,9 +89,10 @@ def _kinds(table: Table) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _dumped(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """The row as psycopg takes it, with the defaults SQLAlchemy would have filled in."""
     times, documents = _kinds(table)
-    dumped = dict(values)
-    for name, value in values.items():
+    dumped = _defaults(table) | values
+    for name, value in dumped.items():
         if value is None:
             continue
         if name in times:  # stored naive UTC, as UTCDateTime stores it
