@@ -656,15 +656,18 @@ async def log_run(slack: FakeSlackAPI, senders: Sequence[SlackSender], channels:
 
 
 async def warm_up(slack: FakeSlackAPI, senders: Sequence[SlackSender], channels: Sequence[str],
-                  served: Sequence[Served]) -> None:
-    """One line into every channel through every process from every user, shown, before anything
-    is measured: first-request costs (connections, caches, Bolt's auth.test, a user's first
-    command) are not what is compared."""
-    result = await log_run(slack, senders, channels, served, bot="warm-up", database="",
-                           requests=max(len(channels), len(senders), len(USERS)), clients=1)
-    if result.errors or result.visible is None:
-        raise RuntimeError(f"warm-up failed: {result.errors} errors, visible {result.visible}, "
-                           f"{dict(result.problems)}")
+                  served: Sequence[Served], clients: int) -> None:
+    """One line into every channel through every process from every user, shown, then as many
+    clients at once as the runs will have, before anything is measured: first-request costs
+    (a pool's connections, caches, Bolt's auth.test, a user's first command) are not what is
+    compared."""
+    passes = [(max(len(channels), len(senders), len(USERS)), 1), (2 * clients, clients)]
+    for requests, at_once in passes:
+        result = await log_run(slack, senders, channels, served, bot="warm-up", database="",
+                               requests=requests, clients=at_once)
+        if result.errors or result.visible is None:
+            raise RuntimeError(f"warm-up failed: {result.errors} errors, visible {result.visible}, "
+                               f"{dict(result.problems)}")
 
 
 def report_run(result: LogResult) -> None:
@@ -737,7 +740,7 @@ async def incident_series(bench: Bench, channels: int, clients: Sequence[int],
         senders = [sender_for(slack, s) for s in served]
         opened = await open_incidents(slack, senders[0], [f"bench-{n}" for n in range(channels)],
                                       bench.notes)
-        await warm_up(slack, senders, opened, served)
+        await warm_up(slack, senders, opened, served, max(clients))
         results = []
         for count in clients:
             result = await log_run(slack, senders, opened, served, bot="incident-bot",
@@ -763,7 +766,7 @@ async def reference_series(bench: Bench, channels: int, clients: Sequence[int]) 
                   for n in range(channels)]
         served = await start_reference(slack, label, bench.workdir)
         senders = [sender_for(slack, served)]
-        await warm_up(slack, senders, opened, [served])
+        await warm_up(slack, senders, opened, [served], max(clients))
         for count in clients:
             result = await log_run(slack, senders, opened, [served], bot="reference",
                                    database="sqlite", requests=bench.options.requests, clients=count)

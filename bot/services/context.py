@@ -18,11 +18,16 @@ NOT_AN_INCIDENT_CHANNEL = (
 @asynccontextmanager
 async def incident_command(store: Store, caller: Caller) -> AsyncIterator[tuple[Tx, Incident]]:
     async with store.transaction(queue=caller.channel_id) as tx:
-        incident = await tx.incident_by_channel(caller.channel_id, lock=True)
-        if incident is None:
-            raise IncidentError(NOT_AN_INCIDENT_CHANNEL)
-        await record_caller(tx, caller, incident.id)
-        yield tx, incident
+        yield tx, await locked_incident(tx, caller)
+
+
+async def locked_incident(tx: Tx, caller: Caller) -> Incident:
+    """The caller's incident, locked, with the command recorded against it."""
+    incident = await tx.incident_by_channel(caller.channel_id, lock=True)
+    if incident is None:
+        raise IncidentError(NOT_AN_INCIDENT_CHANNEL)
+    await record_caller(tx, caller, incident.id)
+    return incident
 
 
 async def record_caller(tx: Tx, caller: Caller, incident_id: int | None) -> None:

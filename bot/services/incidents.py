@@ -16,7 +16,7 @@ from bot.runbooks.format import Runbook
 from bot.services import escalation, paging, people, statuspage
 from bot.services.access import unrevoked
 from bot.services.caller import Caller
-from bot.services.context import event, incident_command, record_caller
+from bot.services.context import event, incident_command, locked_incident, record_caller
 from bot.services.exporter import Exporter, ExportResult
 from bot.services.reminders import plan_nudge, plan_postmortem
 from bot.services.runbooks import attach
@@ -73,10 +73,15 @@ async def open_incident(tx: Tx, *, declarer: str, severity: int, slug: str, titl
 
 
 async def log(store: Store, *, caller: Caller, text: str) -> None:
-    async with incident_command(store, caller) as (tx, incident):
+    """A busy channel's lines are many and alike: those that arrive together are stored
+    together, in one transaction."""
+    async def write(tx: Tx) -> None:
+        incident = await locked_incident(tx, caller)
         entry = await tx.append(event(tx, incident, caller.user_id, "log", text))
         tx.notify(notices.to_channel(incident.id, "log", user=caller.user_id, text=text,
                                      at=entry.at.isoformat()))
+
+    await store.together(caller.channel_id, write)
 
 
 async def set_status(store: Store, *, caller: Caller, target: Status, rationale: str,

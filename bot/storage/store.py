@@ -5,7 +5,7 @@ import contextlib
 import dataclasses
 import functools
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -130,6 +130,9 @@ class Tx:
         self._owed: list[dict] = []
         self.notices = 0
         self._driver: Driver | None = None
+        # Incidents this transaction holds the lock of, by channel: until it ends, no one
+        # else changes them, so commands stored together read each once.
+        self._locked: dict[str, Incident] = {}
 
     async def _fast(self) -> Driver | None:
         """On PostgreSQL, psycopg under this transaction: every command's statements go
@@ -157,6 +160,8 @@ class Tx:
         return self._seen(_incident(row)) if row else None
 
     async def incident_by_channel(self, channel_id: str, *, lock: bool = False) -> Incident | None:
+        if lock and channel_id in self._locked:
+            return dataclasses.replace(self._locked[channel_id])
         driver = await self._fast()
         if driver is not None:
             found = await driver.row(_INCIDENTS, "channel_id", channel_id, lock=lock)
@@ -164,13 +169,22 @@ class Tx:
         else:
             row = (await self.session.execute(_incident_query("channel_id", lock, False),
                                               {"key": channel_id})).first()
-        return self._seen(_incident(row)) if row else None
+        if row is None:
+            return None
+        incident = self._seen(_incident(row))
+        if lock:
+            self._locked[channel_id] = dataclasses.replace(incident)
+        return incident
 
     def _seen(self, incident: Incident) -> Incident:
         self._settled.setdefault(incident.id, not incident.status.is_open)
         return incident
 
     async def save_incident(self, incident: Incident) -> None:
+        for channel_id, held in list(self._locked.items()):
+            if held.id == incident.id:  # still locked, whichever channel it has now
+                del self._locked[channel_id]
+                self._locked[incident.channel_id or channel_id] = dataclasses.replace(incident)
         values = dataclasses.asdict(incident) | {"status": str(incident.status)}
         await self.session.execute(
             update(_INCIDENTS).where(_INCIDENTS.c.id == incident.id).values(**values))
@@ -540,6 +554,16 @@ class Tx:
         self._owed = []
 
 
+def _answer(turn: asyncio.Future, result: Any = None, *, error: Exception | None = None) -> None:
+    """Give a waiting caller its outcome, unless it has given up (its future cancelled)."""
+    if turn.done():
+        return
+    if error is not None:
+        turn.set_exception(error)
+    else:
+        turn.set_result(result)
+
+
 class Store:
     def __init__(self, database: Database, *, clock: Callable[[], datetime],
                  export_debounce: timedelta = timedelta(seconds=30)) -> None:
@@ -551,6 +575,7 @@ class Store:
         self._stored_names: dict[str, str] = {}
         self._stored_heads: dict[int, ChainLink] = {}
         self._queues: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._waiting: dict[str, list[tuple[Callable[[Tx], Awaitable[Any]], asyncio.Future]]] = {}
 
     @classmethod
     def from_url(cls, url: str, *, clock: Callable[[], datetime],
@@ -578,6 +603,48 @@ class Store:
         if tx.notices:
             self.outbox_signal.set()
 
+    async def together(self, queue: str, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """`work` in a write transaction queued on `queue`, as `transaction` would run it; but
+        whatever queued up while another held the turn runs in one transaction when the turn
+        comes (one lock taken, one commit for a burst). `work` must touch nothing but `tx`:
+        if any of its batch fails, each runs again alone, so only that one fails."""
+        entry = (work, asyncio.get_running_loop().create_future())
+        self._waiting.setdefault(queue, []).append(entry)
+        try:
+            async with self._queue(queue):
+                if entry in self._waiting.get(queue, ()):  # not taken along by another
+                    # Shielded: a leader cancelled midway still serves those it took along.
+                    await asyncio.shield(self._run_together(self._waiting.pop(queue)))
+        except asyncio.CancelledError:
+            if entry in self._waiting.get(queue, ()):
+                self._waiting[queue].remove(entry)
+            raise
+        return await entry[1]
+
+    async def _run_together(self, batch: list[tuple[Callable[[Tx], Awaitable[Any]], asyncio.Future]]
+                            ) -> None:
+        if len(batch) > 1:
+            results = []
+            try:
+                async with self.transaction() as tx:
+                    for work, _ in batch:
+                        tx.now = self.clock()
+                        results.append(await work(tx))
+            except Exception:  # noqa: S110 - each runs alone below, and the failure is its own
+                pass
+            else:
+                for (_, turn), result in zip(batch, results, strict=True):
+                    _answer(turn, result)
+                return
+        for work, turn in batch:
+            try:
+                async with self.transaction() as tx:
+                    result = await work(tx)
+            except Exception as error:
+                _answer(turn, error=error)
+            else:
+                _answer(turn, result)
+
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
         """A transaction that only reads: on SQLite it waits for no writer."""
@@ -589,7 +656,7 @@ class Store:
                   heads=self._stored_heads, export_debounce=self.export_debounce)
 
     def _queue(self, key: str | None) -> contextlib.AbstractAsyncContextManager:
-        if key is None or self.dialect == "sqlite":  # SQLite's writers queue anyway
+        if key is None:
             return contextlib.nullcontext()
         lock = self._queues.get(key)
         if lock is None:
