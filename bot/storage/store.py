@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -25,7 +25,6 @@ from bot.domain.notices import Notice
 from bot.domain.reminders import Reminder, ReminderKind
 from bot.domain.runbook_progress import AttachedRunbook
 from bot.domain.timeline import ChainLink, TimelineEvent, chain
-from bot.storage.driver import Driver
 from bot.storage.engine import Database, open_database
 from bot.storage.tables import (
     AccessCopyRow,
@@ -47,6 +46,9 @@ from bot.storage.tables import (
     UserRow,
     table_of,
 )
+
+if TYPE_CHECKING:  # imported when first used: psycopg is a tenth of start-up, and SQLite needs none
+    from bot.storage.driver import Driver
 
 T = TypeVar("T")
 
@@ -134,12 +136,14 @@ class Tx:
         # else changes them, so commands stored together read each once.
         self._locked: dict[str, Incident] = {}
 
-    async def _fast(self) -> Driver | None:
+    async def _fast(self) -> "Driver | None":
         """On PostgreSQL, psycopg under this transaction: every command's statements go
         through it. SQLite needs none (it runs inline, where SQLAlchemy costs little)."""
         if self.dialect == "sqlite":
             return None
         if self._driver is None:
+            from bot.storage.driver import Driver
+
             connection = await self.session.connection()
             self._driver = Driver((await connection.get_raw_connection()).driver_connection)
         return self._driver
