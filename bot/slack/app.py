@@ -1,4 +1,4 @@
-"""The Bolt app: signature checks, then the listeners. Authorizes without calling Slack."""
+"""The Bolt apps: signature checks, then the listeners. They authorize without calling Slack."""
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
@@ -9,6 +9,23 @@ from bot.slack.listeners import actions, commands, events, home, paging, shortcu
 
 
 def build_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
+    """Every listener. Clicks, forms and events are acked at once and handled after."""
+    app = _app(deps, client, answer_when_done=False)
+    for listeners in (commands, actions, steps, views, events, shortcuts, paging, statuspage, home):
+        listeners.register(app, deps)
+    return app
+
+
+def build_command_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
+    """Slash commands over HTTP. Each acks with what it recorded, as its last act, so the
+    answer goes back the moment the listener returns, not at Bolt's next look at the ack,
+    which it takes every 10 ms. Anything a command does after its ack runs in the background."""
+    app = _app(deps, client, answer_when_done=True)
+    commands.register(app, deps)
+    return app
+
+
+def _app(deps: Deps, client: AsyncWebClient, *, answer_when_done: bool) -> AsyncApp:
     token = deps.settings.slack_bot_token
 
     async def authorize(enterprise_id: str | None, team_id: str | None,
@@ -17,19 +34,9 @@ def build_app(deps: Deps, client: AsyncWebClient) -> AsyncApp:
         # never stands between a request and its ack.
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
 
-    app = AsyncApp(
+    return AsyncApp(
         signing_secret=deps.settings.slack_signing_secret,
         client=client,
         authorize=authorize,
-        process_before_response=False,
+        process_before_response=answer_when_done,
     )
-    commands.register(app, deps)
-    actions.register(app, deps)
-    steps.register(app, deps)
-    views.register(app, deps)
-    events.register(app, deps)
-    shortcuts.register(app, deps)
-    paging.register(app, deps)
-    statuspage.register(app, deps)
-    home.register(app, deps)
-    return app

@@ -16,7 +16,7 @@ from bot.paging.pagerduty import PagerDuty
 from bot.runbooks.live import LiveLibrary
 from bot.scheduler.ticker import ReminderTicker
 from bot.services.exporter import Exporter
-from bot.slack.app import build_app
+from bot.slack.app import build_app, build_command_app
 from bot.slack.deps import Deps
 from bot.slack.notifier import SlackNotifier
 from bot.slack.server import make_web_app
@@ -77,14 +77,15 @@ class BotRuntime:
             self.notifier.outbound.git = git.ExportGit(push=settings.export_git_push)
         # Bolt puts the token on a copy per request; handing it a token-less client
         # keeps one source of truth for the token (its authorize function).
-        self.bolt = build_app(self.deps, AsyncWebClient(base_url=settings.slack_api_url,
-                                                        timeout=self.client.timeout,
-                                                        retry_handlers=[]))
+        bolt_client = AsyncWebClient(base_url=settings.slack_api_url, timeout=self.client.timeout,
+                                     retry_handlers=[])
+        self.bolt = build_app(self.deps, bolt_client)
         self.alerts = AlertWebhook(store=self.store, token=settings.alert_webhook_token,
                                    severities=settings.alert_severity_map, policy=policy,
                                    library=library)
         self.web = make_web_app(self.bolt, self.store, self.notifier, alerts=self.alerts,
-                                runbooks=library)
+                                runbooks=library,
+                                commands=build_command_app(self.deps, bolt_client))
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []

@@ -79,6 +79,7 @@ class StatuspageCalls(Collector):
 
 
 def make_web_app(bolt: AsyncApp, store: Store, notifier: SlackNotifier, *,
+                 commands: AsyncApp,
                  alerts: AlertWebhook | None = None,
                  runbooks: Library | None = None) -> web.Application:
     registry = CollectorRegistry()
@@ -99,7 +100,9 @@ def make_web_app(bolt: AsyncApp, store: Store, notifier: SlackNotifier, *,
                       "Slack calls delivered by this process", registry=registry)
 
     async def slack_events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+        received = await to_bolt_request(request)
+        app = commands if "command" in received.body else bolt
+        return await to_aiohttp_response(await app.async_dispatch(received))
 
     async def healthz(_: web.Request) -> web.Response:
         try:

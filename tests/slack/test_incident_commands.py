@@ -50,10 +50,8 @@ async def test_declare_is_announced_when_an_announce_channel_is_set(database_url
 
 
 async def test_declare_without_arguments_opens_the_form_and_submitting_declares(world):
-    response = await world.incident("declare")
+    response, view = await world.form("declare")
     assert response.status == 200 and not (response.body or "").strip().startswith("{\"text\"")
-    opened = world.slack.views[-1]
-    view = opened["view"] if isinstance(opened, dict) and "view" in opened else opened
     assert view["callback_id"] == "declare_incident"
 
     submitted = await world.sender.view_submission(user=BOB, view={
@@ -69,10 +67,20 @@ async def test_declare_without_arguments_opens_the_form_and_submitting_declares(
     assert world.slack.channel_by_name("inc-1-search-slow") is not None
 
 
+async def test_the_answer_to_declare_never_waits_for_slack_to_open_the_form(world):
+    world.slack.fault("views.open", delay=0.7)  # slow, yet inside the client's timeout
+    response = await world.incident("declare")
+    assert response.status == 200
+    assert world.slack.views == []  # answered while the form was still on its way
+
+    async def opened() -> bool:
+        return len(world.slack.views) == 1
+
+    await eventually(opened)
+
+
 async def test_the_declare_form_refuses_an_empty_slug(world):
-    await world.incident("declare")
-    view = world.slack.views[-1]
-    view = view["view"] if "view" in view else view
+    _, view = await world.form("declare")
     submitted = await world.sender.view_submission(user=BOB, view={
         **view, "id": "V124", "state": {"values": {
             "severity": {"value": {"type": "static_select", "selected_option": {"value": "sev1"}}},

@@ -271,8 +271,7 @@ async def test_declare_with_a_runbook_makes_five_web_api_calls(world):
 
 
 async def test_the_declare_form_offers_the_runbooks_and_attaches_the_one_picked(world):
-    await world.incident("declare")
-    view = world.slack.views[-1]["view"]
+    _, view = await world.form("declare")
     options = next(b for b in view["blocks"] if b["block_id"] == "runbook")["element"]["options"]
     assert [o["value"] for o in options] == ["RUN-160", "RUN-101"]
     await world.sender.view_submission(user=BOB, view={**view, "state": {"values": {

@@ -11,11 +11,6 @@ from bot.storage.tables import CommandRow, ReminderRow
 from tests.support.world import ALICE, BOB, CAROL, DAVE, start_world, stop_world
 
 
-def _view(world) -> dict:
-    opened = world.slack.views[-1]
-    return opened["view"] if "view" in opened else opened
-
-
 def _update_form(view: dict, impact: str, doing: str, next_in: str, view_id: str) -> dict:
     return {**view, "id": view_id, "state": {"values": {
         "impact": {"value": {"type": "plain_text_input", "value": impact}},
@@ -60,9 +55,8 @@ async def test_update_without_text_opens_the_form_and_submitting_posts_a_compose
     world = await start_world(database_url, tmp_path, announce_channel="ops")
     try:
         channel = await world.declare()
-        response = await world.incident("update", channel=channel, user=BOB)
+        response, view = await world.form("update", channel=channel, user=BOB)
         assert response.status == 200 and not (response.body or "").strip()
-        view = _view(world)
         assert view["callback_id"] == "status_update_form"
         assert view["private_metadata"] == channel
         assert [b["block_id"] for b in view["blocks"]] == ["impact", "doing", "next"]
@@ -84,17 +78,17 @@ async def test_update_without_text_opens_the_form_and_submitting_posts_a_compose
         assert "*Impact:* EU checkout fails" in announced and f"<#{channel}>" in announced
 
         # The form offers the last update as a reminder of what was said.
-        await world.incident("update", channel=channel, user=BOB)
-        assert "EU checkout fails" in str(_view(world)["blocks"][0])
+        _, view = await world.form("update", channel=channel, user=BOB)
+        assert "EU checkout fails" in str(view["blocks"][0])
     finally:
         await stop_world(world)
 
 
 async def test_the_update_form_refuses_a_bad_duration_on_its_field_and_records_nothing(world):
     channel = await world.declare()
-    await world.incident("update", channel=channel)
+    _, view = await world.form("update", channel=channel)
     submitted = await world.sender.view_submission(user=ALICE, view=_update_form(
-        _view(world), "slow search", "adding a replica", "soon", "VUPD2"))
+        view, "slow search", "adding a replica", "soon", "VUPD2"))
     assert submitted.json["response_action"] == "errors"
     assert list(submitted.json["errors"]) == ["next"]
     record = await world.record()
@@ -104,8 +98,8 @@ async def test_the_update_form_refuses_a_bad_duration_on_its_field_and_records_n
 
 async def test_a_repeated_update_form_submission_records_once(world):
     channel = await world.declare()
-    await world.incident("update", channel=channel)
-    form = _update_form(_view(world), "slow search", "adding a replica", "1h", "VUPD3")
+    _, view = await world.form("update", channel=channel)
+    form = _update_form(view, "slow search", "adding a replica", "1h", "VUPD3")
     first = await world.sender.view_submission(user=ALICE, view=form)
     again = await world.sender.view_submission(user=ALICE, view=form)
     assert first.status == again.status == 200
@@ -118,9 +112,9 @@ async def test_a_repeated_update_form_submission_records_once(world):
 
 async def test_the_update_form_resets_the_nudge_clock(world):
     channel = await world.declare()
-    await world.incident("update", channel=channel)
+    _, view = await world.form("update", channel=channel)
     await world.sender.view_submission(user=ALICE, view=_update_form(
-        _view(world), "none yet", "watching", "15m", "VUPD4"))
+        view, "none yet", "watching", "15m", "VUPD4"))
     incident = (await world.incidents())[0]
     assert incident.last_update_at is not None
     async with world.bot.store.transaction() as tx:
@@ -155,9 +149,9 @@ async def test_a_private_incident_gets_a_private_channel_and_is_never_announced(
         await world.incident("invite <@U0CAROL|carol>", channel=channel.id)
         await world.incident("severity sev2 contained", channel=channel.id)
         await world.incident("update rotated the key", channel=channel.id)
-        await world.incident("update", channel=channel.id)
+        _, view = await world.form("update", channel=channel.id)
         await world.sender.view_submission(user=ALICE, view=_update_form(
-            _view(world), "none outside", "auditing", "1h", "VPRIV1"))
+            view, "none outside", "auditing", "1h", "VPRIV1"))
         await world.incident("resolve key rotated", channel=channel.id)
         await world.delivered()
 
@@ -180,8 +174,7 @@ async def test_a_public_export_does_not_speak_of_visibility(world):
 
 
 async def test_the_declare_form_can_make_a_private_incident(world):
-    await world.incident("declare")
-    view = _view(world)
+    _, view = await world.form("declare")
     assert any(b.get("block_id") == "private" for b in view["blocks"])
     await world.sender.view_submission(user=BOB, view={**view, "id": "VPRIV2", "state": {"values": {
         "severity": {"value": {"type": "static_select", "selected_option": {"value": "sev2"}}},
@@ -197,8 +190,8 @@ async def test_the_declare_form_can_make_a_private_incident(world):
 
 
 async def test_the_declare_form_declares_public_when_the_box_is_left_unticked(world):
-    await world.incident("declare")
-    await world.sender.view_submission(user=BOB, view={**_view(world), "id": "VPUB", "state": {
+    _, view = await world.form("declare")
+    await world.sender.view_submission(user=BOB, view={**view, "id": "VPUB", "state": {
         "values": {
             "severity": {"value": {"type": "static_select", "selected_option": {"value": "sev2"}}},
             "slug": {"value": {"type": "plain_text_input", "value": "payroll"}},

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -10,6 +11,7 @@ from bot.config import load_settings
 from bot.slack.runtime import BotRuntime
 from bot.standin.slack_api import FakeSlackAPI
 from bot.standin.slack_sender import SlackSender
+from tests.support.waiting import eventually
 
 SIGNING_SECRET = "test-signing-secret"
 SHIPPED_RUNBOOKS = Path(__file__).resolve().parents[2] / "runbooks"
@@ -33,6 +35,19 @@ class World:
     async def incident(self, text: str, *, user: str = ALICE, channel: str | None = None):
         """Run `/incident <text>` and return Slack's view of the answer."""
         return await self.sender.slash("/incident", text, user=user, channel=channel or self.ops)
+
+    async def form(self, text: str, **kwargs: Any) -> tuple[Any, dict]:
+        """Run `/incident <text>` that opens a form, and return the answer and the form
+        (the bot opens it beside its answer, so it may show a moment later)."""
+        before = len(self.slack.views)
+        response = await self.incident(text, **kwargs)
+
+        async def opened() -> bool:
+            return len(self.slack.views) > before
+
+        await eventually(opened)
+        view = self.slack.views[-1]
+        return response, view["view"] if "view" in view else view
 
     async def delivered(self) -> None:
         await self.bot.notifier.drain(timeout=20)

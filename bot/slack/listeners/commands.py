@@ -1,8 +1,10 @@
 """`/incident …`: parse, run the use case, answer in the ack (ephemeral)."""
 
+import asyncio
 import html
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
@@ -55,15 +57,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         if isinstance(request, parsing.Declare) and request.severity is None:
             await ack()
-            try:
-                await client.views_open(trigger_id=command["trigger_id"],
-                                        view=declare_modal(command["channel_id"],
-                                                          deps.library.runbooks,
-                                                          private=request.private,
-                                                          drill=request.drill))
-            except Exception:
-                log.exception("could not open the declare form")
-                await respond(response_type="ephemeral", text=FORM_FAILED)
+            after_ack(open_form(client, respond, command["trigger_id"], FORM_FAILED,
+                                declare_modal(command["channel_id"], deps.library.runbooks,
+                                              private=request.private, drill=request.drill)))
             return
         if isinstance(request, parsing.Update) and not request.text:
             await open_update_form(ack, respond, command, client)
@@ -79,13 +75,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(response_type="ephemeral", text=str(error))
             return
         await ack()
-        try:
-            await client.views_open(trigger_id=command["trigger_id"],
-                                    view=update_modal(command["channel_id"],
-                                                      incident.last_update_text))
-        except Exception:
-            log.exception("could not open the update form")
-            await respond(response_type="ephemeral", text=UPDATE_FORM_FAILED)
+        after_ack(open_form(client, respond, command["trigger_id"], UPDATE_FORM_FAILED,
+                            update_modal(command["channel_id"], incident.last_update_text)))
 
     @app.command("/approve")
     async def approve_command(ack: AsyncAck, command: dict) -> None:
@@ -97,6 +88,31 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         await ack(response_type="ephemeral",
                   text=await run(deps, caller_of(command | {"text": text}), request))
+
+
+async def open_form(client: AsyncWebClient, respond: AsyncRespond, trigger_id: str,
+                    failed: str, view: dict) -> None:
+    try:
+        await client.views_open(trigger_id=trigger_id, view=view)
+    except Exception:
+        log.exception("could not open the form %s", view.get("callback_id"))
+        await respond(response_type="ephemeral", text=failed)
+
+
+_after_ack: set[asyncio.Task] = set()
+
+
+def after_ack(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` beside the answer: a command's ack never waits for a Slack call."""
+    task = asyncio.create_task(work)
+    _after_ack.add(task)
+    task.add_done_callback(_finished)
+
+
+def _finished(task: asyncio.Task) -> None:
+    _after_ack.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("after a command's answer", exc_info=task.exception())
 
 
 async def run(deps: Deps, caller: Caller, request: object) -> str:
