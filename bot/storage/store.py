@@ -612,6 +612,8 @@ class Store:
         whatever queued up while another held the turn runs in one transaction when the turn
         comes (one lock taken, one commit for a burst). `work` must touch nothing but `tx`:
         if any of its batch fails, each runs again alone, so only that one fails."""
+        if self.dialect == "sqlite":  # one writer, whichever incident: what waits goes together
+            queue = ""
         entry = (work, asyncio.get_running_loop().create_future())
         self._waiting.setdefault(queue, []).append(entry)
         try:

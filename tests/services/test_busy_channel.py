@@ -3,6 +3,7 @@ in one transaction, in the order they came, each once; one bad command in the ba
 alone, and a command given up on never strands those waiting with it."""
 
 import asyncio
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import event
@@ -22,11 +23,27 @@ def commits(store) -> list[int]:
     return seen
 
 
+@asynccontextmanager
+async def another_command_being_written(store, queue: str = CHANNEL):
+    """Until the block ends, a command for the incident is being written and holds its turn."""
+    gate = asyncio.Event()
+
+    async def slow(tx) -> None:
+        await tx.incident_by_channel(queue, lock=True)
+        await gate.wait()
+
+    holding = asyncio.create_task(store.together(queue, slow))
+    await asyncio.sleep(0.05)
+    try:
+        yield
+    finally:
+        gate.set()
+        await holding
+
+
 async def queued_behind_a_busy_incident(store, commands) -> list:
-    """Run `commands` while another transaction holds the incident's turn, and let them go
-    once every one of them is waiting."""
-    async with store.transaction(queue=CHANNEL) as tx:
-        await tx.incident_by_channel(CHANNEL, lock=True)
+    """Run `commands` while another is being written, and let them go once all are waiting."""
+    async with another_command_being_written(store):
         tasks = [asyncio.create_task(command) for command in commands]
         await asyncio.sleep(0.05)
     return await asyncio.gather(*tasks, return_exceptions=True)
@@ -69,7 +86,7 @@ async def test_a_repeated_command_in_a_batch_is_refused_alone(store):
 
 async def test_lines_waiting_behind_a_command_given_up_on_are_still_stored(store):
     incident_id = await open_incident(store)
-    async with store.transaction(queue=CHANNEL):
+    async with another_command_being_written(store):
         given_up = asyncio.create_task(incidents.log(store, caller=by(BOB), text="given up"))
         waiting = [asyncio.create_task(incidents.log(store, caller=by(BOB), text=f"waiting {n}"))
                    for n in range(3)]
@@ -93,7 +110,7 @@ async def test_a_batch_whose_leader_is_cancelled_midway_still_serves_the_rest(st
             return name.upper()
         return run
 
-    async with store.transaction(queue="C0BUSY"):
+    async with another_command_being_written(store, "C0BUSY"):
         leader = asyncio.create_task(store.together("C0BUSY", work("leader", held=True)))
         followers = [asyncio.create_task(store.together("C0BUSY", work(f"follower {n}")))
                      for n in range(2)]
@@ -107,3 +124,15 @@ async def test_a_batch_whose_leader_is_cancelled_midway_still_serves_the_rest(st
     with pytest.raises(asyncio.CancelledError):
         await leader
     assert written == ["leader", "follower 0", "follower 1"]
+
+
+async def test_lines_for_two_incidents_at_once_each_land_in_their_own_timeline(store):
+    first = await open_incident(store)
+    second = await open_incident(store, channel="C0INC2")
+    lines = [(CHANNEL if n % 2 else "C0INC2", f"line {n:02d}") for n in range(20)]
+
+    await queued_behind_a_busy_incident(
+        store, [incidents.log(store, caller=by(BOB, channel), text=text) for channel, text in lines])
+
+    assert await logged(store, first) == [text for channel, text in lines if channel == CHANNEL]
+    assert await logged(store, second) == [text for channel, text in lines if channel != CHANNEL]
