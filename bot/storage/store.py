@@ -558,6 +558,10 @@ class Tx:
         self._owed = []
 
 
+# A unit of work waiting for its queue's turn, and where its caller waits for the outcome.
+_Waiting = tuple[Callable[[Tx], Awaitable[Any]], asyncio.Future]
+
+
 def _answer(turn: asyncio.Future, result: Any = None, *, error: Exception | None = None) -> None:
     """Give a waiting caller its outcome, unless it has given up (its future cancelled)."""
     if turn.done():
@@ -579,7 +583,7 @@ class Store:
         self._stored_names: dict[str, str] = {}
         self._stored_heads: dict[int, ChainLink] = {}
         self._queues: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._waiting: dict[str, list[tuple[Callable[[Tx], Awaitable[Any]], asyncio.Future]]] = {}
+        self._waiting: dict[str, list[_Waiting]] = {}
 
     @classmethod
     def from_url(cls, url: str, *, clock: Callable[[], datetime],
@@ -627,8 +631,7 @@ class Store:
             raise
         return await entry[1]
 
-    async def _run_together(self, batch: list[tuple[Callable[[Tx], Awaitable[Any]], asyncio.Future]]
-                            ) -> None:
+    async def _run_together(self, batch: list[_Waiting]) -> None:
         if len(batch) > 1:
             results = []
             try:
@@ -636,7 +639,7 @@ class Store:
                     for work, _ in batch:
                         tx.now = self.clock()
                         results.append(await work(tx))
-            except Exception:  # noqa: S110 - each runs alone below, and the failure is its own
+            except Exception:  # each runs alone below, and a failure is only its own
                 pass
             else:
                 for (_, turn), result in zip(batch, results, strict=True):
