@@ -750,6 +750,10 @@ async def incident_series(bench: Bench, channels: int, clients: Sequence[int],
             note_errors(bench, result)
             results.append(result)
         bench.processes += [process_row(s, bench.db.name) for s in served]
+        if replicas == 1:  # started again on the database it leaves: a restart, the usual start
+            await stop(served[0])
+            served = await start_bots(f"{label}-restart", 1, env, bench.workdir)
+            bench.processes.append(process_row(served[0], bench.db.name))
         return results
     finally:
         await asyncio.gather(*(stop(s) for s in served))
@@ -1115,6 +1119,9 @@ def print_processes(bench: Bench) -> None:
         print(f"{p.label} | {p.database} | {p.started_in:.2f} | "
               f"{ratio(p.started_in, reference.started_in if reference else None)} | {p.rss_mib:.1f} | "
               f"{ratio(p.rss_mib, reference.rss_mib if reference else None)} | {p.warnings} | {p.errors}")
+    if any(p.label.endswith("-restart") for p in bench.processes):
+        print("\n-restart: started again on the database the run left, its migrations applied (the "
+              "usual start); its RSS is before any load. The others migrate a new database.")
 
 
 def print_logs(bench: Bench) -> None:
