@@ -602,7 +602,8 @@ class Store:
     async def transaction(self, *, queue: str | None = None) -> AsyncIterator[Tx]:
         """`queue`: transactions that would wait for the same row lock (one incident's) wait
         in this process instead, so a busy incident holds one database connection, not all."""
-        async with self._queue(queue), self.writing() as session:
+        turn = self._queue(None if queue is None else self._queue_name(queue))
+        async with turn, self.writing() as session:
             tx = self._tx(session)
             yield tx
             await tx.write_owed()
@@ -616,8 +617,7 @@ class Store:
         whatever queued up while another held the turn runs in one transaction when the turn
         comes (one lock taken, one commit for a burst). `work` must touch nothing but `tx`:
         if any of its batch fails, each runs again alone, so only that one fails."""
-        if self.dialect == "sqlite":  # one writer, whichever incident: what waits goes together
-            queue = ""
+        queue = self._queue_name(queue)
         entry = (work, asyncio.get_running_loop().create_future())
         self._waiting.setdefault(queue, []).append(entry)
         try:
@@ -663,6 +663,11 @@ class Store:
     def _tx(self, session: Any) -> Tx:
         return Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names,
                   heads=self._stored_heads, export_debounce=self.export_debounce)
+
+    def _queue_name(self, queue: str) -> str:
+        """SQLite has one writer, whichever the incident: its writers share one queue, and
+        whatever waits on it is stored together."""
+        return "" if self.dialect == "sqlite" else queue
 
     def _queue(self, key: str | None) -> contextlib.AbstractAsyncContextManager:
         if key is None:

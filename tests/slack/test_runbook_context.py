@@ -124,13 +124,6 @@ async def actions(world) -> list[str]:
     return [e.action for e in (await world.record()).events]
 
 
-async def opened_form(world, before: int) -> dict:
-    async def shown() -> bool:
-        return len(world.slack.views) > before
-    await eventually(shown)
-    return world.slack.views[-1]
-
-
 _forms = itertools.count(1)
 
 
@@ -188,7 +181,7 @@ async def test_failed_asks_why_then_tells_the_channel_the_reason_and_the_escalat
     message = runbook_messages(world, channel)[0]
     before = len(world.slack.views)
     await press(world, channel, message, step_button(message, 2, "failed"))
-    form = await opened_form(world, before)
+    form = await world.opened(before)
     # Opened with the click's own trigger_id, which Slack honours for 3 seconds.
     assert re.fullmatch(r"\d+\.\d+\.[0-9a-f]{16}", form["trigger_id"])
     assert form["view"]["title"]["text"] == "Step failed"
@@ -223,7 +216,7 @@ async def test_a_blank_reason_is_refused_in_the_form_and_a_cancelled_form_record
     message = runbook_messages(world, channel)[0]
     before = len(world.slack.views)
     await press(world, channel, message, step_button(message, 1, "failed"))
-    form = await opened_form(world, before)
+    form = await world.opened(before)
     response = await world.sender.view_submission(user=BOB, view=answered(form["view"], "  "))
     assert response.json == {"response_action": "errors", "errors": {"reason": "Say why."}}
     # Then Cancel: Slack tells the bot nothing, and nothing happened.
@@ -253,7 +246,7 @@ async def test_when_the_form_cannot_open_the_failure_is_still_recorded_without_a
 async def abort(world, channel: str, message, reason: str, user: str = BOB) -> None:
     before = len(world.slack.views)
     await press(world, channel, message, abort_button(message), user=user)
-    form = await opened_form(world, before)
+    form = await world.opened(before)
     assert form["view"]["title"]["text"] == "Abort runbook"
     response = await world.sender.view_submission(user=user, view=answered(form["view"],
                                                                           reason))
@@ -266,7 +259,7 @@ async def test_aborting_needs_a_reason_then_stops_every_step_button(world):
     message = runbook_messages(world, channel)[0]
     before = len(world.slack.views)
     await press(world, channel, message, abort_button(message))
-    form = await opened_form(world, before)
+    form = await world.opened(before)
     refused = await world.sender.view_submission(user=BOB, view=answered(form["view"], ""))
     assert refused.json["response_action"] == "errors"
     assert "runbook_aborted" not in await actions(world)
@@ -334,7 +327,7 @@ async def test_the_export_shows_the_abort_and_the_failure_and_still_verifies(wor
     message = runbook_messages(world, channel)[0]
     before = len(world.slack.views)
     await press(world, channel, message, step_button(message, 1, "failed"))
-    form = await opened_form(world, before)
+    form = await world.opened(before)
     await world.sender.view_submission(user=BOB, view=answered(form["view"],
                                                                "pool | full\nstill"))
     await abort(world, channel, message, "wrong runbook:\n## Root cause\n| forged | row |",

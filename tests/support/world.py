@@ -41,13 +41,16 @@ class World:
         (the bot opens it beside its answer, so it may show a moment later)."""
         before = len(self.slack.views)
         response = await self.incident(text, **kwargs)
+        opened = await self.opened(before)
+        return response, opened["view"] if "view" in opened else opened
 
-        async def opened() -> bool:
+    async def opened(self, before: int) -> dict:
+        """The `views.open` call after the first `before`, once the bot has made it."""
+        async def shown() -> bool:
             return len(self.slack.views) > before
 
-        await eventually(opened)
-        view = self.slack.views[-1]
-        return response, view["view"] if "view" in view else view
+        await eventually(shown)
+        return self.slack.views[-1]
 
     async def delivered(self) -> None:
         await self.bot.notifier.drain(timeout=20)
