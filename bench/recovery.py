@@ -73,7 +73,10 @@ async def main(seconds: float, lines: int, database_url: str | None) -> None:
             return channel is not None and bool(slack.pins.get(channel.id))
 
         await until(opened, 30)
-        channel = slack.channel_by_name("inc-1-recovery-bench").id
+        opened_channel = slack.channel_by_name("inc-1-recovery-bench")
+        if opened_channel is None:
+            raise RuntimeError("the declare opened no channel within 30 s")
+        channel = opened_channel.id
         print(f"`python bench/recovery.py --outage {seconds:.0f} --lines {lines}`"
               f" ({database.name}, SLACK_TIMEOUT 10 s, 250 ms per answer)\n")
         print("| outage | lines logged during it | all shown after Slack is back | shown twice "

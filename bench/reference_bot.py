@@ -1,4 +1,4 @@
-"""The yardstick for bench/load.py: the smallest honest Bolt bot that does what `/incident log` does.
+"""The yardstick for bench/load: the smallest honest Bolt bot that does what `/incident log` does.
 
 Slack Bolt's AsyncApp on aiohttp (`POST /slack/events`, `GET /healthz`), one command:
 `/incident log <text>` acks "Logged." at once, keeps the line in a SQLite file, then posts
