@@ -12,11 +12,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiohttp
-
 from bot import shipped
 from bot.config import load_settings
 from bot.slack.runtime import BotRuntime
+from bot.standin.alertmanager import AlertmanagerSender, FiredAlert
 from bot.standin.pagerduty import FakePagerDuty
 from bot.standin.slack_api import FakeSlackAPI, Message
 from bot.standin.slack_sender import SlackSender
@@ -34,22 +33,14 @@ BEFORE_STEPS = [
 ]
 
 
-def alert_group() -> dict:
-    """What Prometheus Alertmanager posts (webhook version 4) when the database alert fires."""
-    labels = {"alertname": "DbOutage", "severity": "critical", "instance": "db-primary:5432",
-              "job": "postgres"}
-    return {
-        "version": "4", "groupKey": '{}:{alertname="DbOutage"}', "truncatedAlerts": 0,
-        "status": "firing", "receiver": "incident-bot", "groupLabels": {"alertname": "DbOutage"},
-        "commonLabels": labels, "externalURL": "http://alertmanager.example.com:9093",
-        "commonAnnotations": {"summary": "Primary database refuses connections"},
-        "alerts": [{
-            "status": "firing", "labels": labels,
-            "annotations": {"summary": "Primary database refuses connections"},
-            "startsAt": (datetime.now(UTC) - timedelta(minutes=2)).isoformat().replace("+00:00", "Z"),
-            "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "d1b0a7c2e9f40001",
-            "generatorURL": "http://prometheus.example.com:9090/graph?g0.expr=pg_up"}],
-    }
+def database_alert() -> FiredAlert:
+    """The alert Prometheus fires when the primary database stops answering."""
+    return FiredAlert(
+        labels={"alertname": "DbOutage", "severity": "critical", "instance": "db-primary:5432",
+                "job": "postgres"},
+        annotations={"summary": "Primary database refuses connections"},
+        starts_at=datetime.now(UTC) - timedelta(minutes=2),
+        generator_url="http://prometheus.example.com:9090/graph?g0.expr=pg_up")
 LATER_ROOT_CAUSE = ("rootcause Batch worker leaked transactions after the 2.14 deploy: "
                     "its retry loop opened a transaction per attempt")
 # Changes after resolve are written again this long after the last one.
@@ -115,11 +106,11 @@ async def run_demo(say: Callable[[str], None]) -> Path:
                     say(f"{'PagerDuty':>9} < {event['event_action']} {event['dedup_key']}"
                         + (f": {event['payload']['summary']}" if "payload" in event else ""))
 
-            async with aiohttp.ClientSession() as http, http.post(
-                    f"{runtime.url}/alerts/alertmanager", json=alert_group(),
-                    headers={"Authorization": f"Bearer {ALERT_TOKEN}"}) as answer:
-                say(f"{'Alertmanager':>12} > POST /alerts/alertmanager DbOutage (critical): "
-                    f"HTTP {answer.status} {await answer.text()}")
+            alertmanager = AlertmanagerSender(url=f"{runtime.url}/alerts/alertmanager",
+                                              token=ALERT_TOKEN)
+            answer = await alertmanager.notify([database_alert()])
+            say(f"{'Alertmanager':>12} > POST /alerts/alertmanager DbOutage (critical): "
+                f"HTTP {answer.status} {answer.body}")
             await runtime.notifier.drain()
             opened = slack.channel_by_name("inc-1-db-outage")
             assert opened is not None, "the alert opened no channel"

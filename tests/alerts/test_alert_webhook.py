@@ -2,13 +2,14 @@
 
 import copy
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from bot.services import records
+from bot.standin.alertmanager import AlertmanagerSender, FiredAlert
 from tests.support.world import SHIPPED_RUNBOOKS, start_world, stop_world
 
 TOKEN = "alert-token-123"
@@ -25,14 +26,15 @@ async def world(database_url, tmp_path):
     await stop_world(world)
 
 
+def alertmanager(world, token: str | None = TOKEN) -> AlertmanagerSender:
+    """A webhook receiver pointed at the bot, with this bearer token (None: no header)."""
+    return AlertmanagerSender(url=f"{world.bot.url}/alerts/alertmanager", token=token)
+
+
 async def post(world, body, *, token: str | None = TOKEN, raw: bytes | None = None):
-    headers = {"Content-Type": "application/json"}
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    data = raw if raw is not None else json.dumps(body).encode()
-    async with aiohttp.ClientSession() as session, session.post(
-            f"{world.bot.url}/alerts/alertmanager", data=data, headers=headers) as response:
-        return response.status, await response.json(content_type=None)
+    sender = alertmanager(world, token)
+    answer = await (sender.post(raw) if raw is not None else sender.send(body))
+    return answer.status, answer.json
 
 
 def later_delivery():
@@ -111,8 +113,9 @@ async def test_a_group_whose_incident_is_resolved_opens_a_new_one(world):
 
 @pytest.mark.parametrize("token", [None, "wrong", ""])
 async def test_a_missing_or_wrong_token_gets_401_and_records_nothing(world, token):
-    status, answer = await post(world, FIRING, token=token)
-    assert status == 401 and "token" in answer["error"]
+    answer = await alertmanager(world, token).send(FIRING)
+    assert answer.status == 401 and "token" in answer.json["error"]
+    assert not answer.retried  # a 4xx: Alertmanager gives the notification up
     assert await world.incidents() == []
     async with aiohttp.ClientSession() as session, session.get(f"{world.bot.url}/metrics") as r:
         assert 'incident_bot_alert_deliveries_refused_total{reason="unauthorized"} 1.0' in await r.text()
@@ -143,10 +146,34 @@ async def test_a_body_over_one_megabyte_gets_413(world):
 async def test_without_a_token_configured_the_route_says_so(database_url, tmp_path):
     world = await start_world(database_url, tmp_path)
     try:
-        status, answer = await post(world, FIRING)
-        assert status == 503 and "ALERT_WEBHOOK_TOKEN" in answer["error"]
+        answer = await alertmanager(world).send(FIRING)
+        assert answer.status == 503 and "ALERT_WEBHOOK_TOKEN" in answer.json["error"]
+        assert answer.retried  # so the alerts arrive once the token is set
     finally:
         await stop_world(world)
+
+
+async def test_alerts_as_alertmanager_groups_them_open_an_incident_then_resolve(world):
+    fired = FiredAlert(labels={"alertname": "QueueBacklog", "severity": "warning", "queue": "mail"},
+                       annotations={"summary": "Mail queue backlog above 10k"},
+                       starts_at=datetime(2026, 3, 14, 9, 0, 30, tzinfo=UTC),
+                       generator_url="http://prometheus.example.com:9090/graph?g0.expr=backlog&g0.tab=1")
+    sender = alertmanager(world)
+    answer = await sender.notify([fired])
+    assert answer.status == 200 and answer.json["opened"] is True
+    [incident] = await world.incidents()
+    assert incident.title == "Mail queue backlog above 10k"
+    resolved = FiredAlert(labels=fired.labels, annotations=fired.annotations,
+                          starts_at=fired.starts_at, generator_url=fired.generator_url,
+                          ends_at=datetime(2026, 3, 14, 9, 20, tzinfo=UTC))
+    answer = await sender.notify([resolved])
+    assert (answer.json["opened"], answer.json["firing"], answer.json["resolved"]) == (False, 0, 1)
+    record = await world.record()
+    assert actions(record) == ["alert_firing", "alert_resolved"]
+    # The same alert both times: Alertmanager's fingerprint of its labels.
+    assert len({e.data["fingerprint"] for e in record.events if e.action.startswith("alert_")}) == 1
+    firing = next(e for e in record.events if e.action == "alert_firing")
+    assert firing.data["generatorURL"].endswith("g0.expr=backlog&g0.tab=1")
 
 
 async def test_a_grafana_payload_opens_an_incident(world):
