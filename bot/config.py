@@ -21,6 +21,8 @@ def _duration(value: object) -> object:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+# The rules' defaults are written once, in the domain's Policy; the settings start from them.
+_RULES = Policy()
 
 
 def _default_runbooks_dir() -> Path:
@@ -46,22 +48,21 @@ class Settings(BaseSettings):
     runbooks_dir: Path = Field(default_factory=_default_runbooks_dir)
     export_dir: Path = Path("incidents")
     export_template: Path | None = None
-    # After resolve, a burst of changes rewrites the export once, this long after the first.
-    export_debounce: Duration = timedelta(seconds=30)
-    postmortem_due: Duration = timedelta(hours=24)
+    export_debounce: Duration = _RULES.export_debounce
+    postmortem_due: Duration = _RULES.postmortem_due
     # Each export committed in the git work tree holding EXPORT_DIR, and pushed.
     export_git: bool = False
     export_git_push: bool = False
     approvers: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
     announce_channel: str | None = None
-    access_expiry_warning: Duration = timedelta(minutes=15)
-    status_update_interval_sev1: Duration = timedelta(minutes=10)
-    status_update_interval_sev2: Duration = timedelta(minutes=30)
-    status_update_interval_sev3: Duration = timedelta(hours=1)
-    status_update_interval_sev4: Duration = timedelta(hours=4)
+    access_expiry_warning: Duration = _RULES.access_expiry_warning
+    status_update_interval_sev1: Duration = _RULES.status_update_intervals[1]
+    status_update_interval_sev2: Duration = _RULES.status_update_intervals[2]
+    status_update_interval_sev3: Duration = _RULES.status_update_intervals[3]
+    status_update_interval_sev4: Duration = _RULES.status_update_intervals[4]
     allow_runbook_commands: bool = False
     # A runbook last tested longer ago than this is flagged in Slack and by `runbooks lint`.
-    runbook_stale_after: Duration = timedelta(days=180)
+    runbook_stale_after: Duration = _RULES.runbook_stale_after
     roles: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
     invite_sev1: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
     invite_sev2: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
@@ -69,12 +70,12 @@ class Settings(BaseSettings):
     invite_sev4: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
     port: int = Field(default=3000, ge=1, le=65535)
     # Reaching people.
-    ack_deadline_sev1: Duration = timedelta(minutes=5)
-    ack_deadline_sev2: Duration = timedelta(minutes=30)
-    ack_deadline_sev3: Duration = timedelta(hours=2)
-    ack_deadline_sev4: Duration = timedelta(days=7)
-    escalate_after_sev1: Duration = timedelta(hours=1)
-    escalate_after_sev2: Duration = timedelta(hours=4)
+    ack_deadline_sev1: Duration = _RULES.ack_deadlines[1]
+    ack_deadline_sev2: Duration = _RULES.ack_deadlines[2]
+    ack_deadline_sev3: Duration = _RULES.ack_deadlines[3]
+    ack_deadline_sev4: Duration = _RULES.ack_deadlines[4]
+    escalate_after_sev1: Duration = _RULES.escalate_after[1]
+    escalate_after_sev2: Duration = _RULES.escalate_after[2]
     escalation_users: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
     exec_channel: str | None = None
     pagerduty_routing_key: str | None = None
@@ -188,6 +189,7 @@ class Settings(BaseSettings):
             statuspage=self.statuspage,
             runbook_stale_after=self.runbook_stale_after,
             postmortem_due=self.postmortem_due,
+            export_debounce=self.export_debounce,
         )
 
 

@@ -1,5 +1,7 @@
 import pytest
 
+from bot.domain.policy import Policy
+from bot.services.export_again import owe_export_again
 from bot.storage.store import Store
 from tests.support.clock import ManualClock
 from tests.support.databases import fresh_database, prepare_template
@@ -22,6 +24,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def store(database_url: str, clock: ManualClock):
-    store = Store.from_url(database_url, clock=clock.now)
+    store = Store.from_url(database_url, clock=clock.now,
+                           after_append=owe_export_again(Policy().export_debounce))
     yield store
     await store.close()

@@ -6,7 +6,8 @@ from bot.domain.roles import BUILT_IN
 
 @dataclass(frozen=True)
 class Policy:
-    """The operator's rules the use cases follow (from settings)."""
+    """The operator's rules the use cases follow (from settings). The defaults here are the
+    settings' defaults too (bot/config.py reads them from a Policy())."""
 
     approvers: tuple[str, ...] = ()
     access_expiry_warning: timedelta = timedelta(minutes=15)
@@ -36,6 +37,8 @@ class Policy:
     runbook_stale_after: timedelta = timedelta(days=180)
     # Resolved this long and not closed: the commander is reminded of the postmortem, once.
     postmortem_due: timedelta = timedelta(hours=24)
+    # After resolve, a burst of changes rewrites the export once, this long after the first.
+    export_debounce: timedelta = timedelta(seconds=30)
 
     def status_update_interval(self, severity: int) -> timedelta:
         return self.status_update_intervals[severity]
