@@ -39,6 +39,7 @@ class Store:
         """`export_debounce` is the older spelling of
         `after_append=owe_export_again(export_debounce)`, kept while callers move over."""
         if export_debounce is not None:
+            assert after_append is None, "after_append or export_debounce, not both"
             from bot.services.export_again import owe_export_again
 
             after_append = owe_export_again(export_debounce)

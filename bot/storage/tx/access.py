@@ -22,7 +22,7 @@ class Access(TxBase):
         row = AccessRequestRow(**dataclasses.asdict(request) | {"id": None})
         self.session.add(row)
         await self.session.flush()
-        request.id = row.id  # type: ignore[assignment]
+        request.id = row.id  # type: ignore[assignment]  # set by the flush
         return request
 
     async def access_request(self, request_id: int, *, lock: bool = False) -> AccessRequest | None:

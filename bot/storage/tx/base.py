@@ -32,8 +32,9 @@ def insert_for(dialect: str, table: Any) -> Any:
 
 
 def to_domain(cls: type[T], row: Any) -> T:
-    values = {f.name: getattr(row, f.name) for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-              if hasattr(row, f.name)}
+    """The dataclass `cls` from a row holding its fields (and perhaps more)."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]  # T is any of the domain's dataclasses
+    values = {f.name: getattr(row, f.name) for f in fields if hasattr(row, f.name)}
     return cls(**values)
 
 

@@ -36,7 +36,7 @@ class Incidents(TxBase):
         row = IncidentRow(**dataclasses.asdict(incident) | {"id": None, "status": incident.status})
         self.session.add(row)
         await self.session.flush()
-        incident.id = row.id  # type: ignore[assignment]
+        incident.id = row.id  # type: ignore[assignment]  # set by the flush
         return incident
 
     async def incident(self, incident_id: int, *, lock: bool = False,

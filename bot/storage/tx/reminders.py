@@ -57,6 +57,7 @@ class Reminders(TxBase):
             .order_by(col(ReminderRow.due_at), col(ReminderRow.id))
             .limit(limit)
         )
+        # A stored row's id is set (the table's type allows None before the insert).
         return [Reminder(r.id, ReminderKind(r.kind), r.incident_id, r.due_at,  # type: ignore[arg-type]
                          r.access_request_id) for r in rows.scalars()]
 

@@ -21,7 +21,7 @@ class Runbooks(TxBase):
         row = AttachedRunbookRow(**dataclasses.asdict(attached) | {"id": None})
         self.session.add(row)
         await self.session.flush()
-        attached.id = row.id  # type: ignore[assignment]
+        attached.id = row.id  # type: ignore[assignment]  # set by the flush
         return attached
 
     async def attached_runbooks(self, incident_id: int) -> list[AttachedRunbook]:
