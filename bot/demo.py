@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot import shipped
 from bot.config import load_settings
-from bot.slack.runtime import BotRuntime
+from bot.runtime import BotRuntime
 from bot.standin.alertmanager import AlertmanagerSender, FiredAlert
 from bot.standin.pagerduty import FakePagerDuty
 from bot.standin.slack_api import FakeSlackAPI, Message
@@ -90,7 +90,7 @@ async def run_demo(say: Callable[[str], None]) -> Path:
                 response = await sender.slash(name, text, user=user, channel=channel)
                 say(f"{PEOPLE[user]:>6} > {name} {text}")
                 say(f"{'':>9}{response.json['text']}  ({response.elapsed * 1000:.0f} ms)")
-                await runtime.notifier.drain()
+                await runtime.delivery.drain()
 
             async def click(user: str, message: Message, action_suffix: str, label: str) -> None:
                 block = next(b for b in message.blocks if b.get("block_id", "").endswith(
@@ -99,7 +99,7 @@ async def run_demo(say: Callable[[str], None]) -> Path:
                 await sender.block_action(user=user, channel=channel, message_ts=message.ts,
                                           action_id=action_id, value=label, block_id=block["block_id"])
                 say(f"{PEOPLE[user]:>6} clicks [{label}]")
-                await runtime.notifier.drain()
+                await runtime.delivery.drain()
 
             def pagerduty_says(before: int) -> None:
                 for event in pagerduty.events[before:]:
@@ -111,7 +111,7 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             answer = await alertmanager.notify([database_alert()])
             say(f"{'Alertmanager':>12} > POST /alerts/alertmanager DbOutage (critical): "
                 f"HTTP {answer.status} {answer.body}")
-            await runtime.notifier.drain()
+            await runtime.delivery.drain()
             opened = slack.channel_by_name("inc-1-db-outage")
             assert opened is not None, "the alert opened no channel"
             channel = opened.id
@@ -127,7 +127,7 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             await sender.event(slack.react(channel, ts, "U0ALICE", "pushpin"))
             say(f"{'alice':>6} pins it with :pushpin:")
             await _until(lambda: any("to the timeline" in m.text for m in slack.messages(channel)))
-            await runtime.notifier.drain()
+            await runtime.delivery.drain()
             say(f"{'bot':>6} > #inc-1-db-outage: {_last(slack, channel)}")
             say(f"{'':>9}(nobody acknowledges the SEV1 within {ACK_DEADLINE.seconds} s)")
             def overdue() -> list[Message]:
@@ -153,18 +153,18 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             await sender.block_action(user="U0DAVE", channel=copy.channel, message_ts=copy.ts,
                                       action_id="access_approve", value="1", block_id="access:1")
             say(f"{'dave':>6} clicks [Approve] in his DM")
-            await runtime.notifier.drain()
+            await runtime.delivery.drain()
             say(f"{'bot':>6} > DM to bob: {slack.direct_messages('U0BOB')[-1].text}")
             await click("U0BOB", steps, ":4:done", "Done")
             for user, name, text in AFTER_STEPS:
                 before = len(pagerduty.events)
                 await command(user, name, text, channel)
                 pagerduty_says(before)
-            await runtime.notifier.drain()
+            await runtime.delivery.drain()
             say(f"{'':>9}(the next morning, the postmortem finds more)")
             await command("U0BOB", "/incident", LATER_ROOT_CAUSE, channel)
             await _until(lambda: any("draft updated" in f.initial_comment for f in slack.files))
-            await runtime.notifier.drain()
+            await runtime.delivery.drain()
             say(f"{'bot':>6} > #inc-1-db-outage: (file) {slack.files[-1].initial_comment}")
         say("")
         say(f"#{slack.channels[channel].name} as Slack shows it:")

@@ -17,7 +17,7 @@ from bot.storage.migrate import upgrade
 def serve() -> None:
     """Answer Slack on PORT at /slack/events (Socket Mode when SLACK_APP_TOKEN is set)."""
     gc.disable()  # until start-up is done, as for the imports in bot/__main__.py
-    from bot.slack.runtime import BotRuntime
+    from bot.runtime import BotRuntime
 
     logging.getLogger("bot").setLevel(logging.INFO)
     config = settings()

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import aiohttp
 
 from bot.domain.incident import Incident
+from bot.domain.notices import PagerDutyEvent
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +49,18 @@ def summary(incident: Incident, message: str = "") -> str:
     return text if len(text) <= SUMMARY_LIMIT else text[:SUMMARY_LIMIT - 1] + "…"
 
 
-def event(owed: dict, incident: Incident, *, routing_key: str, at: datetime) -> dict:
-    """The Events API v2 body for an owed event ({action, message?, reason?, by?})."""
-    body: dict = {"routing_key": routing_key, "event_action": owed["action"],
+def event(owed: PagerDutyEvent, incident: Incident, *, routing_key: str, at: datetime) -> dict:
+    """The Events API v2 body for an owed event."""
+    body: dict = {"routing_key": routing_key, "event_action": owed.action,
                   "dedup_key": dedup_key(incident)}
-    if owed["action"] != "trigger":
+    if owed.action != "trigger":
         return body
     details = {"incident": incident.ref, "severity": incident.severity_label,
                "status": str(incident.status), "title": incident.title}
-    for fact in ("message", "reason", "by"):
-        if owed.get(fact):
-            details[fact] = owed[fact]
-    body["payload"] = {"summary": summary(incident, owed.get("message", "")), "source": SOURCE,
+    for fact, value in (("message", owed.message), ("reason", owed.reason), ("by", owed.by)):
+        if value:
+            details[fact] = value
+    body["payload"] = {"summary": summary(incident, owed.message), "source": SOURCE,
                        "severity": SEVERITY[incident.severity], "timestamp": at.isoformat(),
                        "component": incident.slug, "class": "incident",
                        "custom_details": details}
@@ -93,12 +94,12 @@ class PagerDuty:
             raise Refused(f"no routing key: {what} is not set")
         return key
 
-    async def deliver(self, owed: dict, incident: Incident, *, at: datetime) -> str:
-        """Send an owed event ({action, service, …}) about the incident."""
+    async def deliver(self, owed: PagerDutyEvent, incident: Incident, *, at: datetime) -> str:
+        """Send an owed event about the incident."""
         try:
-            key = self.key_for(owed.get("service", ""))
+            key = self.key_for(owed.service)
         except Refused:
-            self.counts[(owed["action"], "unconfigured")] += 1
+            self.counts[(owed.action, "unconfigured")] += 1
             raise
         return await self.send(event(owed, incident, routing_key=key, at=at))
 

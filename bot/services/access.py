@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.domain import notices
 from bot.domain.access import AccessRequest, AccessState, copy_recipients
@@ -22,8 +23,8 @@ def hhmm(at: datetime | None) -> str:
     return f"{at:%H:%M}" if at else "-"
 
 
-def refresh(request: AccessRequest) -> notices.Notice:
-    return notices.refresh_access(request.incident_id, request.id)
+def refresh(request: AccessRequest) -> notices.RefreshAccess:
+    return notices.RefreshAccess(incident_id=request.incident_id, request=request.id)
 
 
 async def request_access(store: Store, *, caller: Caller, what: str, duration: timedelta,
@@ -38,9 +39,9 @@ async def request_access(store: Store, *, caller: Caller, what: str, duration: t
             (f" because {reason}" if reason else "")
         await tx.append(event(tx, incident, caller.user_id, "access_request", details,
                               step=step, request=request.ref))
-        tx.notify(notices.Notice("post_access", notices.incident_lane(incident.id),
-                                 {"request": request.id}))
-        tx.notify(*(notices.access_copy(incident.id, request.id, approver)
+        tx.notify(notices.PostAccess(incident_id=incident.id, request=request.id))
+        tx.notify(*(notices.PostAccessCopy(incident_id=incident.id, request=request.id,
+                                           user=approver)
                     for approver in copy_recipients(request, policy.approvers)))
         return request
 
@@ -102,10 +103,10 @@ def parse_access_ref(text: str) -> int:
     return int(cleaned)
 
 
-def _about(incident: Incident, request: AccessRequest) -> dict[str, object]:
+def _about(incident: Incident, request: AccessRequest) -> dict[str, Any]:
     """What a DM to the requester needs to say where it comes from."""
-    return {"request": request.id, "what": request.what, "incident": incident.ref,
-            "channel": incident.channel_id or ""}
+    return {"incident_id": incident.id, "user": request.requester_id, "request": request.id,
+            "what": request.what, "incident": incident.ref, "channel": incident.channel_id or ""}
 
 
 async def approve(store: Store, *, caller: Caller, ref: str | None, duration: timedelta | None,
@@ -122,12 +123,11 @@ async def approve(store: Store, *, caller: Caller, ref: str | None, duration: ti
                               f"{hhmm(expires_at)}", request=request.ref,
                               expires=expires_at.isoformat(), step=request.step))
         _plan_expiry(tx, request, policy)
-        tx.notify(refresh(request), notices.to_channel(
-            incident.id, "access_approved", user=caller.user_id, request=request.id,
-            requester=request.requester_id, what=request.what,
-            expires=expires_at.isoformat()), notices.direct(
-            incident.id, request.requester_id, "your_access_approved", by=caller.user_id,
-            expires=expires_at.isoformat(), **_about(incident, request)))
+        tx.notify(refresh(request), notices.AccessApproved(
+            incident_id=incident.id, user=caller.user_id, request=request.id,
+            requester=request.requester_id, what=request.what, expires=expires_at),
+            notices.YourAccessApproved(by=caller.user_id, expires=expires_at,
+                                       **_about(incident, request)))
         return request
 
 
@@ -146,11 +146,10 @@ async def deny(store: Store, *, caller: Caller, ref: str, note: str, policy: Pol
         await tx.append(event(tx, incident, caller.user_id, "access_denied",
                               f"{request.ref} {request.what}" + (f": {note}" if note else ""),
                               request=request.ref, step=request.step))
-        tx.notify(refresh(request), notices.to_channel(
-            incident.id, "access_denied", user=caller.user_id, request=request.id,
-            requester=request.requester_id, what=request.what, note=note), notices.direct(
-            incident.id, request.requester_id, "your_access_denied", by=caller.user_id,
-            note=note, **_about(incident, request)))
+        tx.notify(refresh(request), notices.AccessDenied(
+            incident_id=incident.id, user=caller.user_id, request=request.id,
+            requester=request.requester_id, what=request.what, note=note),
+            notices.YourAccessDenied(by=caller.user_id, note=note, **_about(incident, request)))
         return request
 
 
@@ -172,9 +171,9 @@ async def extend(store: Store, *, caller: Caller, ref: str, policy: Policy) -> A
                               f"{request.ref} {request.what} extended, expires "
                               f"{hhmm(request.expires_at)}", request=request.ref,
                               expires=request.expires_at.isoformat(), step=request.step))
-        tx.notify(refresh(request), notices.to_channel(
-            incident.id, "access_extended", user=caller.user_id, request=request.id,
-            what=request.what, expires=request.expires_at.isoformat()))
+        tx.notify(refresh(request), notices.AccessExtended(
+            incident_id=incident.id, user=caller.user_id, request=request.id,
+            what=request.what, expires=request.expires_at))
         return request
 
 
@@ -185,9 +184,8 @@ async def revoke(store: Store, *, caller: Caller, ref: str, policy: Policy) -> A
         await tx.cancel_reminders(incident.id, ACCESS_REMINDERS, request.id)
         await tx.append(event(tx, incident, caller.user_id, "access_revoked",
                               f"{request.ref} {request.what}", request=request.ref, step=request.step))
-        tx.notify(refresh(request), notices.to_channel(
-            incident.id, "access_revoked", user=caller.user_id, request=request.id,
-            what=request.what))
+        tx.notify(refresh(request), notices.AccessRevoked(
+            incident_id=incident.id, user=caller.user_id, request=request.id, what=request.what))
         return request
 
 
@@ -207,8 +205,8 @@ async def expire(tx: Tx, incident: Incident, request_id: int) -> None:
     await tx.save_access_request(request)
     await tx.append(event(tx, incident, "scheduler", "access_expired",
                           f"{request.ref} {request.what} expired", request=request.ref, step=request.step))
-    tx.notify(refresh(request), notices.to_channel(
-        incident.id, "access_expired", request=request.id, what=request.what,
+    tx.notify(refresh(request), notices.AccessExpired(
+        incident_id=incident.id, request=request.id, what=request.what,
         requester=request.requester_id, approver=request.approver_id))
 
 
@@ -219,12 +217,13 @@ async def warn(tx: Tx, incident: Incident, request_id: int) -> None:
     await tx.append(event(tx, incident, "scheduler", "access_expiry_warning",
                           f"{request.ref} {request.what} expires {hhmm(request.expires_at)}",
                           request=request.ref, step=request.step))
-    expires = request.expires_at.isoformat() if request.expires_at else ""
-    tx.notify(notices.to_channel(
-        incident.id, "access_warning", request=request.id, what=request.what,
+    expires = request.expires_at
+    assert expires is not None  # an active request has one
+    tx.notify(notices.AccessWarning(
+        incident_id=incident.id, request=request.id, what=request.what,
         requester=request.requester_id, approver=request.approver_id, expires=expires),
-        notices.direct(incident.id, request.requester_id, "your_access_expiring",
-                       approver=request.approver_id, expires=expires, **_about(incident, request)))
+        notices.YourAccessExpiring(approver=request.approver_id, expires=expires,
+                                   **_about(incident, request)))
 
 
 async def step_unlocked(tx: Tx, incident_id: int, step: str) -> bool:

@@ -32,7 +32,7 @@ async def mark_done(store: Store, *, caller: Caller, number: int) -> ActionItem:
         await tx.save_action_item(item)
         await tx.append(event(tx, incident, caller.user_id, "action_done",
                               f"#{number} {item.text}", number=number))
-        tx.notify(notices.to_channel(incident.id, "action_done", user=caller.user_id,
+        tx.notify(notices.ActionDone(incident_id=incident.id, user=caller.user_id,
                                      number=number, text=item.text))
         await plan_due(tx, incident)
         return item
@@ -50,8 +50,8 @@ async def set_due(store: Store, *, caller: Caller, number: int, due_on: date) ->
         await tx.append(event(tx, incident, caller.user_id, "action_due",
                               f"#{number} due {due_on.isoformat()}", number=number,
                               due=due_on.isoformat()))
-        tx.notify(notices.to_channel(incident.id, "action_due", user=caller.user_id,
-                                     number=number, text=item.text, due=due_on.isoformat()))
+        tx.notify(notices.ActionDue(incident_id=incident.id, user=caller.user_id,
+                                    number=number, text=item.text, due=due_on.isoformat()))
         await plan_due(tx, incident)
         return item
 
@@ -77,11 +77,12 @@ async def nudge_overdue(tx: Tx, incident: Incident) -> None:
             continue
         item.due_nudged_at = tx.now
         await tx.save_action_item(item)
-        facts = {"number": item.number, "text": item.text, "due": str(item.due_on)}
         if item.owner_id:
-            tx.notify(notices.direct(incident.id, item.owner_id, "action_overdue", **facts,
-                                     **escalation.about(incident)))
+            tx.notify(notices.ActionOverdue(user=item.owner_id, number=item.number,
+                                            text=item.text, due=str(item.due_on),
+                                            **escalation.about(incident)))
         else:
-            tx.notify(notices.to_channel(incident.id, "action_overdue_unowned", **facts,
-                                         commander=incident.commander_id or incident.declared_by))
+            tx.notify(notices.ActionOverdueUnowned(
+                incident_id=incident.id, number=item.number, text=item.text,
+                due=str(item.due_on), commander=incident.commander_id or incident.declared_by))
     await plan_due(tx, incident)

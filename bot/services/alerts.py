@@ -51,7 +51,7 @@ async def receive(store: Store, *, group: AlertGroup, body_sha256: str,
             opened = True
         firing, resolved = await _log_alerts(tx, incident, group, note)
         if firing or resolved:
-            tx.notify(notices.refresh_summary(incident.id))
+            tx.notify(notices.RefreshSummary(incident_id=incident.id))
         return Received(incident.id, opened, firing, resolved)
 
 
@@ -74,16 +74,16 @@ async def _log_alerts(tx: Tx, incident: Incident, group: AlertGroup, note: str) 
             details = _details(alert) + (f" ({note})" if note else "")
             await tx.append(_event(tx, incident, "alert_firing", details, alert,
                                    labels=dict(alert.labels), **({"note": note} if note else {})))
-            tx.notify(notices.to_channel(incident.id, "alert_firing", alertname=alert.name,
-                                         summary=alert.summary, note=note))
+            tx.notify(notices.AlertFiring(incident_id=incident.id, alertname=alert.name,
+                                          summary=alert.summary, note=note))
             note = ""  # said once, with the first alert
             firing += 1
         else:
             if before is not None and before[0] == RESOLVED:
                 continue
             await tx.append(_event(tx, incident, "alert_resolved", _details(alert), alert))
-            tx.notify(notices.to_channel(incident.id, "alert_resolved", alertname=alert.name,
-                                         summary=alert.summary))
+            tx.notify(notices.AlertResolved(incident_id=incident.id, alertname=alert.name,
+                                            summary=alert.summary))
             resolved += 1
         await tx.see_alert(incident.id, alert.fingerprint, alert.status, alert.starts_at)
         seen[alert.fingerprint] = (alert.status, alert.starts_at)

@@ -2,14 +2,13 @@
 message on the timeline as a `log` by its author, at the time it was said, once per message.
 
 Asking is recorded first and the capture owed: the message, its permalink and people's
-names come from Slack through the outbox (bot/slack/calls.py), which records the capture
+names come from Slack through the outbox (bot/slack/deliveries/people.py), which records the capture
 when Slack answers, however long that takes. When the last 📌 comes off a message that a
 pin captured, `log_retracted` is recorded: the timeline is append-only, so the capture
 stays, marked as taken back. Going by the 📌 left on the message, not by who pinned first,
 keeps the record in step with what the channel shows when several people pinned it.
 """
 
-from dataclasses import asdict
 from enum import StrEnum
 
 from bot.domain import notices
@@ -47,8 +46,8 @@ async def ask(store: Store, *, delivery: str, channel_id: str, ts: str, by: str,
                 await tx.save_captured_message(held)
             return Asked.ALREADY
         await tx.save_captured_message(Capture(incident.id, channel_id, ts, by_pin=via is Via.PIN))
-        tx.notify(notices.capture(incident.id, channel_id, ts, by=by, via=str(via),
-                                  said=asdict(said) if said else None, reply_to=reply_to))
+        tx.notify(notices.CaptureMessage(incident_id=incident.id, channel=channel_id, ts=ts,
+                                         by=by, via=str(via), said=said, reply_to=reply_to))
         return Asked.OWED
 
 
@@ -72,8 +71,8 @@ async def recorded(store: Store, *, incident_id: int, channel_id: str, said: Sai
             details=said.details(permalink), data=data))
         held.seq, held.permalink = entry.seq, permalink
         await tx.save_captured_message(held)
-        tx.notify(notices.to_channel(incident_id, "captured", user=by, author=said.author,
-                                     link=permalink))
+        tx.notify(notices.Captured(incident_id=incident_id, user=by, author=said.author,
+                                   link=permalink))
         return True
 
 
@@ -98,7 +97,7 @@ async def unpinned(store: Store, *, delivery: str, channel_id: str, ts: str, by:
         held = await tx.captured_message(channel_id, ts)
         if held is None or not held.by_pin:
             return False
-        tx.notify(notices.check_pins(incident.id, channel_id, ts, by))
+        tx.notify(notices.CheckPins(incident_id=incident.id, channel=channel_id, ts=ts, by=by))
         return True
 
 
@@ -115,8 +114,8 @@ async def retract(store: Store, *, incident_id: int, channel_id: str, ts: str, b
                               f"last pin removed: {held.permalink}", retracts=held.seq,
                               channel=channel_id, ts=ts))
         await tx.drop_captured_message(channel_id, ts)
-        tx.notify(notices.to_channel(incident_id, "capture_retracted", user=by,
-                                     link=held.permalink))
+        tx.notify(notices.CaptureRetracted(incident_id=incident_id, user=by,
+                                           link=held.permalink))
         return True
 
 

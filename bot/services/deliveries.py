@@ -34,7 +34,7 @@ async def _set_on_incident(store: Store, incident_id: int, *, shown: int | None 
             setattr(incident, name, value)
         await tx.save_incident(incident)
         if shown is not None and await _changed_since(tx, incident_id, shown):
-            tx.notify(notices.refresh_summary(incident_id))
+            tx.notify(notices.RefreshSummary(incident_id=incident_id))
 
 
 async def _changed_since(tx: Tx, incident_id: int, shown: int) -> bool:
@@ -61,7 +61,7 @@ async def access_posted(store: Store, *, request: AccessRequest, ts: str, shown:
         stored.message_ts = ts
         await tx.save_access_request(stored)
         if await _changed_since(tx, request.incident_id, shown):
-            tx.notify(notices.refresh_access(request.incident_id, request.id))
+            tx.notify(notices.RefreshAccess(incident_id=request.incident_id, request=request.id))
 
 
 async def read_access(store: Store, incident_id: int,
@@ -78,7 +78,7 @@ async def access_copy_posted(store: Store, *, incident_id: int, copy: AccessCopy
     async with store.transaction() as tx:
         await tx.set_access_copy(copy)
         if await _changed_since(tx, incident_id, shown):
-            tx.notify(notices.refresh_access(incident_id, copy.request_id))
+            tx.notify(notices.RefreshAccess(incident_id=incident_id, request=copy.request_id))
 
 
 async def runbook_posted(store: Store, *, attached: AttachedRunbook, message_ts: list[str],
@@ -86,7 +86,8 @@ async def runbook_posted(store: Store, *, attached: AttachedRunbook, message_ts:
     async with store.transaction() as tx:
         await tx.set_runbook_messages(attached.id, message_ts)
         if await _changed_since(tx, attached.incident_id, shown):
-            tx.notify(notices.refresh_runbook(attached.incident_id, attached.id))
+            tx.notify(notices.RefreshRunbook(incident_id=attached.incident_id,
+                                             attached=attached.id))
 
 
 async def statuspage_id(store: Store, incident_id: int) -> str | None:
@@ -102,5 +103,5 @@ async def statuspage_opened(store: Store, *, incident_id: int, public_id: str) -
 async def statuspage_refused(store: Store, *, incident_id: int, status: str, reason: str) -> None:
     """Statuspage will never take an update: the channel hears of it, as nobody else would."""
     async with store.transaction() as tx:
-        tx.notify(notices.to_channel(incident_id, "statuspage_failed", status=status,
-                                     reason=reason))
+        tx.notify(notices.StatuspageFailed(incident_id=incident_id, status=status,
+                                           reason=reason))

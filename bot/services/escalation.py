@@ -2,6 +2,8 @@
 escalated (an overdue notice, a page, DMs); one still open after `escalate_after` is told to
 executives. Both are reminder rows: each fires once, across restarts and replicas."""
 
+from typing import Any
+
 from bot.domain import notices
 from bot.domain.durations import format_duration
 from bot.domain.incident import Incident
@@ -29,9 +31,9 @@ async def plan(tx: Tx, incident: Incident, policy: Policy) -> None:
         tx.schedule(ReminderKind.ESCALATE_AFTER, incident.id, incident.declared_at + after)
 
 
-def about(incident: Incident) -> dict[str, object]:
+def about(incident: Incident) -> dict[str, Any]:
     """What a DM about the incident says of it: the person may not be in its channel."""
-    return {"incident": incident.ref, "join": incident.id, "title": incident.title,
+    return {"incident_id": incident.id, "incident": incident.ref, "title": incident.title,
             "severity": incident.severity_label, "channel": incident.channel_id or ""}
 
 
@@ -50,14 +52,13 @@ async def acknowledgement_overdue(tx: Tx, incident: Incident, policy: Policy) ->
                           f"not acknowledged within {deadline}"
                           + (f": {', '.join(reached)}" if reached else ""),
                           level="acknowledgement", pagerduty=paged, users=users))
-    tx.notify(notices.to_channel(incident.id, "ack_overdue", deadline=deadline, paged=paged,
+    tx.notify(notices.AckOverdue(incident_id=incident.id, deadline=deadline, paged=paged,
                                  users=users))
     if paged:
-        tx.notify(notices.pagerduty(incident.id, "trigger", "",
-                                    reason=f"not acknowledged within {deadline}"))
+        tx.notify(notices.PagerDutyEvent(incident_id=incident.id, action="trigger",
+                                         reason=f"not acknowledged within {deadline}"))
     for user in users:
-        tx.notify(notices.direct(incident.id, user, "escalation", deadline=deadline,
-                                 **about(incident)))
+        tx.notify(notices.EscalationDM(user=user, deadline=deadline, **about(incident)))
 
 
 async def _drill_escalation(tx: Tx, incident: Incident, policy: Policy, deadline: str) -> None:
@@ -69,7 +70,7 @@ async def _drill_escalation(tx: Tx, incident: Incident, policy: Policy, deadline
                           f"not acknowledged within {deadline} (drill"
                           + (f": would page {', '.join(would)})" if would else ")"),
                           level="acknowledgement", pagerduty=False, users=[]))
-    tx.notify(notices.to_channel(incident.id, "ack_overdue", deadline=deadline, paged=False,
+    tx.notify(notices.AckOverdue(incident_id=incident.id, deadline=deadline, paged=False,
                                  users=[], would=would))
 
 
@@ -81,4 +82,4 @@ async def tell_executives(tx: Tx, incident: Incident, policy: Policy) -> None:
     await tx.append(event(tx, incident, SCHEDULER, "escalated",
                           f"still {incident.status} after {format_duration(after)}: executives told",
                           level="executives"))
-    tx.notify(notices.to_executives(incident.id, "still_open", after=format_duration(after)))
+    tx.notify(notices.StillOpen(incident_id=incident.id, after=format_duration(after)))

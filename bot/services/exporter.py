@@ -38,17 +38,17 @@ class Exporter:
         if upload:
             # This version shows every change so far: a rewrite still pending would repeat it.
             await tx.cancel_reminders(incident_id, {ReminderKind.EXPORT_AGAIN})
-            tx.notify(notices.Notice("upload_export", notices.incident_lane(incident_id),
-                                     {"filename": path.name, "content": content,
-                                      "updated": again}))
+            tx.notify(notices.UploadExport(incident_id=incident_id, filename=path.name,
+                                           content=content, updated=again))
         try:
             write_file(path, content)
         except OSError as exc:
             return ExportResult(path, f"could not write {path}: {exc.strerror or exc}")
         if self.git:
             incident = record.incident
-            tx.notify(notices.commit_export(incident_id, str(path.resolve()),
-                                            f"{incident.ref}: postmortem draft ({incident.slug})"))
+            tx.notify(notices.CommitExport(
+                incident_id=incident_id, path=str(path.resolve()),
+                message=f"{incident.ref}: postmortem draft ({incident.slug})"))
         return ExportResult(path)
 
     async def rewrite(self, tx: Tx, incident: Incident) -> None:
@@ -65,8 +65,8 @@ class Exporter:
 async def git_failed(store: Store, *, incident_id: int, path: str, reason: str) -> None:
     """Committing an export failed: the channel hears it once; the commit is retried quietly."""
     async with store.transaction() as tx:
-        tx.notify(notices.to_channel(incident_id, "export_git_failed", file=Path(path).name,
-                                     reason=reason))
+        tx.notify(notices.ExportGitFailed(incident_id=incident_id, file=Path(path).name,
+                                          reason=reason))
 
 
 def export_path(export_dir: Path, incident: Incident) -> Path:

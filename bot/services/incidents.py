@@ -58,12 +58,11 @@ async def open_incident(tx: Tx, *, declarer: str, severity: int, slug: str, titl
     )
     await tx.append(event(tx, incident, declarer, "declared",
                           f"{incident.severity_label} {slug}: {incident.title}"))
-    lane = notices.incident_lane(incident.id)
-    tx.notify(notices.Notice("create_channel", lane))
+    tx.notify(notices.CreateChannel(incident_id=incident.id))
     if invite_declarer:
-        tx.notify(notices.Notice("invite", lane, {"user": declarer}))
-    tx.notify(notices.Notice("post_summary", lane))
-    _announce(tx, incident, "declared", user=declarer)
+        tx.notify(notices.Invite(incident_id=incident.id, user=declarer))
+    tx.notify(notices.PostSummary(incident_id=incident.id))
+    _announce(tx, incident, notices.AnnounceDeclared(incident_id=incident.id, user=declarer))
     await people.invite_on_declare(tx, incident, declarer, policy)
     for runbook in runbooks:
         await attach(tx, incident, runbook, declarer, refresh=False)
@@ -78,8 +77,8 @@ async def log(store: Store, *, caller: Caller, text: str) -> None:
     async def write(tx: Tx) -> None:
         incident = await locked_incident(tx, caller)
         entry = await tx.append(event(tx, incident, caller.user_id, "log", text))
-        tx.notify(notices.to_channel(incident.id, "log", user=caller.user_id, text=text,
-                                     at=entry.at.isoformat()))
+        tx.notify(notices.Logged(incident_id=incident.id, user=caller.user_id, text=text,
+                                 at=entry.at))
 
     await store.together(caller.channel_id, write)
 
@@ -102,14 +101,15 @@ async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status
     details = f"{previous} -> {target}" + (f": {rationale}" if rationale else "")
     await tx.append(event(tx, incident, caller.user_id, "status_changed", details,
                           **{"from": str(previous), "to": str(target)}))
-    tx.notify(notices.to_channel(incident.id, "status_changed", user=caller.user_id,
-                                 old=str(previous), new=str(target), rationale=rationale),
-              notices.refresh_summary(incident.id))
+    tx.notify(notices.StatusChanged(incident_id=incident.id, user=caller.user_id,
+                                    old=str(previous), new=str(target), rationale=rationale),
+              notices.RefreshSummary(incident_id=incident.id))
     if target.is_open != previous.is_open:
         await plan_nudge(tx, incident, policy)
     await plan_postmortem(tx, incident, policy)
     if not target.is_open:
-        _announce(tx, incident, str(target), user=caller.user_id)
+        _announce(tx, incident, notices.AnnounceStatus(incident_id=incident.id,
+                                                       user=caller.user_id, status=str(target)))
     await paging.status_moved(tx, incident, previous, policy)
     if target.is_open:
         return None
@@ -117,9 +117,9 @@ async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status
     if previous.is_open:
         sealed = await tx.append(event(tx, incident, caller.user_id, "resolved", incident.root_cause))
         # The chain head shown in the channel is a copy of it outside the bot and its files.
-        tx.notify(notices.to_channel(incident.id, "resolved", user=caller.user_id,
-                                     root_cause=incident.root_cause, head=sealed.hash,
-                                     unrevoked=[r.id for r in owed]))
+        tx.notify(notices.Resolved(incident_id=incident.id, user=caller.user_id,
+                                   root_cause=incident.root_cause, head=sealed.hash,
+                                   unrevoked=[r.id for r in owed]))
         await statuspage.offer_resolve(tx, incident)
     return Resolution(await exporter.export(tx, incident.id), owed)
 
@@ -147,12 +147,13 @@ async def set_severity(store: Store, *, caller: Caller, severity: int, rationale
         await tx.append(event(tx, incident, caller.user_id, "severity_changed",
                               f"{previous} -> {severity_label(severity)}: {rationale}",
                               **{"from": previous, "to": severity_label(severity)}))
-        tx.notify(notices.to_channel(incident.id, "severity_changed", user=caller.user_id,
-                                     old=previous, new=severity_label(severity),
-                                     rationale=rationale),
-                  notices.refresh_summary(incident.id))
-        _announce(tx, incident, "severity_changed", user=caller.user_id, old=previous,
-                  new=severity_label(severity), rationale=rationale)
+        new = severity_label(severity)
+        tx.notify(notices.SeverityChanged(incident_id=incident.id, user=caller.user_id,
+                                          old=previous, new=new, rationale=rationale),
+                  notices.RefreshSummary(incident_id=incident.id))
+        _announce(tx, incident, notices.AnnounceSeverity(
+            incident_id=incident.id, user=caller.user_id, old=previous, new=new,
+            rationale=rationale))
         await plan_nudge(tx, incident, policy)
         await escalation.plan(tx, incident, policy)
 
@@ -183,17 +184,17 @@ async def _post_update(tx: Tx, incident: Incident, caller: Caller, text: str,
     incident.last_update_at, incident.last_update_text = tx.now, text
     await tx.save_incident(incident)
     await tx.append(event(tx, incident, caller.user_id, "status_update", text))
-    tx.notify(notices.to_channel(incident.id, "status_update", user=caller.user_id, text=text),
-              notices.refresh_summary(incident.id))
-    _announce(tx, incident, "status_update", user=caller.user_id, text=text)
+    tx.notify(notices.StatusUpdate(incident_id=incident.id, user=caller.user_id, text=text),
+              notices.RefreshSummary(incident_id=incident.id))
+    _announce(tx, incident, notices.AnnounceUpdate(incident_id=incident.id, user=caller.user_id,
+                                                   text=text))
     await plan_nudge(tx, incident, policy)
 
 
-def _announce(tx: Tx, incident: Incident, message: str, **facts: object) -> None:
-    """A line for ANNOUNCE_CHANNEL, in the incident's lane so it follows the channel's order;
-    never recorded for an incident that is not announced (private, drill)."""
+def _announce(tx: Tx, incident: Incident, said: notices.Announcement) -> None:
+    """Never recorded for an incident that is not announced (private, drill)."""
     if incident.announced:
-        tx.notify(notices.announce(incident.id, message, **facts))
+        tx.notify(said)
 
 
 async def set_root_cause(store: Store, *, caller: Caller, text: str) -> Incident:
@@ -203,9 +204,9 @@ async def set_root_cause(store: Store, *, caller: Caller, text: str) -> Incident
         incident.root_cause = text
         await tx.save_incident(incident)
         await tx.append(event(tx, incident, caller.user_id, "root_cause", text, replaced=replaced))
-        tx.notify(notices.to_channel(incident.id, "root_cause", user=caller.user_id, text=text,
-                                     replaced=replaced),
-                  notices.refresh_summary(incident.id))
+        tx.notify(notices.RootCause(incident_id=incident.id, user=caller.user_id, text=text,
+                                    replaced=replaced),
+                  notices.RefreshSummary(incident_id=incident.id))
         return incident
 
 
@@ -221,8 +222,8 @@ async def add_action_item(store: Store, *, caller: Caller, text: str, owner_id: 
         owner = f" @{owner_name or owner_id}" if owner_id else ""
         await tx.append(event(tx, incident, caller.user_id, "action_item",
                               f"#{item.number} {text}{owner}", number=item.number, owner=owner_id))
-        tx.notify(notices.to_channel(incident.id, "action_item", user=caller.user_id,
-                                     number=item.number, text=text, owner=owner_id))
+        tx.notify(notices.ActionItemAdded(incident_id=incident.id, user=caller.user_id,
+                                          number=item.number, text=text, owner=owner_id))
         return item
 
 
@@ -238,5 +239,5 @@ async def participant_joined(store: Store, *, event_id: str, channel_id: str, us
         if not await tx.add_participant(joined):
             return False
         await tx.append(event(tx, incident, user_id, "participant_joined"))
-        tx.notify(notices.Notice("lookup_user", f"user:{user_id}", {"user": user_id}))
+        tx.notify(notices.LookupUser(user=user_id))
         return True

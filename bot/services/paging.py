@@ -34,10 +34,10 @@ async def page_service(store: Store, *, caller: Caller, service: str, message: s
             return name
         await tx.append(event(tx, incident, caller.user_id, "paged",
                               f"{name} (PagerDuty){said}", service=name))
-        tx.notify(notices.pagerduty(incident.id, "trigger", name, message=message,
-                                    by=caller.user_id),
-                  notices.to_channel(incident.id, "paged", user=caller.user_id, service=name,
-                                     text=message))
+        tx.notify(notices.PagerDutyEvent(incident_id=incident.id, action="trigger", service=name,
+                                         message=message, by=caller.user_id),
+                  notices.Paged(incident_id=incident.id, user=caller.user_id, service=name,
+                                text=message))
         return name
 
 
@@ -52,10 +52,10 @@ async def page_person(store: Store, *, caller: Caller, user_id: str, name: str,
             await _would_page(tx, incident, caller, said, user=user_id)
             return
         await tx.append(event(tx, incident, caller.user_id, "paged", said, user=user_id))
-        tx.notify(notices.direct(incident.id, user_id, "page", by=caller.user_id, text=message,
+        tx.notify(notices.PageDM(user=user_id, by=caller.user_id, text=message,
                                  **escalation.about(incident)),
-                  notices.to_channel(incident.id, "paged", user=caller.user_id, paged=user_id,
-                                     text=message))
+                  notices.Paged(incident_id=incident.id, user=caller.user_id, paged=user_id,
+                                text=message))
 
 
 async def _would_page(tx: Tx, incident: Incident, caller: Caller, details: str,
@@ -63,8 +63,7 @@ async def _would_page(tx: Tx, incident: Incident, caller: Caller, details: str,
     """A drill practises the page without waking anyone: recorded as what it would have done.
     The event is not `paged`, so nothing follows it to PagerDuty later."""
     await tx.append(event(tx, incident, caller.user_id, "would_page", details, **target))
-    tx.notify(notices.to_channel(incident.id, "would_page", user=caller.user_id,
-                                 text=details))
+    tx.notify(notices.WouldPage(incident_id=incident.id, user=caller.user_id, text=details))
 
 
 async def join(store: Store, *, caller: Caller, incident_id: int) -> Incident:
@@ -74,8 +73,7 @@ async def join(store: Store, *, caller: Caller, incident_id: int) -> Incident:
         if incident is None:
             raise IncidentError(f"INC-{incident_id} does not exist.")
         await record_caller(tx, caller, incident.id)
-        tx.notify(notices.Notice("invite", notices.incident_lane(incident.id),
-                                 {"user": caller.user_id}))
+        tx.notify(notices.Invite(incident_id=incident.id, user=caller.user_id))
         return incident
 
 
@@ -92,7 +90,7 @@ async def status_moved(tx: Tx, incident: Incident, previous: Status, policy: Pol
     else:
         return
     for service in triggered(await tx.events(incident.id)):
-        tx.notify(notices.pagerduty(incident.id, action, service))
+        tx.notify(notices.PagerDutyEvent(incident_id=incident.id, action=action, service=service))
 
 
 def triggered(events: list[TimelineEvent]) -> list[str]:

@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.domain import notices
 from bot.domain.errors import IncidentError
@@ -50,17 +49,18 @@ async def give_role(tx: Tx, incident: Incident, caller: Caller, role: str, user_
     if action == "commander_assigned":
         await tx.append(event(tx, incident, caller.user_id, action, name or user_id,
                               commander=user_id))
-        said = notices.to_channel(incident.id, action, user=caller.user_id, commander=user_id)
+        said: notices.ChannelLine = notices.CommanderAssigned(
+            incident_id=incident.id, user=caller.user_id, commander=user_id)
     else:
         await tx.append(event(tx, incident, caller.user_id, "role_assigned",
                               f"{role}: {name or user_id}", role=role, user=user_id))
-        said = notices.to_channel(incident.id, "role_assigned", user=caller.user_id, role=role,
-                                  assignee=user_id)
+        said = notices.RoleAssigned(incident_id=incident.id, user=caller.user_id, role=role,
+                                    assignee=user_id)
     if not await tx.is_participant(incident.id, user_id):
-        tx.notify(notices.Notice("invite", notices.incident_lane(incident.id), {"user": user_id}))
+        tx.notify(notices.Invite(incident_id=incident.id, user=user_id))
     if say:
         tx.notify(said)
-    tx.notify(notices.refresh_summary(incident.id))
+    tx.notify(notices.RefreshSummary(incident_id=incident.id))
 
 
 async def handoff(store: Store, *, caller: Caller, user_id: str, name: str, notes: str) -> None:
@@ -73,35 +73,33 @@ async def handoff(store: Store, *, caller: Caller, user_id: str, name: str, note
         await give_role(tx, incident, caller, COMMANDER, user_id, name, say=False)
         await tx.append(event(tx, incident, caller.user_id, "handoff", notes, to=user_id,
                               **{"from": previous}))
-        brief = handoff_brief(await tx.record(incident.id), tx.now)
-        tx.notify(notices.to_channel(incident.id, "handoff", user=caller.user_id,
-                                     previous=previous, commander=user_id, notes=notes, **brief))
+        tx.notify(handoff_brief(await tx.record(incident.id), tx.now, user=caller.user_id,
+                                previous=previous, commander=user_id, notes=notes))
 
 
-def handoff_brief(record: IncidentRecord, now: datetime) -> dict[str, Any]:
-    """Where the incident stands, as plain facts for the handoff message."""
+def handoff_brief(record: IncidentRecord, now: datetime, *, user: str, previous: str | None,
+                  commander: str, notes: str) -> notices.Handoff:
+    """Where the incident stands, for the commander taking over."""
     incident = record.incident
     roles = holders(record.events)
     if incident.commander_id:
         roles = {COMMANDER: incident.commander_id, **roles}
     aborted = aborts(record.events)
-    return {
-        "status": str(incident.status),
-        "severity": incident.severity_label,
-        "roles": [[role, user] for role, user in roles.items()],
+    return notices.Handoff(
+        incident_id=incident.id, user=user, previous=previous, commander=commander, notes=notes,
+        status=str(incident.status), severity=incident.severity_label,
+        roles=list(roles.items()),
         # An aborted runbook's steps are closed, whatever state they were left in.
-        "steps": [{"runbook": view.runbook.id, "number": item.step.number,
-                   "title": item.step.title, "state": item.state.status}
-                  for view in runbook_views(record) if view.runbook.id not in aborted
-                  for item in view.steps if item.state.status not in CLOSED_STEPS],
-        "access": [{"ref": r.ref, "what": r.what, "requester": r.requester_id,
-                    "expires": r.expires_at.isoformat() if r.expires_at else ""}
-                   for r in record.access_requests if r.active(now)],
-        "actions": [{"number": a.number, "text": a.text, "owner": a.owner_id}
-                    for a in record.action_items if not a.done],
-        "last_update": {"at": incident.last_update_at.isoformat(),
-                        "text": incident.last_update_text} if incident.last_update_at else None,
-    }
+        steps=[notices.OpenStep(view.runbook.id, item.step.number, item.step.title,
+                                item.state.status)
+               for view in runbook_views(record) if view.runbook.id not in aborted
+               for item in view.steps if item.state.status not in CLOSED_STEPS],
+        access=[notices.LiveAccess(r.ref, r.what, r.requester_id, r.expires_at)
+                for r in record.access_requests if r.active(now) and r.expires_at],
+        actions=[notices.OpenAction(a.number, a.text, a.owner_id)
+                 for a in record.action_items if not a.done],
+        last_update=notices.LastUpdate(incident.last_update_at, incident.last_update_text)
+        if incident.last_update_at else None)
 
 
 async def invite(store: Store, *, caller: Caller, people: Sequence[Person]) -> None:
@@ -129,8 +127,7 @@ async def invite_people(tx: Tx, incident: Incident, actor: str, people: Sequence
     extra = {"setting": setting} if setting else {}
     await tx.append(event(tx, incident, actor, "invited", details, users=users, groups=groups,
                           **extra))
-    tx.notify(notices.Notice("invite_people", notices.incident_lane(incident.id),
-                             {"users": users, "groups": groups}))
+    tx.notify(notices.InvitePeople(incident_id=incident.id, users=users, groups=groups))
 
 
 def is_group(ref: str) -> bool:

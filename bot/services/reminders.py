@@ -93,10 +93,10 @@ async def _nudge(tx: Tx, incident: Incident, policy: Policy) -> None:
         return
     # Stakeholder updates are the comms role's job when someone holds it.
     comms = holder(await tx.events(incident.id), COMMS)
-    tx.notify(notices.to_channel(
-        incident.id, "status_nudge", commander=incident.commander_id or incident.declared_by,
+    tx.notify(notices.StatusNudge(
+        incident_id=incident.id, commander=incident.commander_id or incident.declared_by,
         comms=comms,
-        last_update=incident.last_update_at.isoformat() if incident.last_update_at else ""))
+        last_update=incident.last_update_at))
     tx.schedule(ReminderKind.STATUS_NUDGE, incident.id,
                 tx.now + policy.status_update_interval(incident.severity))
 
@@ -114,8 +114,8 @@ async def plan_nudge(tx: Tx, incident: Incident, policy: Policy) -> None:
 def _postmortem_due(tx: Tx, incident: Incident, policy: Policy) -> None:
     if incident.status is not Status.RESOLVED:
         return
-    tx.notify(notices.to_channel(
-        incident.id, "postmortem_due", commander=incident.commander_id or incident.declared_by,
+    tx.notify(notices.PostmortemDue(
+        incident_id=incident.id, commander=incident.commander_id or incident.declared_by,
         after=format_duration(policy.postmortem_due)))
 
 

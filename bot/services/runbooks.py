@@ -40,10 +40,9 @@ async def attach(tx: Tx, incident: Incident, runbook: Runbook, by: str,
     await tx.append(event(tx, incident, by, "runbook_attached",
                           f"{runbook.id} {runbook.title} (sha256 {runbook.sha256[:12]})",
                           runbook=runbook.id, sha256=runbook.sha256))
-    tx.notify(notices.Notice("post_runbook", notices.incident_lane(incident.id),
-                             {"attached": attached.id}))
+    tx.notify(notices.PostRunbook(incident_id=incident.id, attached=attached.id))
     if refresh:
-        tx.notify(notices.refresh_summary(incident.id))
+        tx.notify(notices.RefreshSummary(incident_id=incident.id))
     return attached
 
 
@@ -115,10 +114,11 @@ async def mark_step(store: Store, *, caller: Caller, attached_id: int, number: i
             details += f"; reason: {reason}"
         await tx.append(event(tx, incident, caller.user_id, f"step_{status}", details, step=key,
                               **facts))
-        tx.notify(notices.refresh_runbook(incident.id, attached.id, number))
+        tx.notify(notices.RefreshRunbook(incident_id=incident.id, attached=attached.id,
+                                         step=number))
         if status == "failed":
-            tx.notify(notices.to_channel(
-                incident.id, "step_failed", user=caller.user_id, runbook=runbook.id,
+            tx.notify(notices.StepFailed(
+                incident_id=incident.id, user=caller.user_id, runbook=runbook.id,
                 number=number, title=step.title, reason=reason, escalation=runbook.escalation))
         return key
 
@@ -163,9 +163,9 @@ async def abort(store: Store, *, caller: Caller, attached_id: int, reason: str) 
         await tx.append(event(tx, incident, caller.user_id, ABORTED,
                               f"{runbook.id} {runbook.title}: {reason}",
                               runbook=runbook.id, reason=reason))
-        tx.notify(notices.refresh_runbook(incident.id, attached.id))
-        tx.notify(notices.to_channel(incident.id, ABORTED, user=caller.user_id,
-                                     runbook=runbook.id, title=runbook.title, reason=reason))
+        tx.notify(notices.RefreshRunbook(incident_id=incident.id, attached=attached.id))
+        tx.notify(notices.RunbookAborted(incident_id=incident.id, user=caller.user_id,
+                                         runbook=runbook.id, title=runbook.title, reason=reason))
     return runbook
 
 
@@ -195,9 +195,8 @@ async def check(store: Store, *, caller: Caller, attached_id: int, number: int, 
                 tx, incident, caller.user_id, "snapshot",
                 f"{step.check}: {result.note or 'ok'}", step=step_key(runbook.id, number),
                 check=step.check, output=result.output, ok=result.ok, note=result.note))
-        tx.notify(notices.Notice("post_check", notices.incident_lane(incident.id), {
-            "attached": attached.id, "check": step.check,
-            "step": number, "user": caller.user_id, "snapshot": snapshot,
-            "output": result.shown, "ok": result.ok, "note": result.note,
-            "at": captured.isoformat()}))
+        tx.notify(notices.PostCheck(
+            incident_id=incident.id, attached=attached.id, check=step.check, step=number,
+            user=caller.user_id, snapshot=snapshot, output=result.shown, ok=result.ok,
+            note=result.note, at=captured))
     return result

@@ -47,8 +47,7 @@ async def offer_resolve(tx: Tx, incident: Incident) -> None:
     status = public_status(await tx.events(incident.id))
     if status is None or status == "resolved":
         return
-    tx.notify(notices.to_channel(incident.id, "statuspage_resolve_offer", incident=incident.id,
-                                 status=status))
+    tx.notify(notices.StatuspageResolveOffer(incident_id=incident.id, status=status))
 
 
 async def resolve_public(store: Store, *, caller: Caller, incident_id: int,
@@ -73,6 +72,6 @@ async def resolve_public(store: Store, *, caller: Caller, incident_id: int,
 async def _owe(tx: Tx, incident: Incident, user_id: str, status: str, text: str) -> None:
     await tx.append(event(tx, incident, user_id, "statuspage_update", f"{status}: {text}",
                           status=status))
-    tx.notify(notices.statuspage(incident.id, status, text),
-              notices.to_channel(incident.id, "statuspage_update", user=user_id, status=status,
-                                 text=text))
+    tx.notify(notices.StatuspagePublish(incident_id=incident.id, status=status, text=text),
+              notices.StatuspageUpdated(incident_id=incident.id, user=user_id, status=status,
+                                        text=text))

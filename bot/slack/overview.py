@@ -5,7 +5,7 @@ from datetime import timedelta
 from bot.domain.durations import format_duration
 from bot.domain.incident import Incident
 from bot.services.listing import Home, Listing, Recent
-from bot.slack.blocks import button, cut, escape, hhmm, section
+from bot.slack.render.text import button, cut, escape, hhmm, section
 
 # A home view holds at most 100 blocks; each list keeps room for the others.
 HOME_LIST_LIMIT = 25

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.blocks import SECTION_TEXT_LIMIT, cut, escape, section, split_text
+from bot.slack.render.text import SECTION_TEXT_LIMIT, cut, escape, section, split_text
 from bot.slack.webapi import WebApi, error_code
 
 METADATA_TYPE = "incident_bot_post"

@@ -9,6 +9,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.outbound.errors import Retry
+
 log = logging.getLogger(__name__)
 
 # Slack answers these with ok=false, yet they pass: the wanted state is already there.
@@ -25,23 +27,9 @@ def error_code(exc: SlackApiError) -> str:
     return data.get("error", "") if isinstance(data, dict) else ""
 
 
-class Retry(Exception):
-    """Not now. `in_flight`: the request may still land at Slack; `held`: Slack is failing,
-    so wait for it to answer again rather than for a backoff."""
-
-    def __init__(self, reason: str, *, after: timedelta | None = None, uncertain: bool = False,
-                 in_flight: bool = False, held: bool = False) -> None:
-        super().__init__(reason)
-        self.after, self.uncertain, self.in_flight = after, uncertain or in_flight, in_flight
-        self.held = held
-
-
-class GiveUp(Exception):
-    """The other side will never take this call as it is (not Slack: a SlackApiError says so
-    for Slack): give the row up, logged and counted, rather than retry it for ever."""
-
-
 class WebApi:
+    name = "Slack"
+
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
         # Slack limits each method per workspace: after a 429 no lane calls it before then.
@@ -76,8 +64,8 @@ class WebApi:
                 raise Retry(f"{method}: HTTP {status}", uncertain=True, held=True) from None
             if error in ALREADY_DONE:
                 return exc.response
-            if error in TRANSIENT:
-                raise Retry(f"{method}: {error}") from None
+            if error in TRANSIENT:  # Slack answers: its next success sends these again
+                raise Retry(f"{method}: {error}", held=True) from None
             raise
         except aiohttp.ClientConnectorError as exc:
             self._failing()  # never reached Slack

@@ -141,6 +141,8 @@ class OutboxRow(SQLModel, table=True):
     due_at: datetime = _at()
     lease_until: datetime | None = _at(nullable=True)
     attempts: int = 0
+    # Attempts that failed for a reason of ours (a bug), not the other side's: a few, then parked.
+    faults: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # True while an attempt may have reached Slack without us learning the outcome.
     uncertain: bool = False
     # When the last attempt started: a channel's posts are paced from it.

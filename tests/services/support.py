@@ -2,10 +2,18 @@
 
 import itertools
 from datetime import timedelta
+from typing import TypeVar
 
+from sqlalchemy import select
+
+from bot.domain.notices import ChannelLine, Notice
 from bot.domain.policy import Policy
+from bot.outbound.codec import decode
 from bot.services import incidents
 from bot.services.caller import Caller
+from bot.storage.tables import OutboxRow
+
+N = TypeVar("N", bound=Notice)
 
 CHANNEL = "C0INC1"
 APPROVER, OTHER_APPROVER = "U0DAVE", "U0ERIN"
@@ -35,12 +43,15 @@ async def actions(store, incident_id: int = 1) -> list[str]:
         return [e.action for e in await tx.events(incident_id)]
 
 
-async def channel_posts(store) -> list[dict]:
-    """The in-channel messages owed to Slack, in order (what the outbox will post)."""
-    from sqlalchemy import select
-
-    from bot.storage.tables import OutboxRow
-
+async def owed(store, kind: type[N]) -> list[N]:
+    """The notices of a kind owed to Slack and the other systems, in order, as the delivery
+    loop reads them back."""
     async with store.reading() as tx:
         rows = (await tx.session.execute(select(OutboxRow).order_by(OutboxRow.id))).scalars().all()
-    return [row.payload for row in rows if row.kind == "post"]
+    read = [decode(row.kind, row.payload, row.lane) for row in rows]
+    return [notice for notice in read if isinstance(notice, kind)]
+
+
+async def channel_posts(store) -> list[ChannelLine]:
+    """The lines owed to the incident channel, in order (what the outbox will post)."""
+    return await owed(store, ChannelLine)

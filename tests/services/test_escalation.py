@@ -4,16 +4,14 @@ deadline; acknowledging and resolving follow it to PagerDuty; executives hear on
 import asyncio
 from dataclasses import replace
 
-from sqlalchemy import select
-
+from bot.domain import notices as n
 from bot.domain.lifecycle import Status
 from bot.export.render import Renderer
 from bot.services import incidents, paging
 from bot.services.exporter import Exporter
 from bot.services.reminders import fire_due
 from bot.storage.store import Store
-from bot.storage.tables import OutboxRow
-from tests.services.support import POLICY, actions, by, channel_posts, open_incident
+from tests.services.support import POLICY, actions, by, channel_posts, open_incident, owed
 
 BOB, CAROL, ERIN = "U0BOB", "U0CAROL", "U0ERIN"
 # Nudges every 30 days: out of the way of the deadlines under test.
@@ -28,15 +26,8 @@ async def events(store):
         return await tx.events(1)
 
 
-async def owed(store, kind: str) -> list[dict]:
-    async with store.reading() as tx:
-        rows = (await tx.session.execute(
-            select(OutboxRow).where(OutboxRow.kind == kind).order_by(OutboxRow.id))).scalars().all()
-    return [row.payload | {"lane": row.lane} for row in rows]
-
-
 async def pages(store) -> list[tuple[str, str]]:
-    return [(p["action"], p["service"]) for p in await owed(store, "pagerduty")]
+    return [(p.action, p.service) for p in await owed(store, n.PagerDutyEvent)]
 
 
 async def set_status(store, status: Status, tmp_path, rationale: str = "") -> None:
@@ -53,14 +44,14 @@ async def test_a_sev1_still_new_at_five_minutes_is_escalated_once(store, clock):
     assert await fire_due(store, ESCALATING) == 1
     assert await fire_due(store, ESCALATING) == 0
     assert (await actions(store)).count("escalated") == 1
-    overdue = [p for p in await channel_posts(store) if p["message"] == "ack_overdue"]
-    assert overdue == [{"message": "ack_overdue", "deadline": "5m", "paged": True,
-                        "users": [CAROL, ERIN]}]
+    overdue = await owed(store, n.AckOverdue)
+    assert overdue == [n.AckOverdue(incident_id=1, deadline="5m", paged=True,
+                                    users=[CAROL, ERIN])]
     assert await pages(store) == [("trigger", "")]
-    assert (await owed(store, "pagerduty"))[0]["lane"] == "INC-1:pagerduty"
-    dms = await owed(store, "dm")
-    assert [(d["user"], d["message"], d["incident"]) for d in dms] == [
-        (CAROL, "escalation", "INC-1"), (ERIN, "escalation", "INC-1")]
+    assert (await owed(store, n.PagerDutyEvent))[0].lane == "INC-1:pagerduty"
+    dms = await owed(store, n.DirectMessage)
+    assert [(d.user, d.kind, d.lane) for d in dms] == [
+        (CAROL, "escalation", f"INC-1:dm:{CAROL}"), (ERIN, "escalation", f"INC-1:dm:{ERIN}")]
 
 
 async def test_acknowledging_in_time_cancels_the_escalation_and_pages_nobody(store, clock, tmp_path):
@@ -107,7 +98,7 @@ async def test_a_severity_change_re_plans_both_from_the_declare_time(store, cloc
     assert (await actions(store)).count("escalated") == 1
     clock.advance(hours=3, minutes=30)  # 4h after declare: a SEV2 still open reaches executives
     assert await fire_due(store, ESCALATING) == 1
-    assert len(await owed(store, "tell_executives")) == 1
+    assert len(await owed(store, n.ToExecutives)) == 1
 
 
 async def test_a_severity_change_after_an_escalation_never_repeats_it(store, clock):
@@ -135,7 +126,7 @@ async def test_executives_hear_of_a_sev1_still_open_after_an_hour_once(store, cl
     assert await fire_due(store, ESCALATING) == 1
     clock.advance(hours=5)
     assert await fire_due(store, ESCALATING) == 0
-    assert [p["message"] for p in await owed(store, "tell_executives")] == ["still_open"]
+    assert [p.kind for p in await owed(store, n.ToExecutives)] == ["still_open"]
 
 
 async def test_without_exec_channel_or_escalation_settings_only_the_channel_hears(store, clock):
@@ -143,10 +134,10 @@ async def test_without_exec_channel_or_escalation_settings_only_the_channel_hear
     await open_incident(store, severity=1, policy=quiet)
     clock.advance(hours=2)
     assert await fire_due(store, quiet) == 2
-    assert [p["message"] for p in await channel_posts(store)
-            if p["message"] == "ack_overdue"] == ["ack_overdue"]
-    assert await pages(store) == [] and await owed(store, "dm") == []
-    assert await owed(store, "tell_executives") == []
+    assert [p.kind for p in await channel_posts(store)
+            if p.kind == "ack_overdue"] == ["ack_overdue"]
+    assert await pages(store) == [] and await owed(store, n.DirectMessage) == []
+    assert await owed(store, n.ToExecutives) == []
 
 
 async def test_the_deadline_fires_once_after_a_restart(database_url, clock):
@@ -166,13 +157,14 @@ async def test_the_deadline_fires_once_after_a_restart(database_url, clock):
 async def test_two_replicas_escalate_each_incident_once(database_url, clock):
     replicas = [Store.from_url(database_url, clock=clock.now) for _ in range(2)]
     try:
-        for n in range(6):
-            await open_incident(replicas[n % 2], channel=f"C0ESC{n}", severity=1, policy=ESCALATING)
+        for number in range(6):
+            await open_incident(replicas[number % 2], channel=f"C0ESC{number}", severity=1,
+                                policy=ESCALATING)
         clock.advance(minutes=5)
         fired = await asyncio.gather(*(fire_due(r, ESCALATING) for r in replicas * 3))
         assert sum(fired) == 6
         assert len(await pages(replicas[0])) == 6
-        assert len(await owed(replicas[0], "dm")) == 12
+        assert len(await owed(replicas[0], n.DirectMessage)) == 12
         for incident_id in range(1, 7):
             assert (await actions(replicas[1], incident_id)).count("escalated") == 1
     finally:
@@ -189,11 +181,11 @@ async def test_a_drill_is_escalated_as_practice_and_pages_or_tells_nobody(store,
     assert [e.details for e in escalated] == [
         "not acknowledged within 5m (drill: would page PagerDuty, "
         "a DM to 2 escalation contacts)"]
-    overdue = [p for p in await channel_posts(store) if p["message"] == "ack_overdue"]
-    assert overdue == [{"message": "ack_overdue", "deadline": "5m", "paged": False, "users": [],
-                        "would": ["PagerDuty", "a DM to 2 escalation contacts"]}]
-    assert await owed(store, "pagerduty") == [] and await owed(store, "dm") == []
-    assert await owed(store, "tell_executives") == []
+    overdue = await owed(store, n.AckOverdue)
+    assert overdue == [n.AckOverdue(incident_id=1, deadline="5m", paged=False, users=[],
+                                    would=["PagerDuty", "a DM to 2 escalation contacts"])]
+    assert await owed(store, n.PagerDutyEvent) == [] and await owed(store, n.DirectMessage) == []
+    assert await owed(store, n.ToExecutives) == []
 
 
 async def test_paging_from_a_drill_is_recorded_as_what_it_would_have_done(store, tmp_path):
@@ -203,8 +195,8 @@ async def test_paging_from_a_drill_is_recorded_as_what_it_would_have_done(store,
     await paging.page_person(store, caller=by(BOB), user_id=CAROL, name="carol", message="")
     recorded = [(e.action, e.details) for e in await events(store) if "page" in e.action]
     assert recorded == [("would_page", "db (PagerDuty): practice"), ("would_page", "carol")]
-    assert await owed(store, "pagerduty") == [] and await owed(store, "dm") == []
+    assert await owed(store, n.PagerDutyEvent) == [] and await owed(store, n.DirectMessage) == []
     await incidents.set_status(store, caller=by(BOB), target=Status.RESOLVED, rationale="done",
                                exporter=Exporter(export_dir=tmp_path, renderer=Renderer()),
                                policy=ESCALATING)
-    assert await owed(store, "pagerduty") == []  # nothing was triggered, nothing to resolve
+    assert await owed(store, n.PagerDutyEvent) == []  # nothing was triggered, nothing to resolve

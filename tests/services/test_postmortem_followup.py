@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.domain import notices as n
 from bot.domain.lifecycle import Status
 from bot.domain.reminders import ReminderKind
 from bot.export.render import Renderer
@@ -12,8 +13,8 @@ from bot.export.verify import check_export
 from bot.services import incidents
 from bot.services.exporter import Exporter
 from bot.services.reminders import fire_due
-from bot.storage.tables import OutboxRow, ReminderRow
-from tests.services.support import POLICY, by, channel_posts, open_incident
+from bot.storage.tables import ReminderRow
+from tests.services.support import POLICY, by, channel_posts, open_incident, owed
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 # Only what follows resolve: no nudges, deadlines or escalations in the way.
@@ -22,13 +23,6 @@ QUIET = replace(POLICY, ack_deadlines={}, escalate_after={})
 
 def exporter_in(tmp_path, *, git: bool = False) -> Exporter:
     return Exporter(export_dir=tmp_path / "incidents", renderer=Renderer(), git=git)
-
-
-async def owed(store, kind: str) -> list[dict]:
-    async with store.reading() as tx:
-        rows = (await tx.session.execute(
-            select(OutboxRow).where(OutboxRow.kind == kind).order_by(OutboxRow.id))).scalars()
-        return [row.payload for row in rows]
 
 
 async def pending(store, kind: ReminderKind) -> list[ReminderRow]:
@@ -68,14 +62,14 @@ async def test_changes_after_resolve_rewrite_the_export_once_after_the_debounce(
     text = first.read_text()
     assert "pool limit of 10" in text and "- [ ] raise the limit @bob" in text
     assert check_export(text).line is None
-    uploads = await owed(store, "upload_export")
-    assert [u.get("updated") for u in uploads] == [False, True]
-    assert uploads[-1]["content"] == text and uploads[-1]["filename"] == first.name
+    uploads = await owed(store, n.UploadExport)
+    assert [u.updated for u in uploads] == [False, True]
+    assert uploads[-1].content == text and uploads[-1].filename == first.name
     # Rewriting records nothing, so it never calls for another rewrite.
     assert await pending(store, ReminderKind.EXPORT_AGAIN) == []
     clock.advance(minutes=5)
     assert await fire_due(store, QUIET, exporter=exporter) == 0
-    assert len(await owed(store, "upload_export")) == 2
+    assert len(await owed(store, n.UploadExport)) == 2
 
 
 async def test_a_change_after_the_rewrite_is_followed_by_another(store, clock, tmp_path):
@@ -88,7 +82,7 @@ async def test_a_change_after_the_rewrite_is_followed_by_another(store, clock, t
     clock.advance(seconds=30)
     assert await fire_due(store, QUIET, exporter=exporter) == 1
     assert "second finding" in next((tmp_path / "incidents").glob("*.md")).read_text()
-    assert len(await owed(store, "upload_export")) == 3
+    assert len(await owed(store, n.UploadExport)) == 3
 
 
 async def test_changes_while_open_owe_no_rewrite(store, clock, tmp_path):
@@ -107,9 +101,9 @@ async def test_closing_writes_the_export_itself_and_drops_a_pending_rewrite(stor
     assert await pending(store, ReminderKind.EXPORT_AGAIN) == []
     clock.advance(minutes=1)
     assert await fire_due(store, QUIET, exporter=exporter) == 0
-    uploads = await owed(store, "upload_export")
-    assert [u.get("updated") for u in uploads] == [False, False]
-    assert "status: closed" in uploads[-1]["content"] and "one more finding" in uploads[-1]["content"]
+    uploads = await owed(store, n.UploadExport)
+    assert [u.updated for u in uploads] == [False, False]
+    assert "status: closed" in uploads[-1].content and "one more finding" in uploads[-1].content
 
 
 async def test_a_rewrite_due_after_a_reopen_waits_for_the_next_resolve(store, clock, tmp_path):
@@ -119,7 +113,7 @@ async def test_a_rewrite_due_after_a_reopen_waits_for_the_next_resolve(store, cl
                                rationale="errors are back", exporter=exporter, policy=QUIET)
     clock.advance(seconds=30)
     assert await fire_due(store, QUIET, exporter=exporter) == 1
-    assert len(await owed(store, "upload_export")) == 1
+    assert len(await owed(store, n.UploadExport)) == 1
     assert "status: resolved" in next((tmp_path / "incidents").glob("*.md")).read_text()
 
 
@@ -140,7 +134,8 @@ async def test_with_git_each_export_owes_a_commit_of_its_file(store, clock, tmp_
     await fire_due(store, QUIET, exporter=exporter)
     path = str(next((tmp_path / "incidents").glob("*.md")).resolve())
     message = "INC-1: postmortem draft (db-outage)"
-    assert await owed(store, "export_git") == [{"path": path, "message": message}] * 2
+    assert await owed(store, n.CommitExport) == [
+        n.CommitExport(incident_id=1, path=path, message=message)] * 2
 
 
 # the postmortem falls due ------------------------------------------------------------------
@@ -155,7 +150,7 @@ async def test_the_postmortem_falls_due_once_with_the_commander(store, clock, tm
     clock.advance(minutes=1)
     assert await fire_due(store, QUIET, exporter=exporter) == 1
     nudge = (await channel_posts(store))[-1]
-    assert (nudge["message"], nudge["commander"], nudge["after"]) == ("postmortem_due", BOB, "1d")
+    assert nudge == n.PostmortemDue(incident_id=1, commander=BOB, after="1d")
     clock.advance(days=3)
     assert await fire_due(store, QUIET, exporter=exporter) == 0
 
@@ -164,7 +159,7 @@ async def test_without_a_commander_the_declarer_is_asked(store, clock, tmp_path)
     await resolved(store, exporter_in(tmp_path))
     clock.advance(hours=24)
     await fire_due(store, QUIET)
-    assert (await channel_posts(store))[-1]["commander"] == ALICE
+    assert (await owed(store, n.PostmortemDue))[-1].commander == ALICE
 
 
 async def test_closing_cancels_the_postmortem_reminder(store, clock, tmp_path):
@@ -174,7 +169,7 @@ async def test_closing_cancels_the_postmortem_reminder(store, clock, tmp_path):
                                exporter=exporter, policy=QUIET)
     clock.advance(days=2)
     assert await fire_due(store, QUIET, exporter=exporter) == 0
-    assert "postmortem_due" not in [p["message"] for p in await channel_posts(store)]
+    assert await owed(store, n.PostmortemDue) == []
 
 
 async def test_reopened_and_resolved_again_it_falls_due_after_the_last_resolve(store, clock,

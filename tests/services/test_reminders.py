@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
+from bot.domain import notices as n
 from bot.domain.access import AccessRequest, AccessState
 from bot.domain.clock import SystemClock
 from bot.export.render import Renderer
@@ -13,7 +14,7 @@ from bot.services import access, incidents
 from bot.services.exporter import Exporter
 from bot.services.reminders import fire_due
 from bot.storage.store import Store
-from tests.services.support import APPROVER, POLICY, actions, by, channel_posts, open_incident
+from tests.services.support import APPROVER, POLICY, actions, by, channel_posts, open_incident, owed
 
 BOB = "U0BOB"
 # Nudges alone: acknowledgement deadlines and escalations out of the way.
@@ -28,7 +29,7 @@ async def approved_for(store, duration: timedelta, step: str | None = None) -> A
 
 
 async def kinds_posted(store) -> list[str]:
-    return [p["message"] for p in await channel_posts(store)]
+    return [p.kind for p in await channel_posts(store)]
 
 
 async def test_the_warning_comes_fifteen_minutes_before_expiry_and_only_once(store, clock):
@@ -39,9 +40,9 @@ async def test_the_warning_comes_fifteen_minutes_before_expiry_and_only_once(sto
     clock.advance(minutes=1)
     assert await fire_due(store, POLICY) == 1
     assert await fire_due(store, POLICY) == 0
-    posts = await channel_posts(store)
-    assert posts[-1]["message"] == "access_warning"
-    assert (posts[-1]["requester"], posts[-1]["approver"]) == (BOB, APPROVER)
+    warning = (await channel_posts(store))[-1]
+    assert isinstance(warning, n.AccessWarning)
+    assert (warning.requester, warning.approver) == (BOB, APPROVER)
     assert (await actions(store))[-1] == "access_expiry_warning"
 
 
@@ -95,8 +96,8 @@ async def test_sev1_nudges_every_ten_minutes_mentioning_the_commander(store, clo
     assert await fire_due(store, NUDGES) == 1
     clock.advance(minutes=10)
     assert await fire_due(store, NUDGES) == 1
-    nudges = [p for p in await channel_posts(store) if p["message"] == "status_nudge"]
-    assert [n["commander"] for n in nudges] == [BOB, BOB]
+    nudges = await owed(store, n.StatusNudge)
+    assert [nudge.commander for nudge in nudges] == [BOB, BOB]
 
 
 async def test_a_status_update_resets_the_nudge_clock(store, clock):
@@ -177,8 +178,8 @@ async def test_a_burst_across_many_incidents_fires_every_reminder_once_in_one_pa
     replicas = [Store.from_url(database_url, clock=clock.now) for _ in range(2)]
     first = replicas[0]
     try:
-        for n in range(20):
-            channel = f"C0BURST{n:02d}"
+        for number in range(20):
+            channel = f"C0BURST{number:02d}"
             await open_incident(first, channel=channel, severity=4)
             for _ in range(5):
                 request = await access.request_access(first, caller=by(BOB, channel), what="db write",
@@ -190,8 +191,8 @@ async def test_a_burst_across_many_incidents_fires_every_reminder_once_in_one_pa
         fired = await asyncio.gather(*(fire_due(r, POLICY) for r in replicas * 2))
         assert sum(fired) == 200
         assert await fire_due(first, POLICY) == 0
-        expired = [p for p in await channel_posts(first) if p["message"] == "access_expired"]
-        assert len(expired) == 100 and len({p["request"] for p in expired}) == 100
+        expired = await owed(first, n.AccessExpired)
+        assert len(expired) == 100 and len({p.request for p in expired}) == 100
     finally:
         for replica in replicas:
             await replica.close()

@@ -3,6 +3,7 @@
 import pytest
 
 from bot.domain.errors import IncidentError
+from bot.domain.notices import StepFailed
 from bot.domain.runbook_progress import ABORT_REASON_LIMIT
 from bot.export.render import Renderer
 from bot.runbooks.parse import parse_runbook
@@ -52,8 +53,9 @@ async def test_a_failure_keeps_its_reason_and_the_channel_hears_the_escalation_p
         "step_failed", "RUN-301#1", "RUN-301 step 1: Measure the backlog; reason: consumer lag "
         "metric is missing", {"reason": "consumer lag metric is missing"})
     post = (await channel_posts(store))[-1]
-    assert (post["message"], post["reason"], post["escalation"]) == (
-        "step_failed", "consumer lag metric is missing", "page @queue-oncall after 10 minutes")
+    assert isinstance(post, StepFailed)
+    assert (post.reason, post.escalation) == (
+        "consumer lag metric is missing", "page @queue-oncall after 10 minutes")
 
     with pytest.raises(IncidentError, match="Step 1 is already failed"):
         await runbooks.step_to_fail(store, caller=by("U0CAROL"), attached_id=attached, number=1)

@@ -4,7 +4,7 @@ shortcut puts a message on the timeline once; taking the last 📌 off marks it 
 from bot.domain.captures import said_at
 from bot.export.verify import check_export
 from bot.services import records
-from bot.slack.calls import OWN_MESSAGE
+from bot.slack.deliveries.people import OWN_MESSAGE
 from bot.slack.listeners.shortcuts import ALREADY, ONLY_IN_INCIDENTS
 from bot.storage.tables import SlackEventRow
 from tests.support.waiting import eventually

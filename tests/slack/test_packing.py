@@ -2,8 +2,8 @@
 
 import json
 
-from bot.slack.blocks import button, escape, section, sections
 from bot.slack.posting import BLOCKS_BUDGET, MAX_BLOCKS, TEXT_LIMIT, Entry, pack
+from bot.slack.render.text import button, escape, section, sections
 from bot.standin.block_kit import validate_blocks
 
 

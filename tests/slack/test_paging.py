@@ -12,7 +12,7 @@ from bot.slack import parsing
 from bot.standin.pagerduty import FakePagerDuty
 from tests.support.clock import ShiftedClock
 from tests.support.waiting import eventually
-from tests.support.world import ALICE, BOB, CAROL, DAVE, start_world, stop_world
+from tests.support.world import ALICE, BOB, CAROL, DAVE
 
 DB_KEY = "d" * 32
 NETWORK_KEY = "n" * 32
@@ -25,8 +25,8 @@ async def pagerduty():
         yield api
 
 
-async def paging_world(database_url, tmp_path, pagerduty, **settings):
-    world = await start_world(database_url, tmp_path, **{
+async def paging_world(make_world, pagerduty, **settings):
+    world = await make_world(**{
         "pagerduty_events_url": pagerduty.url,
         "pagerduty_services": f"db={DB_KEY}, network={NETWORK_KEY}",
         "pagerduty_routing_key": ESCALATION_KEY,
@@ -37,10 +37,8 @@ async def paging_world(database_url, tmp_path, pagerduty, **settings):
 
 
 @pytest.fixture
-async def world(database_url, tmp_path, pagerduty):
-    world = await paging_world(database_url, tmp_path, pagerduty)
-    yield world
-    await stop_world(world)
+async def world(pagerduty, make_world):
+    return await paging_world(make_world, pagerduty)
 
 
 async def metrics(world) -> str:
@@ -129,7 +127,7 @@ async def test_429_then_500_then_202_is_retried_and_delivered_once(world, pagerd
     assert [r.status for r in pagerduty.received] == [429, 500, 202]
     assert pagerduty.received[1].at - pagerduty.received[0].at >= 0.9  # Retry-After honoured
     # PagerDuty failing never made the bot take Slack for down.
-    assert world.bot.notifier.api.failing_since is None
+    assert world.bot.slack_api.failing_since is None
     assert not world.slack.calls_to("api.test")
     assert any("Slack keeps pace meanwhile" in t for t in world.posted(channel))
     await world.delivered()
@@ -149,11 +147,11 @@ async def test_a_refused_event_is_given_up_logged_and_counted(world, pagerduty):
     assert [r.status for r in pagerduty.received] == [400]
     shown = await metrics(world)
     assert 'incident_bot_pagerduty_events_total{action="trigger",outcome="rejected"} 1.0' in shown
-    assert "incident_bot_outbox_failed 1.0" in shown
+    assert 'incident_bot_outbox_failed{kind="pagerduty"} 1.0' in shown
 
 
 async def test_a_pagerduty_that_does_not_answer_is_retried_and_slack_is_not_held(world, pagerduty):
-    world.bot.notifier.outbound.pager.timeout = world.bot.notifier.outbound.pager.timeout / 20
+    world.bot.pager.timeout = world.bot.pager.timeout / 20
     channel = await world.declare()
     pagerduty.fault(delay=1.5)  # longer than the client waits
     await world.incident("page db", channel=channel)
@@ -163,7 +161,7 @@ async def test_a_pagerduty_that_does_not_answer_is_retried_and_slack_is_not_held
         return any(r.status == 202 for r in pagerduty.received[1:])
 
     await eventually(delivered, timeout=10)
-    assert world.bot.notifier.api.failing_since is None
+    assert world.bot.slack_api.failing_since is None
     assert any("still flowing" in t for t in world.posted(channel))
     # The slow answer landed as well: a trigger twice is still one alert, on one dedup_key.
     await asyncio.sleep(1.0)
@@ -207,8 +205,8 @@ async def test_page_needs_a_target(world):
 
 
 # acknowledgement deadlines and escalation ----------------------------------------------------------
-async def escalated_world(database_url, tmp_path, pagerduty, clock, **settings):
-    world = await paging_world(database_url, tmp_path, pagerduty, clock=clock, **settings)
+async def escalated_world(make_world, pagerduty, clock, **settings):
+    world = await paging_world(make_world, pagerduty, clock=clock, **settings)
     world.pagerduty = pagerduty
     return world
 
@@ -224,171 +222,149 @@ async def until_escalated(world, channel: str) -> None:
     await eventually(escalated, timeout=10)
 
 
-async def test_an_unacknowledged_sev1_is_escalated_once_at_its_deadline(database_url, tmp_path,
-                                                                          pagerduty):
+async def test_an_unacknowledged_sev1_is_escalated_once_at_its_deadline(pagerduty, make_world):
     clock = ShiftedClock()
-    world = await escalated_world(database_url, tmp_path, pagerduty, clock)
-    try:
-        channel = await world.declare()
+    world = await escalated_world(make_world, pagerduty, clock)
+    channel = await world.declare()
+    await world.delivered()
+    web_calls, pd_calls = len(world.slack.calls), len(pagerduty.received)
+    clock.advance(minutes=5, seconds=1)
+    await until_escalated(world, channel)
+    await asyncio.sleep(0.6)  # a few more ticks: nothing fires again
+    await world.delivered()
+
+    assert sum("Not acknowledged" in t for t in world.posted(channel)) == 1
+    overdue = next(t for t in world.posted(channel) if "Not acknowledged" in t)
+    assert overdue == (":alarm_clock: *Not acknowledged* within 5m: escalated (paged on "
+                       f"PagerDuty, DM to <@{CAROL}> <@{DAVE}>). Acknowledge with "
+                       "`/incident status acknowledged`.")
+    assert [(e["routing_key"], e["event_action"], e["dedup_key"]) for e in pagerduty.events] == [
+        (ESCALATION_KEY, "trigger", "INC-1")]
+    assert pagerduty.events[0]["payload"]["custom_details"]["reason"] == \
+        "not acknowledged within 5m"
+    for person in (CAROL, DAVE):
+        dm = world.slack.direct_messages(person)[0]
+        assert "has not been acknowledged within 5m" in dm.shown
+        assert any(b["type"] == "actions" for b in dm.blocks)
+    record = await world.record()
+    assert [e.action for e in record.events].count("escalated") == 1
+
+    # What one escalation costs: Web API calls and PagerDuty calls.
+    calls = [c.method for c in world.slack.calls[web_calls:]]
+    assert sorted(calls) == sorted(["chat.postMessage"]  # the overdue notice
+                                   + ["conversations.open", "chat.postMessage"] * 2)
+    assert len(pagerduty.received) - pd_calls == 1
+
+    # Join from the escalation DM.
+    await click_join(world, CAROL, world.slack.direct_messages(CAROL)[0])
+
+    async def joined() -> bool:
         await world.delivered()
-        web_calls, pd_calls = len(world.slack.calls), len(pagerduty.received)
-        clock.advance(minutes=5, seconds=1)
-        await until_escalated(world, channel)
-        await asyncio.sleep(0.6)  # a few more ticks: nothing fires again
+        return CAROL in world.slack.channels[channel].members
+
+    await eventually(joined)
+
+    # Acknowledging acknowledges the alert; resolving resolves it.
+    await world.incident("status acknowledged", channel=channel)
+    await world.incident("resolve connection leak in the pooler", channel=channel)
+
+    async def resolved() -> bool:
         await world.delivered()
+        return pagerduty.alert(ESCALATION_KEY, "INC-1").status == "resolved"
 
-        assert sum("Not acknowledged" in t for t in world.posted(channel)) == 1
-        overdue = next(t for t in world.posted(channel) if "Not acknowledged" in t)
-        assert overdue == (":alarm_clock: *Not acknowledged* within 5m: escalated (paged on "
-                           f"PagerDuty, DM to <@{CAROL}> <@{DAVE}>). Acknowledge with "
-                           "`/incident status acknowledged`.")
-        assert [(e["routing_key"], e["event_action"], e["dedup_key"]) for e in pagerduty.events] == [
-            (ESCALATION_KEY, "trigger", "INC-1")]
-        assert pagerduty.events[0]["payload"]["custom_details"]["reason"] == \
-            "not acknowledged within 5m"
-        for person in (CAROL, DAVE):
-            dm = world.slack.direct_messages(person)[0]
-            assert "has not been acknowledged within 5m" in dm.shown
-            assert any(b["type"] == "actions" for b in dm.blocks)
-        record = await world.record()
-        assert [e.action for e in record.events].count("escalated") == 1
-
-        # What one escalation costs: Web API calls and PagerDuty calls.
-        calls = [c.method for c in world.slack.calls[web_calls:]]
-        assert sorted(calls) == sorted(["chat.postMessage"]  # the overdue notice
-                                       + ["conversations.open", "chat.postMessage"] * 2)
-        assert len(pagerduty.received) - pd_calls == 1
-
-        # Join from the escalation DM.
-        await click_join(world, CAROL, world.slack.direct_messages(CAROL)[0])
-
-        async def joined() -> bool:
-            await world.delivered()
-            return CAROL in world.slack.channels[channel].members
-
-        await eventually(joined)
-
-        # Acknowledging acknowledges the alert; resolving resolves it.
-        await world.incident("status acknowledged", channel=channel)
-        await world.incident("resolve connection leak in the pooler", channel=channel)
-
-        async def resolved() -> bool:
-            await world.delivered()
-            return pagerduty.alert(ESCALATION_KEY, "INC-1").status == "resolved"
-
-        await eventually(resolved)
-        assert [e["event_action"] for e in pagerduty.events] == ["trigger", "acknowledge", "resolve"]
-    finally:
-        await stop_world(world)
+    await eventually(resolved)
+    assert [e["event_action"] for e in pagerduty.events] == ["trigger", "acknowledge", "resolve"]
 
 
 async def test_acknowledging_in_time_acknowledges_the_page_and_cancels_the_escalation(
-        database_url, tmp_path, pagerduty):
+        pagerduty, make_world):
     clock = ShiftedClock()
-    world = await escalated_world(database_url, tmp_path, pagerduty, clock)
-    try:
-        channel = await world.declare()
-        await world.incident("page db", channel=channel)
-        await world.incident("status acknowledged", channel=channel, user=BOB)
-        await world.delivered()
-        assert [(e["routing_key"], e["event_action"]) for e in pagerduty.events] == [
-            (DB_KEY, "trigger"), (DB_KEY, "acknowledge")]
-        assert pagerduty.alert(DB_KEY, "INC-1").status == "acknowledged"
-        clock.advance(minutes=30)
-        await asyncio.sleep(0.6)
-        await world.delivered()
-        assert not any("Not acknowledged" in t for t in world.posted(channel))
-        assert world.slack.direct_messages(CAROL) == []
-        assert len(pagerduty.events) == 2
-    finally:
-        await stop_world(world)
+    world = await escalated_world(make_world, pagerduty, clock)
+    channel = await world.declare()
+    await world.incident("page db", channel=channel)
+    await world.incident("status acknowledged", channel=channel, user=BOB)
+    await world.delivered()
+    assert [(e["routing_key"], e["event_action"]) for e in pagerduty.events] == [
+        (DB_KEY, "trigger"), (DB_KEY, "acknowledge")]
+    assert pagerduty.alert(DB_KEY, "INC-1").status == "acknowledged"
+    clock.advance(minutes=30)
+    await asyncio.sleep(0.6)
+    await world.delivered()
+    assert not any("Not acknowledged" in t for t in world.posted(channel))
+    assert world.slack.direct_messages(CAROL) == []
+    assert len(pagerduty.events) == 2
 
 
-async def test_a_severity_change_re_plans_the_deadline(database_url, tmp_path, pagerduty):
+async def test_a_severity_change_re_plans_the_deadline(pagerduty, make_world):
     clock = ShiftedClock()
-    world = await escalated_world(database_url, tmp_path, pagerduty, clock)
-    try:
-        channel = await world.declare("sev3 slow-api API slow")  # 2h to acknowledge
-        clock.advance(minutes=6)
-        await asyncio.sleep(0.5)
-        await world.delivered()
-        assert not any("Not acknowledged" in t for t in world.posted(channel))
-        await world.incident("severity sev1 checkout is failing", channel=channel)
-        # A SEV1's 5 minutes from the declare have passed: escalated at the next tick.
-        await until_escalated(world, channel)
-        assert pagerduty.events[0]["payload"]["severity"] == "critical"
-    finally:
-        await stop_world(world)
+    world = await escalated_world(make_world, pagerduty, clock)
+    channel = await world.declare("sev3 slow-api API slow")  # 2h to acknowledge
+    clock.advance(minutes=6)
+    await asyncio.sleep(0.5)
+    await world.delivered()
+    assert not any("Not acknowledged" in t for t in world.posted(channel))
+    await world.incident("severity sev1 checkout is failing", channel=channel)
+    # A SEV1's 5 minutes from the declare have passed: escalated at the next tick.
+    await until_escalated(world, channel)
+    assert pagerduty.events[0]["payload"]["severity"] == "critical"
 
 
-async def test_an_escalation_planned_before_a_restart_fires_once_after_it(database_url, tmp_path,
-                                                                           pagerduty):
+async def test_an_escalation_planned_before_a_restart_fires_once_after_it(pagerduty, make_world):
     clock = ShiftedClock()
-    first = await escalated_world(database_url, tmp_path, pagerduty, clock)
+    first = await escalated_world(make_world, pagerduty, clock)
     channel = await first.declare()
-    await stop_world(first, keep_slack=True)  # gone between planning and firing
+    await first.stop()  # gone between planning and firing
     clock.advance(minutes=10)
-    second = await escalated_world(database_url, tmp_path, pagerduty, clock, slack=first.slack)
-    try:
-        await until_escalated(second, channel)
-        await asyncio.sleep(0.6)
-        await second.delivered()
-        assert sum("Not acknowledged" in t for t in second.posted(channel)) == 1
-        assert len(pagerduty.events) == 1
-    finally:
-        await stop_world(second)
+    second = await escalated_world(make_world, pagerduty, clock, slack=first.slack)
+    await until_escalated(second, channel)
+    await asyncio.sleep(0.6)
+    await second.delivered()
+    assert sum("Not acknowledged" in t for t in second.posted(channel)) == 1
+    assert len(pagerduty.events) == 1
 
 
-async def test_two_replicas_escalate_once(database_url, tmp_path, pagerduty):
+async def test_two_replicas_escalate_once(pagerduty, make_world):
     clock = ShiftedClock()
-    one = await escalated_world(database_url, tmp_path, pagerduty, clock)
-    two = await escalated_world(database_url, tmp_path, pagerduty, clock, slack=one.slack)
-    try:
-        channels = [await one.declare(f"sev1 outage-{n} Outage {n}") for n in range(3)]
-        clock.advance(minutes=5, seconds=1)
+    one = await escalated_world(make_world, pagerduty, clock)
+    two = await escalated_world(make_world, pagerduty, clock, slack=one.slack)
+    channels = [await one.declare(f"sev1 outage-{n} Outage {n}") for n in range(3)]
+    clock.advance(minutes=5, seconds=1)
 
-        async def all_escalated() -> bool:
-            await asyncio.gather(one.delivered(), two.delivered())
-            return all(any("Not acknowledged" in t for t in one.posted(c)) for c in channels) \
-                and len(pagerduty.events) == 3
-
-        await eventually(all_escalated, timeout=15)
-        await asyncio.sleep(0.6)
+    async def all_escalated() -> bool:
         await asyncio.gather(one.delivered(), two.delivered())
-        for channel in channels:
-            assert sum("Not acknowledged" in t for t in one.posted(channel)) == 1
-        assert sorted(e["dedup_key"] for e in pagerduty.events) == ["INC-1", "INC-2", "INC-3"]
-        assert len(one.slack.direct_messages(CAROL)) == 3 and len(one.slack.direct_messages(DAVE)) == 3
-        for incident_id in (1, 2, 3):
-            events = (await one.record(incident_id)).events
-            assert [e.action for e in events].count("escalated") == 1
-    finally:
-        await stop_world(two, keep_slack=True)
-        await stop_world(one)
+        return all(any("Not acknowledged" in t for t in one.posted(c)) for c in channels) \
+            and len(pagerduty.events) == 3
+
+    await eventually(all_escalated, timeout=15)
+    await asyncio.sleep(0.6)
+    await asyncio.gather(one.delivered(), two.delivered())
+    for channel in channels:
+        assert sum("Not acknowledged" in t for t in one.posted(channel)) == 1
+    assert sorted(e["dedup_key"] for e in pagerduty.events) == ["INC-1", "INC-2", "INC-3"]
+    assert len(one.slack.direct_messages(CAROL)) == 3 and len(one.slack.direct_messages(DAVE)) == 3
+    for incident_id in (1, 2, 3):
+        events = (await one.record(incident_id)).events
+        assert [e.action for e in events].count("escalated") == 1
 
 
-async def test_real_short_deadlines_escalate_and_tell_executives_once(database_url, tmp_path,
-                                                                      pagerduty):
-    world = await escalated_world(database_url, tmp_path, pagerduty, None,
+async def test_real_short_deadlines_escalate_and_tell_executives_once(pagerduty, make_world):
+    world = await escalated_world(make_world, pagerduty, None,
                                   ack_deadline_sev1="1s", escalate_after_sev1="2s")
-    try:
-        channel = await world.declare()
-        await until_escalated(world, channel)
-        exec_channel = world.slack.channel_by_name("exec").id
+    channel = await world.declare()
+    await until_escalated(world, channel)
+    exec_channel = world.slack.channel_by_name("exec").id
 
-        async def executives_told() -> bool:
-            await world.delivered()
-            return bool(world.slack.messages(exec_channel))
-
-        await eventually(executives_told, timeout=10)
-        await asyncio.sleep(1.0)
+    async def executives_told() -> bool:
         await world.delivered()
-        told = [m.shown for m in world.slack.messages(exec_channel)]
-        assert told == [f":rotating_light: *INC-1* (SEV1) Primary DB down is still *new* 2s after "
-                        f"it was declared. Commander: _not assigned_. Follow it in <#{channel}>."]
-        assert len(pagerduty.events) == 1
-    finally:
-        await stop_world(world)
+        return bool(world.slack.messages(exec_channel))
+
+    await eventually(executives_told, timeout=10)
+    await asyncio.sleep(1.0)
+    await world.delivered()
+    told = [m.shown for m in world.slack.messages(exec_channel)]
+    assert told == [f":rotating_light: *INC-1* (SEV1) Primary DB down is still *new* 2s after "
+                    f"it was declared. Commander: _not assigned_. Follow it in <#{channel}>."]
+    assert len(pagerduty.events) == 1
 
 
 # settings ---------------------------------------------------------------------------------------

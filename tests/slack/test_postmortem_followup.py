@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from bot.config import ConfigError, load_settings
 from bot.export.verify import check_export
-from bot.slack.runtime import BotRuntime
+from bot.runtime import BotRuntime
 from bot.storage.tables import OutboxRow
 from tests.support.clock import ShiftedClock
 from tests.support.waiting import eventually
-from tests.support.world import BOB, World, start_world, stop_world
+from tests.support.world import BOB, World
 
 MESSAGE = "INC-1: postmortem draft (db-outage)"
 
@@ -73,12 +73,10 @@ def export_name(repo: Path) -> str:
 
 
 @pytest.fixture
-async def git_world(database_url, tmp_path):
+async def git_world(make_world, tmp_path):
     repo, _ = await repository(tmp_path)
-    world = await start_world(database_url, tmp_path, export_dir=repo / "incidents",
-                              export_debounce="1s", export_git=True)
-    yield world, repo
-    await stop_world(world)
+    world = await make_world(export_dir=repo / "incidents", export_debounce="1s", export_git=True)
+    return world, repo
 
 
 async def test_resolve_commits_the_export_and_later_changes_commit_it_again(git_world):
@@ -113,6 +111,7 @@ async def test_resolve_commits_the_export_and_later_changes_commit_it_again(git_
     assert await metric(world, "committed") == 2 and await metric(world, "failed") == 0
 
 
+@pytest.mark.over_http  # the ack's time as Slack sees it
 async def test_the_acks_stay_fast_while_git_is_slow(git_world):
     world, repo = git_world
     hook = repo / ".git" / "hooks" / "pre-commit"
@@ -139,108 +138,93 @@ async def test_the_acks_stay_fast_while_git_is_slow(git_world):
     await eventually(committed, timeout=10)
 
 
-async def test_pushed_to_the_remote(database_url, tmp_path):
+async def test_pushed_to_the_remote(make_world, tmp_path):
     repo, bare = await repository(tmp_path, remote=True)
-    world = await start_world(database_url, tmp_path, export_dir=repo / "incidents",
-                              export_git=True, export_git_push=True)
-    try:
-        channel = await world.declare()
-        await world.incident("resolve replica lag alarm was missing", channel=channel)
-        await world.delivered()
-        assert await commits(bare, "main") == [MESSAGE]
-        assert await metric(world, "pushed") == 1
-    finally:
-        await stop_world(world)
+    world = await make_world(export_dir=repo / "incidents", export_git=True, export_git_push=True)
+    channel = await world.declare()
+    await world.incident("resolve replica lag alarm was missing", channel=channel)
+    await world.delivered()
+    assert await commits(bare, "main") == [MESSAGE]
+    assert await metric(world, "pushed") == 1
 
 
-async def test_a_failing_push_is_said_once_counted_and_retried(database_url, tmp_path):
+async def test_a_failing_push_is_said_once_counted_and_retried(make_world, tmp_path):
     repo, bare = await repository(tmp_path, remote=True)
-    world = await start_world(database_url, tmp_path, export_dir=repo / "incidents",
-                              export_git=True, export_git_push=True)
-    try:
-        channel = await world.declare()
-        await git(repo, "remote", "remove", "origin")
-        await world.incident("resolve replica lag alarm was missing", channel=channel)
+    world = await make_world(export_dir=repo / "incidents", export_git=True, export_git_push=True)
+    channel = await world.declare()
+    await git(repo, "remote", "remove", "origin")
+    await world.incident("resolve replica lag alarm was missing", channel=channel)
 
-        async def failed_a_few_times() -> bool:
-            return await metric(world, "failed") >= 3
+    async def failed_a_few_times() -> bool:
+        return await metric(world, "failed") >= 3
 
-        await eventually(failed_a_few_times, timeout=10)
+    await eventually(failed_a_few_times, timeout=10)
 
-        def failures() -> list[str]:
-            return [text for text in world.posted(channel) if "could not be committed" in text]
+    def failures() -> list[str]:
+        return [text for text in world.posted(channel) if "could not be committed" in text]
 
-        async def said_once() -> bool:
-            return bool(failures())
+    async def said_once() -> bool:
+        return bool(failures())
 
-        await eventually(said_once)
-        [said] = failures()
-        assert said == (f":warning: The postmortem draft `{export_name(repo)}` could not be "
-                        "committed to git (git push: fatal: 'origin' does not appear to be a git "
-                        "repository). The file is written; the commit is retried.")
-        assert await commits(repo) == [MESSAGE]  # committed: only the push is owed
+    await eventually(said_once)
+    [said] = failures()
+    assert said == (f":warning: The postmortem draft `{export_name(repo)}` could not be "
+                    "committed to git (git push: fatal: 'origin' does not appear to be a git "
+                    "repository). The file is written; the commit is retried.")
+    assert await commits(repo) == [MESSAGE]  # committed: only the push is owed
 
-        await git(repo, "remote", "add", "origin", str(bare))
+    await git(repo, "remote", "add", "origin", str(bare))
 
-        async def pushed() -> bool:
-            return await commits(bare, "main") == [MESSAGE]
+    async def pushed() -> bool:
+        return await commits(bare, "main") == [MESSAGE]
 
-        await eventually(pushed, timeout=10)
-        await world.delivered()
-        assert len(failures()) == 1
-        assert await metric(world, "pushed") == 1
-        assert await metric(world, "committed") == 1
-    finally:
-        await stop_world(world)
+    await eventually(pushed, timeout=10)
+    await world.delivered()
+    assert len(failures()) == 1
+    assert await metric(world, "pushed") == 1
+    assert await metric(world, "committed") == 1
 
 
-async def test_two_replicas_commit_each_export_once(database_url, tmp_path):
+async def test_two_replicas_commit_each_export_once(make_world, tmp_path):
     repo, _ = await repository(tmp_path)
     settings = {"export_dir": repo / "incidents", "export_git": True, "export_debounce": "1s"}
-    one = await start_world(database_url, tmp_path, **settings)
-    two = await start_world(database_url, tmp_path, slack=one.slack, **settings)
-    try:
-        channel = await one.declare()
-        await one.incident("resolve replica lag alarm was missing", channel=channel)
-        await two.incident("log a finding after resolve", channel=channel)
+    one = await make_world(**settings)
+    two = await make_world(slack=one.slack, **settings)
+    channel = await one.declare()
+    await one.incident("resolve replica lag alarm was missing", channel=channel)
+    await two.incident("log a finding after resolve", channel=channel)
 
-        async def both_delivered() -> bool:
-            rows = await git_rows(one)
-            return len(rows) == 2 and all(row.delivered_at for row in rows)
+    async def both_delivered() -> bool:
+        rows = await git_rows(one)
+        return len(rows) == 2 and all(row.delivered_at for row in rows)
 
-        await eventually(both_delivered, timeout=10)
-        assert await commits(repo) == [MESSAGE] * 2
-        assert [row.attempts for row in await git_rows(one)] == [1, 1]
-        gits = [world.bot.notifier.outbound.git for world in (one, two)]
-        assert sum(g.counts["committed"] for g in gits if g) == 2
-    finally:
-        await stop_world(two, keep_slack=True)
-        await stop_world(one)
+    await eventually(both_delivered, timeout=10)
+    assert await commits(repo) == [MESSAGE] * 2
+    assert [row.attempts for row in await git_rows(one)] == [1, 1]
+    gits = [world.bot.git for world in (one, two)]
+    assert sum(g.counts["committed"] for g in gits if g) == 2
 
 
-async def test_the_commander_is_asked_for_the_postmortem_once(database_url, tmp_path):
+async def test_the_commander_is_asked_for_the_postmortem_once(make_world):
     clock = ShiftedClock()
-    world = await start_world(database_url, tmp_path, clock=clock)
-    try:
-        channel = await world.declare()
-        await world.incident(f"commander <@{BOB}|bob>", channel=channel)
-        await world.incident("resolve replica lag alarm was missing", channel=channel)
-        await world.delivered()
-        clock.advance(hours=24)
+    world = await make_world(clock=clock)
+    channel = await world.declare()
+    await world.incident(f"commander <@{BOB}|bob>", channel=channel)
+    await world.incident("resolve replica lag alarm was missing", channel=channel)
+    await world.delivered()
+    clock.advance(hours=24)
 
-        def asked() -> list[str]:
-            return [text for text in world.posted(channel) if "postmortem draft, then" in text]
+    def asked() -> list[str]:
+        return [text for text in world.posted(channel) if "postmortem draft, then" in text]
 
-        async def nudged() -> bool:
-            return bool(asked())
+    async def nudged() -> bool:
+        return bool(asked())
 
-        await eventually(nudged)
-        await asyncio.sleep(0.5)  # a few more ticks
-        await world.delivered()
-        assert asked() == [f":memo: <@{BOB}>, the incident was resolved 1d ago and is not closed "
-                           "yet: review the postmortem draft, then `/incident status closed`."]
-    finally:
-        await stop_world(world)
+    await eventually(nudged)
+    await asyncio.sleep(0.5)  # a few more ticks
+    await world.delivered()
+    assert asked() == [f":memo: <@{BOB}>, the incident was resolved 1d ago and is not closed "
+                       "yet: review the postmortem draft, then `/incident status closed`."]
 
 
 # start-up -----------------------------------------------------------------------------------

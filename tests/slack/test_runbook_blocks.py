@@ -8,7 +8,7 @@ from bot.config import load_settings
 from bot.domain.runbook_progress import AttachedRunbook, StepState
 from bot.runbooks.copies import RunbookView, StepView
 from bot.runbooks.parse import parse_runbook
-from bot.slack.blocks import runbook_message
+from bot.slack.render.runbook import runbook_message
 
 SOURCE = """---
 id: RUN-401

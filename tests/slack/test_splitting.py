@@ -6,8 +6,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack.blocks import FENCE, SECTION_TEXT_LIMIT, cut, escape, sections, split_text
 from bot.slack.posting import fitted, said
+from bot.slack.render.text import FENCE, SECTION_TEXT_LIMIT, cut, escape, sections, split_text
 from bot.standin.block_kit import validate_blocks
 
 

@@ -11,7 +11,7 @@ from bot.config import ConfigError, load_settings
 from bot.slack import parsing
 from bot.standin.statuspage import FakeStatuspage
 from tests.support.waiting import eventually
-from tests.support.world import ALICE, BOB, start_world, stop_world
+from tests.support.world import ALICE, BOB
 
 PAGE, KEY = "pg0incidentbot", "sp-api-key-0123"
 
@@ -23,11 +23,9 @@ async def statuspage():
 
 
 @pytest.fixture
-async def world(database_url, tmp_path, statuspage):
-    world = await start_world(database_url, tmp_path, statuspage_api_url=statuspage.url,
-                              statuspage_page_id=PAGE, statuspage_api_key=KEY)
-    yield world
-    await stop_world(world)
+async def world(statuspage, make_world):
+    return await make_world(statuspage_api_url=statuspage.url, statuspage_page_id=PAGE,
+                            statuspage_api_key=KEY)
 
 
 async def metrics(world) -> str:
@@ -114,7 +112,7 @@ async def test_429_then_500_then_success_delivers_once(world, statuspage):
     posts = statuspage.calls("POST")
     assert posts[1].at - posts[0].at >= 0.9  # Retry-After honoured
     assert len(public(statuspage)) == 1
-    assert world.bot.notifier.api.failing_since is None
+    assert world.bot.slack_api.failing_since is None
     assert any("Slack keeps pace meanwhile" in t for t in world.posted(channel))
     shown = await metrics(world)
     for outcome in ("rate_limited", "server_error", "accepted"):
@@ -122,7 +120,7 @@ async def test_429_then_500_then_success_delivers_once(world, statuspage):
 
 
 async def test_a_create_whose_answer_is_lost_never_opens_a_second_public_incident(world, statuspage):
-    world.bot.notifier.outbound.statuspage.timeout = timedelta(seconds=0.3)
+    world.bot.statuspage.timeout = timedelta(seconds=0.3)
     channel = await world.declare()
     statuspage.fault(delay=1.0)  # carried out, but answered after the bot stopped waiting
     await world.incident("statuspage investigating Looking into it.", channel=channel)
@@ -145,7 +143,7 @@ async def test_a_create_whose_answer_is_lost_never_opens_a_second_public_inciden
 
 
 async def test_an_update_whose_answer_is_lost_is_shown_once_on_the_public_page(world, statuspage):
-    world.bot.notifier.outbound.statuspage.timeout = timedelta(seconds=0.3)
+    world.bot.statuspage.timeout = timedelta(seconds=0.3)
     channel = await world.declare()
     await world.incident("statuspage investigating Looking into it.", channel=channel)
 
@@ -174,42 +172,35 @@ async def test_a_refused_update_is_given_up_with_a_notice_in_the_channel(world, 
                "Statuspage create: HTTP 422 scripted refusal" in t for t in world.posted(channel))
     shown = await metrics(world)
     assert 'incident_bot_statuspage_calls_total{call="create",outcome="rejected"} 1.0' in shown
-    assert "incident_bot_outbox_failed 1.0" in shown
+    assert 'incident_bot_outbox_failed{kind="statuspage"} 1.0' in shown
     # The next update opens the public incident: the refused one never did.
     await world.incident("statuspage identified Found it.", channel=channel)
     await world.delivered()
     assert [i.status for i in public(statuspage)] == ["identified"]
 
 
-async def test_a_wrong_api_key_is_refused_and_told(database_url, tmp_path, statuspage):
-    world = await start_world(database_url, tmp_path, statuspage_api_url=statuspage.url,
-                              statuspage_page_id=PAGE, statuspage_api_key="not-the-key")
-    try:
-        channel = await world.declare()
-        await world.incident("statuspage investigating Looking into it.", channel=channel)
-        await world.delivered()
-        assert [r.status for r in statuspage.received] == [401]
-        assert any("HTTP 401" in t for t in world.posted(channel))
-        assert not statuspage.incidents
-    finally:
-        await stop_world(world)
+async def test_a_wrong_api_key_is_refused_and_told(statuspage, make_world):
+    world = await make_world(statuspage_api_url=statuspage.url, statuspage_page_id=PAGE,
+                             statuspage_api_key="not-the-key")
+    channel = await world.declare()
+    await world.incident("statuspage investigating Looking into it.", channel=channel)
+    await world.delivered()
+    assert [r.status for r in statuspage.received] == [401]
+    assert any("HTTP 401" in t for t in world.posted(channel))
+    assert not statuspage.incidents
 
 
 # not set up ---------------------------------------------------------------------------------------
-async def test_without_statuspage_the_command_refuses_and_records_nothing(database_url, tmp_path):
-    world = await start_world(database_url, tmp_path)
-    try:
-        channel = await world.declare()
-        before = len((await world.record()).events)
-        response = await world.incident("statuspage investigating Looking into it.",
-                                        channel=channel)
-        assert response.json["response_type"] == "ephemeral"
-        assert response.json["text"].startswith("Statuspage is not set up here")
-        await world.delivered()
-        assert len((await world.record()).events) == before
-        assert "statuspage" not in await metrics(world)
-    finally:
-        await stop_world(world)
+async def test_without_statuspage_the_command_refuses_and_records_nothing(world):
+    channel = await world.declare()
+    before = len((await world.record()).events)
+    response = await world.incident("statuspage investigating Looking into it.",
+                                    channel=channel)
+    assert response.json["response_type"] == "ephemeral"
+    assert response.json["text"].startswith("Statuspage is not set up here")
+    await world.delivered()
+    assert len((await world.record()).events) == before
+    assert "statuspage" not in await metrics(world)
 
 
 def test_a_page_id_without_a_key_or_a_key_without_a_page_stops_start_up():

@@ -1,12 +1,12 @@
-"""Owed outbound calls: claimed a lane head at a time, leased so one replica sends them.
+"""Owed calls in the outbox table: claimed a lane head at a time, leased so one replica sends them.
 
-A lane's rows go out in id order. When the head is of a kind that coalesces, the
-rows of the same kind right behind it are leased with it and go out in the same
-call. A lane whose last post started less than `pace` ago waits, so a channel gets
-about one message a second however busy the incident is.
+A lane's rows go out in id order. When the head is of a kind that coalesces, the rows of
+its delivery right behind it are leased with it and go out in the same call. A lane whose
+last paced post started less than `pace` ago waits, so a channel gets about one message a
+second however busy the incident is.
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,50 +23,37 @@ MAX_LANES = 200
 _T = table_of(OutboxRow)
 
 
-@dataclass
-class OutboxItem:
+@dataclass(frozen=True)
+class Row:
+    """An outbox row as leased: its notice still JSON."""
+
     id: int
     lane: str
     kind: str
     payload: dict
     created_at: datetime
     attempts: int
-    # An earlier attempt may have reached Slack: look before sending again.
+    # Attempts that failed for a reason of ours, not the outside system's.
+    faults: int
+    # An earlier attempt may have reached the other side: look before sending again.
     check_first: bool
 
 
 @dataclass
-class Batch:
-    """Rows of one lane and one kind, leased together, head first."""
-
-    items: list[OutboxItem]
-
-    @property
-    def head(self) -> OutboxItem:
-        return self.items[0]
-
-    @property
-    def lane(self) -> str:
-        return self.head.lane
-
-    @property
-    def kind(self) -> str:
-        return self.head.kind
-
-    @property
-    def check_first(self) -> bool:
-        return any(item.check_first for item in self.items)
-
-    @property
-    def ids(self) -> list[int]:
-        return [item.id for item in self.items]
-
-
-@dataclass
 class Claimed:
-    batches: list[Batch]
+    batches: list[list[Row]]
     # When a lane that is waiting now (paced, deferred, leased) may be ready.
     next_ready: datetime | None
+
+
+@dataclass(frozen=True)
+class Parked:
+    id: int
+    lane: str
+    kind: str
+    attempts: int
+    failed_at: datetime
+    error: str
 
 
 def _pending() -> ColumnElement[bool]:
@@ -78,12 +65,14 @@ def _free(now: datetime) -> ColumnElement[bool]:
 
 
 class Outbox:
+    """`together`: kind → the name of its delivery, for the kinds whose rows go out in one call."""
+
     def __init__(self, store: Store, *, lease: timedelta, pace: timedelta = timedelta(seconds=1),
-                 coalescing: Collection[str] = (), paced: Collection[str] = ()) -> None:
+                 together: Mapping[str, str] | None = None, paced: Collection[str] = ()) -> None:
         self.store = store
         self.lease = lease
         self.pace = pace
-        self.coalescing = set(coalescing)
+        self.together = dict(together or {})
         self.paced = set(paced)
 
     async def claim(self) -> Claimed:
@@ -108,7 +97,7 @@ class Outbox:
                 batches.append(batch)
         return Claimed(batches, min(waits, default=None))
 
-    async def _paced_until(self, session, lanes: Sequence[str]) -> dict[str, datetime]:  # noqa: ANN001
+    async def _paced_until(self, session: Any, lanes: Sequence[str]) -> dict[str, datetime]:
         if not lanes:
             return {}
         rows = await session.execute(
@@ -117,7 +106,7 @@ class Outbox:
             .group_by(_T.c.lane))
         return {lane: sent + self.pace for lane, sent in rows if sent is not None}
 
-    async def _lease(self, head: Any, now: datetime) -> Batch | None:
+    async def _lease(self, head: Any, now: datetime) -> list[Row] | None:
         """Compare-and-set on the head: of two replicas that saw it, one wins, and with it the lane."""
         leased = dict(lease_until=now + self.lease, attempts=_T.c.attempts + 1,
                       uncertain=True, sent_at=now, held=False)
@@ -130,57 +119,64 @@ class Outbox:
             if won.rowcount != 1:
                 return None
             rows = [head]
-            if head.kind in self.coalescing:
+            # After a fault of ours the head goes alone, so a bad row is told from the rest.
+            if head.kind in self.together and not head.faults:
                 rows += await self._followers(session, head)
-            # As they were before this lease: an earlier attempt's doubt is what counts.
-            items = [OutboxItem(row.id, row.lane, row.kind, row.payload,  # type: ignore[arg-type]
-                                row.created_at, row.attempts + 1, row.uncertain) for row in rows]
             if len(rows) > 1:
                 await session.execute(update(_T).where(
                     _T.c.id.in_([r.id for r in rows[1:]])).values(**leased))
-        return Batch(items)
+        # As they were before this lease: an earlier attempt's doubt is what counts.
+        return [Row(row.id, row.lane, row.kind, row.payload, row.created_at, row.attempts + 1,
+                    row.faults, row.uncertain) for row in rows]
 
-    async def _followers(self, session, head: Any) -> list[Any]:  # noqa: ANN001
-        """The rows of the head's kind right behind it in its lane, up to another kind: one
+    async def _followers(self, session: Any, head: Any) -> list[Any]:
+        """The rows of the head's delivery right behind it in its lane, up to another: one
         call delivers them all, a refresh showing the state of then included."""
         behind = (await session.execute(
             select(_T).where(_T.c.lane == head.lane, _T.c.id > head.id, _pending())
             .order_by(_T.c.id).limit(MAX_BATCH))).all()
         run = []
         for row in behind:
-            if row.kind != head.kind:
+            if self.together.get(row.kind) != self.together[head.kind]:
                 break
             run.append(row)
         return run
 
-    async def renew(self, batch: Batch) -> None:
+    async def renew(self, ids: Sequence[int]) -> None:
         """Keep a claim alive while its delivery runs; a dead process stops renewing."""
-        await self._set(batch.ids, lease_until=self.store.clock() + self.lease)
+        await self._set(ids, lease_until=self.store.clock() + self.lease)
 
     async def delivered(self, ids: Sequence[int]) -> None:
         await self._set(ids, delivered_at=self.store.clock(), lease_until=None, uncertain=False)
 
-    async def put_back(self, items: Sequence[OutboxItem]) -> None:
+    async def put_back(self, ids: Sequence[int]) -> None:
         """Rows leased with a batch that did not fit its call: untried, due again at once."""
-        await self._set([i.id for i in items], lease_until=None, uncertain=False,
-                        attempts=_T.c.attempts - 1)
+        await self._set(ids, lease_until=None, uncertain=False, attempts=_T.c.attempts - 1)
 
     async def retry(self, ids: Sequence[int], *, after: timedelta, error: str, uncertain: bool,
                     held: bool = False) -> None:
         await self._set(ids, due_at=self.store.clock() + after, lease_until=None,
                         last_error=error[:2000], uncertain=uncertain, held=held)
 
+    async def fault(self, ids: Sequence[int], *, after: timedelta, error: str) -> None:
+        """A fault of ours: counted apart from the other side's refusals. It may have struck
+        after a call landed, so the next attempt looks first."""
+        await self._set(ids, due_at=self.store.clock() + after, lease_until=None,
+                        last_error=error[:2000], uncertain=True, held=False,
+                        faults=_T.c.faults + 1)
+
     async def give_up(self, ids: Sequence[int], error: str) -> None:
+        """Failed for good (refused, or parked after faults of ours): the lane goes on."""
         await self._set(ids, failed_at=self.store.clock(), lease_until=None,
                         last_error=error[:2000], uncertain=False)
 
     async def release_held(self, *, landing: timedelta | None) -> int:
-        """Slack answers again: what waited for it is due now. With `landing`, so is a call
-        that got no answer, once `landing` has passed since it was sent."""
+        """The other side answers again: what waited for it is due now. With `landing`, so is a
+        call that got no answer, once `landing` has passed since it was sent."""
         now = self.store.clock()
         async with self.store.writing() as session:
             released = (await session.execute(
-                update(_T).where(_T.c.held, _pending())
+                update(_T).where(_T.c.held, _pending(), _T.c.due_at > now)
                 .values(due_at=now, held=False))).rowcount
             if landing is None:
                 return released
@@ -208,3 +204,31 @@ class Outbox:
             failed = await session.scalar(
                 select(func.count()).where(_T.c.failed_at.is_not(None)))
         return {"pending": pending or 0, "failed": failed or 0}
+
+    async def failed_by_kind(self) -> dict[str, int]:
+        async with self.store.reading() as tx:
+            rows = await tx.session.execute(
+                select(_T.c.kind, func.count()).where(_T.c.failed_at.is_not(None))
+                .group_by(_T.c.kind))
+        return {kind: count for kind, count in rows}
+
+    async def parked(self, limit: int = 200) -> list[Parked]:
+        """Rows given up or parked, newest first."""
+        async with self.store.reading() as tx:
+            rows = await tx.session.execute(
+                select(_T.c.id, _T.c.lane, _T.c.kind, _T.c.attempts, _T.c.failed_at,
+                       _T.c.last_error).where(_T.c.failed_at.is_not(None))
+                .order_by(_T.c.id.desc()).limit(limit))
+        return [Parked(row_id, lane, kind, attempts, failed_at, error or "")
+                for row_id, lane, kind, attempts, failed_at, error in rows]
+
+    async def unpark(self, ids: Sequence[int] | None = None) -> int:
+        """Send failed rows again (all of them with no ids), after a fix: due now, faults
+        forgotten, and looked for first, since an attempt may have landed."""
+        async with self.store.writing() as session:
+            chosen: ColumnElement[bool] = _T.c.failed_at.is_not(None)
+            if ids is not None:
+                chosen = and_(chosen, _T.c.id.in_(ids))
+            return (await session.execute(update(_T).where(chosen).values(
+                failed_at=None, faults=0, due_at=self.store.clock(), lease_until=None,
+                uncertain=True, held=False))).rowcount

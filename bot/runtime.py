@@ -1,4 +1,5 @@
-"""One running bot: store, outbound notifier, Bolt app and HTTP server, started and stopped together."""
+"""One running bot: store, delivery loop and its adapters, Bolt app and HTTP server, started and
+stopped together. The one place that knows every adapter."""
 
 import asyncio
 from datetime import timedelta
@@ -7,20 +8,30 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
+import bot.export.deliveries
+import bot.paging.deliveries
+import bot.slack.deliveries
+import bot.statuspage.deliveries
 from bot.alertmanager.webhook import AlertWebhook
 from bot.config import ConfigError, Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.export import git
+from bot.export.metrics import ExportGitOutcomes
 from bot.export.render import Renderer
+from bot.outbound.loop import MAX_BACKOFF, DeliveryLoop
+from bot.outbound.registry import Registry
+from bot.paging.metrics import PagerDutyEvents
 from bot.paging.pagerduty import PagerDuty
 from bot.runbooks.live import LiveLibrary
 from bot.scheduler.ticker import ReminderTicker
 from bot.services.exporter import Exporter
 from bot.slack.app import build_app, build_command_app
+from bot.slack.deliveries.workspace import Workspace
 from bot.slack.deps import Deps
-from bot.slack.notifier import SlackNotifier
 from bot.slack.server import make_web_app
+from bot.slack.webapi import WebApi
 from bot.statuspage.api import Statuspage
+from bot.statuspage.metrics import StatuspageCalls
 from bot.storage.store import Store
 
 if TYPE_CHECKING:
@@ -36,7 +47,7 @@ def statuspage_of(settings: Settings) -> Statuspage | None:
 
 class BotRuntime:
     def __init__(self, settings: Settings, *, clock: Clock | None = None,
-                 max_backoff: timedelta = timedelta(minutes=2),
+                 max_backoff: timedelta = MAX_BACKOFF,
                  tick: timedelta = timedelta(seconds=1),
                  runbook_poll: timedelta = timedelta(seconds=2),
                  pace: timedelta = timedelta(seconds=1)) -> None:
@@ -62,19 +73,23 @@ class BotRuntime:
                          exporter=Exporter(export_dir=settings.export_dir, renderer=renderer,
                                            git=settings.export_git))
         self.ticker = ReminderTicker(self.store, policy, every=tick, exporter=self.deps.exporter)
-        self.notifier = SlackNotifier(store=self.store, client=self.client,
-                                      announce_channel=settings.announce_channel,
-                                      approvers=policy.approvers,
-                                      exec_channel=settings.exec_channel,
-                                      pager=PagerDuty(url=settings.pagerduty_events_url,
-                                                      routing_key=settings.pagerduty_routing_key,
-                                                      services=settings.pagerduty_services),
-                                      statuspage=statuspage_of(settings),
-                                      runbook_stale_after=policy.runbook_stale_after,
-                                      max_backoff=max_backoff,
-                                      settle=2 * settings.slack_timeout, pace=pace)
-        if settings.export_git:
-            self.notifier.outbound.git = git.ExportGit(push=settings.export_git_push)
+        # The adapters' clients, each registering the deliveries of the notices it serves.
+        self.slack_api = WebApi(self.client)
+        self.pager = PagerDuty(url=settings.pagerduty_events_url,
+                               routing_key=settings.pagerduty_routing_key,
+                               services=settings.pagerduty_services)
+        self.statuspage = statuspage_of(settings)
+        self.git = git.ExportGit(push=settings.export_git_push) if settings.export_git else None
+        registry = Registry()
+        bot.slack.deliveries.register(registry, Workspace(
+            store=self.store, api=self.slack_api, announce_channel=settings.announce_channel,
+            approvers=list(policy.approvers), exec_channel=settings.exec_channel,
+            runbook_stale_after=policy.runbook_stale_after))
+        bot.paging.deliveries.register(registry, store=self.store, pager=self.pager)
+        bot.statuspage.deliveries.register(registry, store=self.store, statuspage=self.statuspage)
+        bot.export.deliveries.register(registry, store=self.store, git=self.git)
+        self.delivery = DeliveryLoop(store=self.store, registry=registry, max_backoff=max_backoff,
+                                     settle=2 * settings.slack_timeout, pace=pace)
         # Bolt puts the token on a copy per request; handing it a token-less client
         # keeps one source of truth for the token (its authorize function).
         bolt_client = AsyncWebClient(base_url=settings.slack_api_url, timeout=self.client.timeout,
@@ -83,8 +98,11 @@ class BotRuntime:
         self.alerts = AlertWebhook(store=self.store, token=settings.alert_webhook_token,
                                    severities=settings.alert_severity_map, policy=policy,
                                    library=library)
-        self.web = make_web_app(self.bolt, self.store, self.notifier, alerts=self.alerts,
-                                runbooks=library,
+        collectors = [PagerDutyEvents(self.pager),
+                      *([StatuspageCalls(self.statuspage)] if self.statuspage else []),
+                      *([ExportGitOutcomes(self.git)] if self.git else [])]
+        self.web = make_web_app(self.bolt, self.store, self.delivery, alerts=self.alerts,
+                                runbooks=library, collectors=collectors,
                                 commands=build_command_app(self.deps, bolt_client))
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
@@ -99,7 +117,7 @@ class BotRuntime:
         await site.start()
         bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
         self.url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{bound[1]}"
-        self._tasks.append(asyncio.create_task(self.notifier.run(self._stop)))
+        self._tasks.append(asyncio.create_task(self.delivery.run(self._stop)))
         self._tasks.append(asyncio.create_task(self.runbooks.run(self._stop)))
         self.ticker.start()
         if self.settings.slack_app_token:

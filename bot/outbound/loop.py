@@ -1,0 +1,280 @@
+"""The delivery loop: owed notices from the outbox, delivered until the other side takes them.
+
+Record first, deliver after: every row here was committed with the change it reports. The
+loop leases a batch per lane, reads its notices, hands them to their kind's delivery (the
+registry), and settles the outcome:
+- Retry with `after` (a 429's Retry-After) waits that long;
+- Retry `held` (the system is failing, or answered with a passing error) waits a short
+  backoff, and is due again as soon as the system answers: a probe while it is down, or any
+  delivery of it that succeeds;
+- Retry `in_flight` (a call with no answer) waits for the call to land before it looks;
+- GiveUp fails the row for good;
+- anything else is a fault of ours: retried FAULT_LIMIT times, then parked, and the lane
+  goes on. `incident-bot db outbox` lists parked rows and sends them again.
+"""
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from bot.domain.notices import incident_of
+from bot.outbound.codec import decode
+from bot.outbound.errors import GiveUp, Retry
+from bot.outbound.lanes import Outbox, Row
+from bot.outbound.registry import Batch, Delivery, Owed, Registry, System
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+PASS_EVERY = 0.05  # seconds: the most a lone entry waits before it goes out
+PROBE_FIRST = 0.25  # seconds after a system starts failing
+PROBE_MAX = 2.0
+OUTAGE = 1.0  # seconds of failing beyond the first probe's wait: down, not one call slow
+# Seconds a pass waits for its slowest attempt before leaving it to run on: a lane whose call
+# is slow holds up the others this long at most.
+SLOW_LANE = 0.5
+STOP_GRACE = 5.0  # seconds stopping waits for attempts under way
+# A passing failure is tried again this soon at the latest: a row's wait never outlives the
+# trouble by much, however often it failed while the trouble lasted.
+MAX_BACKOFF = timedelta(seconds=8)
+FAULT_LIMIT = 3
+
+
+class DeliveryLoop:
+    def __init__(self, *, store: Store, registry: Registry,
+                 max_backoff: timedelta = MAX_BACKOFF,
+                 settle: timedelta = timedelta(seconds=20),
+                 lease: timedelta = timedelta(seconds=15),
+                 pace: timedelta = timedelta(seconds=1)) -> None:
+        self.store = store
+        self.registry = registry
+        self.outbox = Outbox(store, lease=lease, pace=pace, together=registry.together(),
+                             paced=registry.paced())
+        self.max_backoff = max_backoff
+        # A request we stopped waiting for may still be running on the other side; give it
+        # time to land before looking for it, or we would send it twice.
+        self.settle = settle
+        self.delivered = 0
+        # Attempts left running: a lane waiting on a slow call holds up the other lanes no
+        # longer than SLOW_LANE.
+        self._in_flight: set[asyncio.Task] = set()
+        self._probing: dict[int, asyncio.Task] = {}
+        # Systems that held rows since they last answered: their next success releases them.
+        self._held_by: set[int] = set()
+        self._last_pass = 0.0
+
+    # the loop ----------------------------------------------------------------
+    async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+        """Deliver until stopped; wakes on new notices, when a waiting lane is ready,
+        and polls for other replicas' rows."""
+        loop = asyncio.get_running_loop()
+        try:
+            while not stop.is_set():
+                # Every commit wakes the loop; under a burst, looking at most every
+                # PASS_EVERY leaves the CPU to the commands and lets entries gather.
+                await asyncio.sleep(max(0.0, self._last_pass + PASS_EVERY - loop.time()))
+                self._last_pass = loop.time()
+                try:
+                    busy, wait = await self.deliver_due(patience=SLOW_LANE)
+                except Exception:  # the database may be briefly away; keep the loop alive
+                    log.exception("outbox pass failed")
+                    busy, wait = False, idle
+                if busy:
+                    continue
+                if self._in_flight:
+                    # A call left running: look again when one lands, or SLOW_LANE on, not at
+                    # every commit (each look queries the outbox, and commits come fast).
+                    stopping = asyncio.ensure_future(stop.wait())
+                    await asyncio.wait({*self._in_flight, stopping}, timeout=SLOW_LANE,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                    stopping.cancel()
+                    continue
+                self.store.outbox_signal.clear()
+                waiters = [asyncio.ensure_future(self.store.outbox_signal.wait()),
+                           asyncio.ensure_future(stop.wait())]
+                await asyncio.wait(waiters, timeout=min(idle, wait),
+                                   return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+        finally:
+            for probing in self._probing.values():
+                probing.cancel()
+            # An attempt cut short keeps its lease until it runs out, and is then looked
+            # for before it is sent again: stopping never sends twice.
+            if self._in_flight:
+                await asyncio.wait(set(self._in_flight), timeout=STOP_GRACE)
+            for attempt in set(self._in_flight):
+                attempt.cancel()
+
+    async def deliver_due(self, *, patience: float | None = None) -> tuple[bool, float]:
+        """One pass over the lanes that are ready. Returns whether anything was claimed,
+        and how long until a waiting lane is ready.
+
+        The pass waits for its attempts (what lands meanwhile coalesces into the next
+        call), but no longer than `patience` seconds: an attempt still running then goes on
+        by itself, and the next passes serve the other lanes (a leased lane is not claimed
+        again, so its order holds)."""
+        claimed = await self.outbox.claim()
+        attempts = {asyncio.ensure_future(self._attempt(rows)) for rows in claimed.batches}
+        if attempts:
+            await asyncio.wait(attempts, timeout=patience)
+        for attempt in attempts:
+            if not attempt.done():
+                self._in_flight.add(attempt)
+                attempt.add_done_callback(self._landed)
+        wait = 1.0
+        if claimed.next_ready is not None:
+            wait = max(0.01, (claimed.next_ready - self.store.clock()).total_seconds())
+        return bool(claimed.batches), wait
+
+    def _landed(self, attempt: asyncio.Task) -> None:
+        self._in_flight.discard(attempt)
+        self.store.outbox_signal.set()  # its lane may have more owed behind it
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Deliver until nothing is owed (for the demo and tests)."""
+        async with asyncio.timeout(timeout):
+            while (await self.outbox.counts())["pending"]:
+                busy, wait = await self.deliver_due()
+                if not busy:
+                    await asyncio.sleep(min(wait, 0.05))
+
+    # one batch ------------------------------------------------------------------
+    async def _attempt(self, rows: list[Row]) -> None:
+        head = rows[0]
+        try:
+            batch, delivery = self._read(rows)
+        except Exception as exc:  # the head cannot be read: nothing of the lane is sent
+            await self.outbox.put_back([row.id for row in rows[1:]])
+            await self._fault(head, exc)
+            return
+        unread = [row.id for row in rows[len(batch.items):]]
+        if unread:  # a row behind the head cannot be read: it waits for its own turn
+            await self.outbox.put_back(unread)
+        ids = [item.id for item in batch.items]
+        try:
+            left = await self._deliver_leased(delivery, batch)
+        except Retry as retry:
+            await self._defer(head, ids, delivery.system, retry)
+        except GiveUp as exc:
+            log.error("%s %s #%s given up: %s", head.lane, head.kind, ids, exc)
+            await self.outbox.give_up(ids, str(exc))
+        except Exception as exc:
+            # Which of a batch's rows is at fault is not known: the head is tried alone next.
+            await self.outbox.put_back(ids[1:])
+            await self._fault(head, exc)
+        else:
+            left_ids = {item.id for item in left or ()}
+            done = [i for i in ids if i not in left_ids]
+            self.delivered += len(done)
+            await self.outbox.delivered(done)
+            await self.outbox.put_back(sorted(left_ids))
+            if delivery.system is not None and id(delivery.system) in self._held_by:
+                await self._release(delivery.system, landing=None)
+
+    def _read(self, rows: Sequence[Row]) -> tuple[Batch[Any], Delivery[Any]]:
+        """The notices of the leased rows, up to the first that cannot be read (at least the head)."""
+        items: list[Owed[Any]] = []
+        delivery = None
+        for row in rows:
+            try:
+                notice = decode(row.kind, row.payload, row.lane)
+                found = self.registry.delivery(type(notice))
+                if found is None:
+                    raise LookupError(f"no delivery for notices of kind {row.kind}")
+            except Exception:
+                if not items:
+                    raise
+                break
+            delivery = delivery or found
+            items.append(Owed(row.id, notice, row.created_at, row.attempts, row.check_first))
+        assert delivery is not None
+        return Batch(rows[0].lane, items), delivery
+
+    async def _deliver_leased(self, delivery: Delivery[Any],
+                              batch: Batch[Any]) -> Sequence[Owed[Any]] | None:
+        """Deliver under a short lease renewed while we work: after a kill -9 another
+        process may retry within seconds, yet a slow call is never taken over while alive."""
+        ids = [item.id for item in batch.items]
+
+        async def keep_lease() -> None:
+            while True:
+                await asyncio.sleep(self.outbox.lease.total_seconds() / 3)
+                await self.outbox.renew(ids)
+
+        renewing = asyncio.create_task(keep_lease())
+        try:
+            return await delivery.send(batch)
+        finally:
+            renewing.cancel()
+            # Stop renewing before the outcome is written, so a deferral is not re-leased.
+            await asyncio.gather(renewing, return_exceptions=True)
+
+    async def _defer(self, head: Row, ids: list[int], system: System | None,
+                     retry: Retry) -> None:
+        after = retry.after or self._backoff(head.attempts)
+        if retry.in_flight:
+            after = max(after, self.settle)
+        log.warning("%s %s #%s deferred %.1fs: %s", head.lane, head.kind, ids,
+                    after.total_seconds(), retry)
+        # A doubt from an earlier attempt stands until a look settles it.
+        await self.outbox.retry(ids, after=after, error=str(retry),
+                                uncertain=retry.uncertain or head.check_first, held=retry.held)
+        if system is None:
+            return
+        if retry.held:
+            self._held_by.add(id(system))
+        if system.failing_since is not None and id(system) not in self._probing:
+            self._probing[id(system)] = asyncio.create_task(self._probe_until_back(system))
+
+    async def _fault(self, row: Row, exc: Exception) -> None:
+        """A fault of ours. Parked after FAULT_LIMIT of them, so the lane goes on."""
+        incident = incident_of(row.lane)
+        about = f"INC-{incident}" if incident is not None else row.lane
+        if row.faults + 1 >= FAULT_LIMIT:
+            log.error("outbox row #%s (%s, %s) parked after %d faults: %r; "
+                      "`incident-bot db outbox` lists it, and sends it again after a fix",
+                      row.id, about, row.kind, FAULT_LIMIT, exc)
+            await self.outbox.give_up([row.id], f"parked: {exc!r}")
+            return
+        if row.faults == 0:
+            log.exception("delivering %s %s #%s failed", about, row.kind, row.id)
+        await self.outbox.fault([row.id], after=self._backoff(row.faults + 1), error=repr(exc))
+
+    def _backoff(self, attempts: int) -> timedelta:
+        seconds = min(2 ** (attempts - 1), self.max_backoff.total_seconds())
+        return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
+
+    async def _release(self, system: System, *, landing: timedelta | None) -> None:
+        self._held_by.discard(id(system))
+        released = await self.outbox.release_held(landing=landing)
+        if released:
+            log.warning("%d owed %s calls go out again", released, system.name)
+            self.store.outbox_signal.set()
+
+    async def _probe_until_back(self, system: System) -> None:
+        """While a system fails, one cheap call asks for everyone; when it answers, the rows
+        that waited for it are due at once, and the loop is woken.
+
+        A call left unanswered is looked for `settle` after it was sent when the system was
+        down a while (what hung in the outage has landed or died once it answers again);
+        when the first probe is answered at once, it was up and only that call slow, so the
+        call keeps its full wait."""
+        pause = PROBE_FIRST
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                await asyncio.sleep(pause)
+                failing_since = system.failing_since or loop.time()
+                if await system.probe():
+                    outage = loop.time() - failing_since > pause + OUTAGE
+                    await self._release(system, landing=self.settle if outage else None)
+                    return
+                pause = min(pause * 2, PROBE_MAX)
+        except Exception:
+            log.exception("probing %s failed", system.name)
+        finally:
+            self._probing.pop(id(system), None)

@@ -1,0 +1,58 @@
+"""What Slack deliveries share: the record, the Web API, and the workspace's settings."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from bot.domain.incident import IncidentRecord
+from bot.domain.notices import IncidentNotice
+from bot.domain.policy import Policy
+from bot.outbound.errors import Retry
+from bot.outbound.registry import Batch
+from bot.services import deliveries
+from bot.slack.posting import Packed, find_tagged, send
+from bot.slack.webapi import WebApi
+from bot.storage.store import Store
+
+About = TypeVar("About", bound=IncidentNotice)
+
+
+@dataclass
+class Workspace:
+    store: Store
+    api: WebApi
+    announce_channel: str | None = None
+    approvers: list[str] = field(default_factory=list)
+    bot_user_id: str | None = None
+    exec_channel: str | None = None
+    runbook_stale_after: timedelta = Policy.runbook_stale_after
+
+    async def record(self, batch: Batch[About]) -> IncidentRecord:
+        return await deliveries.read_record(self.store, batch.head.notice.incident_id)
+
+    async def for_posting(self, batch: Batch[About]) -> IncidentRecord:
+        return await deliveries.read_for_posting(self.store, batch.head.notice.incident_id)
+
+    async def dm_channel(self, user_id: str) -> str:
+        """The bot's DM channel with a person (Slack opens it once and hands back the same)."""
+        return (await self.api.call("conversations.open", users=user_id))["channel"]["id"]
+
+    async def me(self) -> str:
+        if self.bot_user_id is None:
+            self.bot_user_id = (await self.api.call("auth.test"))["user_id"]
+        return self.bot_user_id
+
+    async def post_once(self, batch: Batch[Any], channel: str, packed: Packed, *,
+                        thread_ts: str | None = None) -> str:
+        """Post, unless an earlier attempt whose outcome we never learnt already did."""
+        if batch.check_first:
+            found = await find_tagged(self.api, channel, batch.head.created_at, thread_ts)
+            if all(tag in found for tag in packed.tags):
+                return found[packed.tags[0]]
+        return await send(self.api, channel, packed, thread_ts=thread_ts)
+
+
+def channel_of(record: IncidentRecord) -> str:
+    if not record.incident.channel_id:
+        raise Retry("the incident channel is not open yet")
+    return record.incident.channel_id

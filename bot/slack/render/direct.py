@@ -1,0 +1,96 @@
+"""DMs about an incident, which say where they come from (the person may not be in its
+channel), and the lines said in ANNOUNCE_CHANNEL and EXEC_CHANNEL."""
+
+from bot.domain import notices as n
+from bot.domain.incident import IncidentRecord
+from bot.slack import ids
+from bot.slack.render.said import Names, buttons, line, name
+from bot.slack.render.text import button, escape, hhmm, mention
+
+
+def _where(said: n.ToRequester | n.AboutIncident) -> str:
+    return said.incident + (f" (<#{said.channel}>)" if said.channel else "")
+
+
+@line(n.YourAccessApproved)
+def _approved(said: n.YourAccessApproved, names: Names) -> str:
+    return (f":unlock: Your request AR-{said.request} *{escape(said.what)}* in {_where(said)} "
+            f"was approved by {name(names, said.by)}, until {hhmm(said.expires)}.")
+
+
+@line(n.YourAccessDenied)
+def _denied(said: n.YourAccessDenied, names: Names) -> str:
+    return (f":no_entry: Your request AR-{said.request} *{escape(said.what)}* in {_where(said)} "
+            f"was denied by {name(names, said.by)}."
+            + (f" Note: {escape(said.note)}" if said.note else ""))
+
+
+@line(n.YourAccessExpiring)
+def _expiring(said: n.YourAccessExpiring, names: Names) -> str:
+    return (f":warning: Your access AR-{said.request} *{escape(said.what)}* in {_where(said)} "
+            f"expires at {hhmm(said.expires)}. Revoke it when you are done; to keep it longer, "
+            f"ask an approver ({mention(said.approver)}) to extend it.")
+
+
+@buttons(n.YourAccessExpiring)
+def _expiring_buttons(said: n.YourAccessExpiring) -> tuple[str, list[dict]]:
+    # The requester may revoke, never extend, their own access.
+    value = str(said.request)
+    return value, [button("Revoke", ids.ACCESS_REVOKE, value, "danger")]
+
+
+@line(n.ActionOverdue)
+def _overdue(said: n.ActionOverdue, names: Names) -> str:
+    return (f":date: Your action item #{said.number} from {_where(said)} was due {said.due}: "
+            f"{escape(said.text)}\nTick it with `/incident action done {said.number}` in the "
+            f"incident channel, or give it a new date with `/incident action due {said.number} "
+            "<YYYY-MM-DD>`.")
+
+
+@line(n.PageDM)
+def _page(said: n.PageDM, names: Names) -> str:
+    return (f":pager: *{name(names, said.by)}* is paging you about {_where(said)} · "
+            f"{said.severity} · {escape(said.title)}"
+            + (f": {escape(said.text)}" if said.text else ".")
+            + "\n*Join* brings you into the incident channel.")
+
+
+@line(n.EscalationDM)
+def _escalation(said: n.EscalationDM, names: Names) -> str:
+    return (f":rotating_light: {_where(said)} · {said.severity} · {escape(said.title)} has not "
+            f"been acknowledged within {said.deadline}; you are on its escalation list.\n"
+            "*Join* brings you into the incident channel.")
+
+
+def _join(said: n.AboutIncident) -> tuple[str, list[dict]]:
+    value = str(said.incident_id)
+    return value, [button("Join", ids.JOIN, value, "primary")]
+
+
+buttons(n.PageDM)(_join)
+buttons(n.EscalationDM)(_join)
+
+
+def announcement(said: n.Announcement | n.ToExecutives, record: IncidentRecord) -> str:
+    incident = record.incident
+    where = f"<#{incident.channel_id}>" if incident.channel_id else f"#{incident.channel_name}"
+    head = f"*{incident.ref}* ({incident.severity_label}) {escape(incident.title)}"
+    match said:
+        case n.AnnounceDeclared():
+            return f":rotating_light: {head} declared by {mention(said.user)}. Join {where}."
+        case n.StillOpen():
+            return (f":rotating_light: {head} is still *{incident.status}* {said.after} after it "
+                    f"was declared. Commander: {mention(incident.commander_id)}. "
+                    f"Follow it in {where}.")
+        # Who did it is named, not mentioned: a line in a busy channel should ping no one.
+        case n.AnnounceSeverity():
+            return (f":arrow_up_down: *{incident.ref}* {escape(incident.title)}: severity "
+                    f"{said.old} → {said.new} ({escape(said.rationale or '')}), "
+                    f"by {escape(record.name(said.user))}. {where}")
+        case n.AnnounceStatus():
+            return (f":white_check_mark: {head} is {said.status}, "
+                    f"by {escape(record.name(said.user))}. {where}")
+        case n.AnnounceUpdate():
+            return f":mega: *{incident.ref}* ({incident.severity_label}) update: " \
+                   f"{escape(said.text)} ({where})"
+    raise TypeError(f"no announcement for {said.kind}")

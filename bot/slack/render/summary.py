@@ -1,0 +1,75 @@
+"""The pinned summary, rendered whole from state after every change."""
+
+from bot.domain.incident import IncidentRecord
+from bot.domain.roles import COMMANDER, holders, label
+from bot.runbooks.copies import RunbookView
+from bot.slack.render.text import (
+    FIELD_LIMIT,
+    HEADER_LIMIT,
+    SECTION_TEXT_LIMIT,
+    cut,
+    escape,
+    hhmm,
+    mention,
+    sections,
+)
+
+STATUS_EMOJI = {
+    "new": ":red_circle:",
+    "acknowledged": ":large_orange_circle:",
+    "mitigating": ":large_yellow_circle:",
+    "monitoring": ":large_blue_circle:",
+    "resolved": ":large_green_circle:",
+    "closed": ":white_circle:",
+}
+
+
+
+def summary(record: IncidentRecord, runbooks: list[RunbookView] | None = None) -> tuple[str, list[dict]]:
+    """The pinned summary, rendered whole from state after every change. Step progress is
+    shown in each runbook's own message, which a click updates anyway: a click costs one
+    Web API call, not a second one on this message."""
+    incident = record.incident
+    head = f"{incident.ref} · {incident.severity_label} · {incident.title}"
+    declared = f"{hhmm(incident.declared_at)} by {escape(record.name(incident.declared_by))}"
+    last = "_none yet_"
+    if incident.last_update_at:
+        last = f"{hhmm(incident.last_update_at)}: {escape(incident.last_update_text)}"
+    fields = [
+        ("Status", f"{STATUS_EMOJI[incident.status]} {incident.status}"),
+        ("Severity", incident.severity_label),
+        ("Roles", roles_line(record)),
+        ("Declared", declared),
+        ("Last update", last),
+    ]
+    if runbooks:
+        fields.append(("Runbooks", "\n".join(
+            f"{view.runbook.id} {escape(view.runbook.title)} ({len(view.steps)} steps, below)"
+            for view in runbooks)))
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": cut(head, HEADER_LIMIT)}},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": cut(f"*{name}*\n{value}", FIELD_LIMIT)}
+                for name, value in fields
+            ],
+        },
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": cut(
+                f"{len(record.events)} timeline entries · {len(record.participants)} "
+                f"participants · `/incident help` for commands", FIELD_LIMIT)}],
+        },
+    ]
+    if incident.root_cause:
+        blocks[2:2] = sections(f"*Root cause*\n{escape(incident.root_cause)}")
+    return cut(head, SECTION_TEXT_LIMIT), blocks
+
+
+def roles_line(record: IncidentRecord) -> str:
+    """Who holds each role; the commander always, from the incident itself."""
+    roles = {COMMANDER: record.incident.commander_id,
+             **{r: u for r, u in holders(record.events).items() if r != COMMANDER}}
+    return " · ".join(f"{label(role)}: {mention(user)}" for role, user in roles.items())
+
