@@ -1,0 +1,46 @@
+"""How each command is written, and the error that shows it to someone who wrote it wrong."""
+
+from bot.domain.lifecycle import SETTABLE
+
+USAGE = {
+    "declare": "/incident declare <sev1-4|p1-4> <slug> [title…] [--private] [--drill]   "
+               "(no arguments: opens a form)",
+    "log": "/incident log <text>",
+    "status": "/incident status <" + "|".join(SETTABLE) + "> [rationale]",
+    "severity": "/incident severity <sev1-4|p1-4> <rationale>",
+    "commander": "/incident commander @user",
+    "role": "/incident role <role> @user   (commander, comms, scribe, ops, or one in ROLES)",
+    "handoff": "/incident handoff @next-commander [notes]",
+    "invite": "/incident invite @user… | @user-group…",
+    "update": "/incident update <text for stakeholders>   (no text: opens a form)",
+    "action": "/incident action <text> [@owner] | done <n> | due <n> <YYYY-MM-DD>",
+    "rootcause": "/incident rootcause <text>   (sets or replaces it, also after resolve)",
+    "resolve": "/incident resolve [root cause]",
+    "page": "/incident page <service|@user> [message]   (services: PAGERDUTY_SERVICES)",
+    "statuspage": "/incident statuspage <investigating|identified|monitoring|resolved> "
+                  "<public text>",
+    "runbook": "/incident runbook <RUN-id|name>   (no name: list the runbooks)",
+    "access": "/incident access request <what> for <duration> [because <reason>]"
+              " | deny <AR-n> [reason] | revoke <AR-n> | list",
+    "approve": "/approve [AR-n] [for <duration>]",
+    "timeline": "/incident timeline [n]   (the last n events, default 15)",
+    "list": "/incident list [--drills]   (open incidents, from any channel)",
+    "help": "/incident help",
+}
+
+
+class UsageError(ValueError):
+    """Command text that says no request: the problem, then how that command is written
+    (every command's usage when it was no command at all)."""
+
+    def __init__(self, problem: str, command: str | None = None) -> None:
+        self.problem, self.command = problem, command
+        super().__init__(problem)
+
+    def message(self) -> str:
+        usage = [USAGE[self.command]] if self.command else list(USAGE.values())
+        return f"{self.problem}\nUsage:\n" + "\n".join(f"`{line}`" for line in usage)
+
+
+def help_text() -> str:
+    return "Incident commands:\n" + "\n".join(f"`{line}`" for line in USAGE.values())
