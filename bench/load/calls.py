@@ -1,11 +1,11 @@
 """Web API calls per action: a declare, a lone log, runbook step clicks."""
 
 import asyncio
-import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from bot.slack import ids
 from bot.standin.slack_api import FakeSlackAPI, Message
 from bot.standin.slack_sender import SlackSender
 
@@ -14,7 +14,6 @@ from .results import Bench, CallRow
 from .sending import answer_text, sender_for
 from .workspace import USERS, incident_channel, new_slack, ops_channel, until_quiet
 
-STEP_BUTTON = re.compile(r"^step:(\d+):(\d+):(started|done|failed|skipped)$")
 # Failed opens a form for the reason: a click that records nothing until it is submitted.
 STATUSES = ("started", "done", "skipped")
 LONE_LOG = "log (one, in a quiet incident)"
@@ -36,7 +35,7 @@ def by_method(methods: Sequence[str], per: int = 1) -> str:
 def runbook_message(slack: FakeSlackAPI, channel: str) -> Message | None:
     for message in slack.messages(channel):
         for block in message.blocks:
-            if any(STEP_BUTTON.match(e.get("action_id", "")) for e in block.get("elements", [])):
+            if any(ids.STEP_ACTION.match(e.get("action_id", "")) for e in block.get("elements", [])):
                 return message
     return None
 
@@ -46,12 +45,15 @@ def step_buttons(message: Message) -> tuple[int, list[int], set[int]]:
     attached, steps, risky = 0, [], set()
     for block in message.blocks:
         for element in block.get("elements", []):
-            match = STEP_BUTTON.match(element.get("action_id", ""))
-            if match and match.group(3) == "started":
-                attached = int(match.group(1))
-                steps.append(int(match.group(2)))
-        if "HIGH RISK" in str(block.get("text", {}).get("text", "")):
-            risky.add(int(block["block_id"].split(":")[2]))
+            action_id = element.get("action_id", "")
+            if ids.STEP_ACTION.match(action_id):
+                clicked = ids.read_step_action(action_id)
+                if clicked.click == "started":
+                    attached = clicked.attached_id
+                    steps.append(clicked.number)
+        section = ids.STEP_BLOCK.match(block.get("block_id", ""))
+        if section and "HIGH RISK" in str(block.get("text", {}).get("text", "")):
+            risky.add(int(section[2]))
     return attached, steps, risky
 
 
@@ -73,8 +75,8 @@ def click_plan(steps: Sequence[int], risky: set[int], count: int,
 async def click(sender: SlackSender, slack: FakeSlackAPI, channel: str, message: Message,
                 attached: int, step: int, status: str) -> None:
     answer = await sender.block_action(user=USERS[0][0], channel=channel, message_ts=message.ts,
-                                       action_id=f"step:{attached}:{step}:{status}", value=status,
-                                       block_id=f"step:{attached}:{step}:buttons")
+                                       action_id=ids.step_action(attached, step, status), value=status,
+                                       block_id=ids.step_block(attached, step, "buttons"))
     if answer.status != 200:
         raise RuntimeError(f"click step {step} {status}: HTTP {answer.status} {answer.body[:200]}")
 
