@@ -43,11 +43,12 @@ from .processes import (
     stop,
     tail,
 )
+from .results import Notes
 from .sending import answer_text, open_incidents, sender_for
 from .workspace import SECRET, USERS, new_slack, ops_channel, until
 
 __all__ = [
-    "REPO", "SECRET", "SHIPPED_RUNBOOKS", "USERS", "Database", "Served", "answer_text", "bot_env",
+    "REPO", "SECRET", "SHIPPED_RUNBOOKS", "USERS", "Database", "Notes", "Served", "answer_text", "bot_env",
     "clean_env", "free_port", "new_slack", "open_incidents", "ops_channel", "sender_for", "spawn",
     "start_bots", "stop", "tail", "until",
 ]

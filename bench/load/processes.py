@@ -70,7 +70,14 @@ async def spawn(label: str, argv: list[str], env: dict[str, str], workdir: Path)
             stdout=sink, stderr=asyncio.subprocess.STDOUT)
     finally:
         sink.close()
-    await wait_healthy(process, port, log)
+    try:
+        await wait_healthy(process, port, log)
+    except BaseException:
+        # Cancelled or failed while starting: no process is left behind unseen.
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        raise
     return Served(label, process, port, log, time.monotonic() - started)
 
 
