@@ -11,7 +11,6 @@ import pytest
 from bot.runbooks.live import LiveLibrary
 from tests.runbooks.samples import GOOD
 from tests.support.waiting import eventually
-from tests.support.world import start_world, stop_world
 
 POLL = timedelta(milliseconds=50)
 SPICY = GOOD.replace("risk: high", "risk: spicy")
@@ -128,22 +127,19 @@ async def metric(url: str, name: str) -> float:
     return float(next(line for line in body.splitlines() if line.startswith(name + " ")).split()[1])
 
 
-async def test_serve_starts_with_a_broken_runbook_and_counts_it_until_it_is_fixed(database_url, tmp_path):
+async def test_serve_starts_with_a_broken_runbook_and_counts_it_until_it_is_fixed(make_world, tmp_path):
     folder = tmp_path / "runbooks"
     folder.mkdir()
     (folder / "cache.md").write_text(SPICY)
     (folder / "dns.md").write_text(another(43, "DNS failure"))
-    world = await start_world(database_url, tmp_path, runbooks_dir=folder)
-    try:
-        assert await metric(world.bot.url, "incident_bot_runbooks_broken") == 1.0
-        assert [r.id for r in world.bot.deps.library.runbooks] == ["RUN-043"]
+    world = await make_world(runbooks_dir=folder)
+    assert await metric(world.bot.url, "incident_bot_runbooks_broken") == 1.0
+    assert [r.id for r in world.bot.deps.library.runbooks] == ["RUN-043"]
 
-        (folder / "cache.md").write_text(GOOD)
+    (folder / "cache.md").write_text(GOOD)
 
-        async def fixed() -> bool:
-            return await metric(world.bot.url, "incident_bot_runbooks_broken") == 0.0
+    async def fixed() -> bool:
+        return await metric(world.bot.url, "incident_bot_runbooks_broken") == 0.0
 
-        await eventually(fixed, timeout=10)  # the promise: within 10 s, no restart
-        assert [r.id for r in world.bot.deps.library.runbooks] == ["RUN-042", "RUN-043"]
-    finally:
-        await stop_world(world)
+    await eventually(fixed, timeout=10)  # the promise: within 10 s, no restart
+    assert [r.id for r in world.bot.deps.library.runbooks] == ["RUN-042", "RUN-043"]

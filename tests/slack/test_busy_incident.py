@@ -8,17 +8,15 @@ from datetime import timedelta
 import pytest
 
 from tests.support.waiting import eventually
-from tests.support.world import BOB, start_world, stop_world
+from tests.support.world import BOB
 
 SLACK_PACE = timedelta(seconds=1)
 
 
 @pytest.fixture
-async def world(database_url, tmp_path):
+async def world(make_world):
     """At Slack's own pace, one post a second per channel: these stories are about it."""
-    world = await start_world(database_url, tmp_path, pace=SLACK_PACE)
-    yield world
-    await stop_world(world)
+    return await make_world(pace=SLACK_PACE)
 
 
 def channel_text(world, channel: str) -> str:
@@ -151,20 +149,16 @@ async def test_after_slack_hangs_what_landed_is_not_posted_again(world, outage):
     assert_each_once_in_order(world, channel, lines)
 
 
-async def test_two_replicas_share_a_busy_channel_and_show_every_line_once(database_url, tmp_path):
-    one = await start_world(database_url, tmp_path, pace=SLACK_PACE)
-    two = await start_world(database_url, tmp_path, slack=one.slack, pace=SLACK_PACE)
-    try:
-        channel = await one.declare()
-        lines = [f"replica line {n:02d}" for n in range(40)]
-        await asyncio.gather(*(
-            (one if n % 2 else two).incident(f"log {line}", channel=channel)
-            for n, line in enumerate(lines)))
-        await asyncio.gather(one.delivered(), two.delivered())
-        text = channel_text(one, channel)
-        assert [text.count(line) for line in lines] == [1] * len(lines)
-        times = [c.at for c in posts_to(one, channel)[2:]]  # after the summary and first line
-        assert all(later - earlier >= 0.9 for earlier, later in zip(times, times[1:], strict=False))
-    finally:
-        await stop_world(two, keep_slack=True)
-        await stop_world(one)
+async def test_two_replicas_share_a_busy_channel_and_show_every_line_once(make_world):
+    one = await make_world(pace=SLACK_PACE)
+    two = await make_world(slack=one.slack, pace=SLACK_PACE)
+    channel = await one.declare()
+    lines = [f"replica line {n:02d}" for n in range(40)]
+    await asyncio.gather(*(
+        (one if n % 2 else two).incident(f"log {line}", channel=channel)
+        for n, line in enumerate(lines)))
+    await asyncio.gather(one.delivered(), two.delivered())
+    text = channel_text(one, channel)
+    assert [text.count(line) for line in lines] == [1] * len(lines)
+    times = [c.at for c in posts_to(one, channel)[2:]]  # after the summary and first line
+    assert all(later - earlier >= 0.9 for earlier, later in zip(times, times[1:], strict=False))

@@ -1,6 +1,8 @@
 """User stories for capturing what is said in an incident channel: a 📌 or the Add to timeline
 shortcut puts a message on the timeline once; taking the last 📌 off marks it retracted."""
 
+import pytest
+
 from bot.domain.captures import said_at
 from bot.export.verify import check_export
 from bot.services import records
@@ -73,6 +75,7 @@ async def test_a_pinned_message_is_logged_once_by_its_author_at_its_time_with_it
     assert world.slack.pings(channel) == []
 
 
+@pytest.mark.over_http  # the ack's time as Slack sees it
 async def test_the_shortcut_adds_a_thread_reply_with_its_files_and_acks_at_once(world):
     channel = await world.declare()
     parent = world.slack.say(channel, CAROL, "what does the pool look like?")
@@ -149,6 +152,7 @@ async def test_outside_incident_channels_and_on_the_bots_own_messages_nothing_is
     assert not world.slack.calls_to("chat.getPermalink")
 
 
+@pytest.mark.over_http
 async def test_slack_failing_while_a_capture_is_fetched_loses_nothing(world):
     channel = await world.declare()
     pinned = world.slack.say(channel, CAROL, "cache flushed")

@@ -1,5 +1,5 @@
 """After the incident: the root cause set or replaced at any time, action items ticked and
-dated, and an overdue item's owner told once. Driven over signed HTTP."""
+dated, and an overdue item's owner told once. Driven by signed Slack requests."""
 
 import asyncio
 from datetime import timedelta
@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.services import records
 from tests.support.clock import ShiftedClock
 from tests.support.waiting import eventually
-from tests.support.world import ALICE, BOB, CAROL, start_world, stop_world
+from tests.support.world import ALICE, BOB, CAROL
 
 
 def answer(response) -> str:
@@ -75,31 +75,28 @@ async def test_action_items_are_ticked_and_dated_and_the_export_shows_both(world
     assert len((await world.record()).events) == before
 
 
-async def test_an_overdue_item_nudges_its_owner_once_by_dm(database_url, tmp_path):
+async def test_an_overdue_item_nudges_its_owner_once_by_dm(make_world):
     clock = ShiftedClock()
-    world = await start_world(database_url, tmp_path, clock=clock)
-    try:
-        channel = await world.declare("sev3 slow-search Search is slow")
-        await world.incident(f"action Add an index <@{BOB}|bob>", channel=channel)
-        await world.incident("action Nobody owns this", channel=channel)
-        tomorrow = (clock.now() + timedelta(days=1)).date().isoformat()
-        await world.incident(f"action due 1 {tomorrow}", channel=channel)
-        await world.incident(f"action due 2 {tomorrow}", channel=channel)
-        await world.incident("resolve missing index", channel=channel)
+    world = await make_world(clock=clock)
+    channel = await world.declare("sev3 slow-search Search is slow")
+    await world.incident(f"action Add an index <@{BOB}|bob>", channel=channel)
+    await world.incident("action Nobody owns this", channel=channel)
+    tomorrow = (clock.now() + timedelta(days=1)).date().isoformat()
+    await world.incident(f"action due 1 {tomorrow}", channel=channel)
+    await world.incident(f"action due 2 {tomorrow}", channel=channel)
+    await world.incident("resolve missing index", channel=channel)
 
-        clock.advance(days=2)
+    clock.advance(days=2)
 
-        async def told() -> bool:
-            return any("was due" in m.shown for m in world.slack.direct_messages(BOB))
+    async def told() -> bool:
+        return any("was due" in m.shown for m in world.slack.direct_messages(BOB))
 
-        await eventually(told, timeout=10)
-        await world.delivered()
-        clock.advance(days=3)
-        await asyncio.sleep(1)  # five reminder ticks: nothing else is due
-        await world.delivered()
-        dms = [m.shown for m in world.slack.direct_messages(BOB) if "was due" in m.shown]
-        assert len(dms) == 1 and "#1 from INC-1" in dms[0] and "Add an index" in dms[0]
-        unowned = [line for line in world.posted(channel) if "has no owner" in line]
-        assert len(unowned) == 1 and f"<@{ALICE}>" in unowned[0]
-    finally:
-        await stop_world(world)
+    await eventually(told, timeout=10)
+    await world.delivered()
+    clock.advance(days=3)
+    await asyncio.sleep(1)  # five reminder ticks: nothing else is due
+    await world.delivered()
+    dms = [m.shown for m in world.slack.direct_messages(BOB) if "was due" in m.shown]
+    assert len(dms) == 1 and "#1 from INC-1" in dms[0] and "Add an index" in dms[0]
+    unowned = [line for line in world.posted(channel) if "has no owner" in line]
+    assert len(unowned) == 1 and f"<@{ALICE}>" in unowned[0]

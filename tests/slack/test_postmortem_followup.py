@@ -1,4 +1,4 @@
-"""After resolve, over signed HTTP: the export keeps up with later changes, lands in git (a real
+"""After resolve, by signed Slack requests: the export keeps up with later changes, lands in git (a real
 repository, a bare remote), and the commander is asked for the postmortem when it falls due."""
 
 import asyncio

@@ -3,8 +3,10 @@
 import asyncio
 import time
 
+import pytest
+
 from tests.support.waiting import eventually
-from tests.support.world import BOB, start_world, stop_world
+from tests.support.world import BOB
 
 
 def posts_containing(world, channel: str, text: str) -> list[str]:
@@ -44,6 +46,7 @@ async def test_a_post_that_timed_out_but_landed_is_not_posted_again(world):
     assert world.slack.calls_to("conversations.history")  # it looked before posting again
 
 
+@pytest.mark.over_http  # the ack's time as Slack sees it
 async def test_acks_stay_fast_and_nothing_is_lost_while_slack_is_down(world):
     world.slack.outage(status=503)
     response = await world.incident("declare sev1 api-down API returns 503")
@@ -61,6 +64,7 @@ async def test_acks_stay_fast_and_nothing_is_lost_while_slack_is_down(world):
     assert len(world.slack.calls_to("conversations.create")) >= 2
 
 
+@pytest.mark.over_http
 async def test_a_hanging_slack_does_not_hold_up_the_ack(world):
     channel = await world.declare()
     world.slack.outage(delay=30)
@@ -69,35 +73,28 @@ async def test_a_hanging_slack_does_not_hold_up_the_ack(world):
     world.slack.restore()
 
 
-async def test_owed_posts_survive_a_restart(database_url, tmp_path):
-    first = await start_world(database_url, tmp_path)
+async def test_owed_posts_survive_a_restart(make_world):
+    first = await make_world()
     channel = await first.declare()
     first.slack.outage(status=500)
     await first.incident("log written before the crash", channel=channel)
-    await stop_world(first, keep_slack=True)  # gone with the post still owed
+    await first.stop()  # gone with the post still owed
     first.slack.restore()
 
-    second = await start_world(database_url, tmp_path, slack=first.slack)
-    try:
-        await second.delivered()
-        assert len(posts_containing(second, channel, "written before the crash")) == 1
-    finally:
-        await stop_world(second)
+    second = await make_world(slack=first.slack)
+    await second.delivered()
+    assert len(posts_containing(second, channel, "written before the crash")) == 1
 
 
-async def test_two_replicas_deliver_every_post_exactly_once(database_url, tmp_path):
-    one = await start_world(database_url, tmp_path)
-    two = await start_world(database_url, tmp_path, slack=one.slack)
-    try:
-        channel = await one.declare()
-        for n in range(20):
-            await (one if n % 2 else two).incident(f"log entry {n:02d}", channel=channel)
-        await asyncio.gather(one.delivered(), two.delivered())
-        for n in range(20):
-            assert len(posts_containing(one, channel, f"entry {n:02d}")) == 1
-    finally:
-        await stop_world(two, keep_slack=True)
-        await stop_world(one)
+async def test_two_replicas_deliver_every_post_exactly_once(make_world):
+    one = await make_world()
+    two = await make_world(slack=one.slack)
+    channel = await one.declare()
+    for n in range(20):
+        await (one if n % 2 else two).incident(f"log entry {n:02d}", channel=channel)
+    await asyncio.gather(one.delivered(), two.delivered())
+    for n in range(20):
+        assert len(posts_containing(one, channel, f"entry {n:02d}")) == 1
 
 
 async def test_a_429_pauses_that_method_for_every_incident_not_just_one_call(world):

@@ -1,6 +1,9 @@
 """What a load balancer and a Prometheus scraper see."""
 
 import aiohttp
+import pytest
+
+pytestmark = pytest.mark.over_http
 
 
 async def get(url: str) -> tuple[int, str]:

@@ -13,6 +13,12 @@ SLASH = urlencode({
 FORM = "application/x-www-form-urlencoded"
 
 
+@pytest.fixture(params=[True, False], ids=["over HTTP", "in process"])
+async def world(request, make_world):
+    """Bolt checks the signature however the request reaches it."""
+    return await make_world(over_http=request.param)
+
+
 @pytest.mark.parametrize("tamper", [
     {"sign": False},
     {"signature": "v0=" + "0" * 64},

@@ -1,6 +1,8 @@
 """A running bot between a stand-in Slack Web API and a sender of signed Slack requests."""
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -8,9 +10,11 @@ from typing import Any
 import yaml
 
 from bot.config import load_settings
-from bot.slack.runtime import BotRuntime
+from bot.runtime import BotRuntime
+from bot.slack.server import EVENTS_PATH
 from bot.standin.slack_api import FakeSlackAPI
 from bot.standin.slack_sender import SlackSender
+from tests.support.bolt_dispatch import InProcessSender
 from tests.support.waiting import eventually
 
 SIGNING_SECRET = "test-signing-secret"
@@ -31,6 +35,13 @@ class World:
     sender: SlackSender
     export_dir: Path
     ops: str
+    stopped: bool = field(default=False, init=False)
+
+    async def stop(self) -> None:
+        """The bot goes down (a restart, a crash); Slack stays up for the next one."""
+        if not self.stopped:
+            self.stopped = True
+            await self.bot.stop()
 
     async def incident(self, text: str, *, user: str = ALICE, channel: str | None = None):
         """Run `/incident <text>` and return Slack's view of the answer."""
@@ -53,7 +64,7 @@ class World:
         return self.slack.views[-1]
 
     async def delivered(self) -> None:
-        await self.bot.notifier.drain(timeout=20)
+        await self.bot.delivery.drain(timeout=20)
 
     async def declare(self, text: str = "sev1 db-outage Primary DB down", user: str = ALICE) -> str:
         """Declare, let the bot open the channel, and return the channel id."""
@@ -79,17 +90,24 @@ class World:
 TEST_PACE = timedelta(milliseconds=200)
 
 
+async def standin_slack() -> FakeSlackAPI:
+    """The workspace every story starts in: five people, all in #ops."""
+    slack = FakeSlackAPI(scopes=manifest_scopes())
+    await slack.start()
+    for user_id, name in ((ALICE, "alice"), (BOB, "bob"), (CAROL, "carol"), (DAVE, "dave"),
+                          (MALLORY, "mallory")):
+        slack.add_user(user_id, name)
+    slack.add_channel("ops", creator=ALICE, members=[ALICE, BOB, CAROL, DAVE, MALLORY])
+    return slack
+
+
 async def start_world(database_url: str, tmp_path: Path, *, slack: FakeSlackAPI | None = None,
-                      clock=None, pace: timedelta = TEST_PACE, **settings: object) -> World:
+                      clock=None, pace: timedelta = TEST_PACE, over_http: bool = False,
+                      **settings: object) -> World:
     """A bot on `database_url`; pass `slack` to put a second bot (a replica, a restart)
-    in front of the same Slack."""
+    in front of the same Slack. Slack's requests reach it in process unless `over_http`."""
     if slack is None:
-        slack = FakeSlackAPI(scopes=manifest_scopes())
-        await slack.start()
-        for user_id, name in ((ALICE, "alice"), (BOB, "bob"), (CAROL, "carol"), (DAVE, "dave"),
-                              (MALLORY, "mallory")):
-            slack.add_user(user_id, name)
-        slack.add_channel("ops", creator=ALICE, members=[ALICE, BOB, CAROL, DAVE, MALLORY])
+        slack = await standin_slack()
     ops = slack.channel_by_name("ops").id
     empty_runbooks = tmp_path / "no-runbooks"
     empty_runbooks.mkdir(exist_ok=True)
@@ -103,12 +121,40 @@ async def start_world(database_url: str, tmp_path: Path, *, slack: FakeSlackAPI 
     bot = BotRuntime(config, clock=clock, max_backoff=timedelta(milliseconds=200),
                      tick=timedelta(milliseconds=200), pace=pace)
     await bot.start(host="127.0.0.1", port=0)
-    sender = SlackSender(events_url=f"{bot.url}/slack/events", signing_secret=SIGNING_SECRET,
-                         api=slack)
+    sender: SlackSender
+    if over_http:
+        sender = SlackSender(events_url=f"{bot.url}{EVENTS_PATH}", signing_secret=SIGNING_SECRET,
+                             api=slack)
+    else:
+        sender = InProcessSender(bot, signing_secret=SIGNING_SECRET, api=slack)
     return World(slack, bot, sender, tmp_path / "incidents", ops)
 
 
 async def stop_world(world: World, *, keep_slack: bool = False) -> None:
-    await world.bot.stop()
+    await world.stop()
     if not keep_slack:
         await world.slack.stop()
+
+
+class Worlds:
+    """The bots a story starts, each stopped when it ends: the last started first, and each
+    Slack after every bot in front of it."""
+
+    def __init__(self, database_url: str, tmp_path: Path, *, over_http: bool = False) -> None:
+        self.database_url, self.tmp_path, self.over_http = database_url, tmp_path, over_http
+        self._stops = AsyncExitStack()
+
+    async def start(self, *, slack: FakeSlackAPI | None = None, **settings: Any) -> World:
+        if slack is None:
+            slack = await standin_slack()
+            self._stops.push_async_callback(slack.stop)
+        settings.setdefault("over_http", self.over_http)
+        world = await start_world(self.database_url, self.tmp_path, slack=slack, **settings)
+        self._stops.push_async_callback(world.stop)
+        return world
+
+    async def stop(self) -> None:
+        await self._stops.aclose()
+
+
+MakeWorld = Callable[..., Awaitable[World]]
