@@ -18,12 +18,14 @@ from bot.domain.clock import Clock, SystemClock
 from bot.export import git
 from bot.export.metrics import ExportGitOutcomes
 from bot.export.render import Renderer
+from bot.outbound.lanes import PACE
 from bot.outbound.loop import MAX_BACKOFF, DeliveryLoop
 from bot.outbound.registry import Registry
 from bot.paging.metrics import PagerDutyEvents
 from bot.paging.pagerduty import PagerDuty
-from bot.runbooks.live import LiveLibrary
-from bot.scheduler.ticker import ReminderTicker
+from bot.runbooks.live import POLL, LiveLibrary
+from bot.scheduler.ticker import TICK, ReminderTicker
+from bot.services.export_again import owe_export_again
 from bot.services.exporter import Exporter
 from bot.slack.app import build_app, build_command_app
 from bot.slack.deliveries.workspace import Workspace
@@ -48,15 +50,15 @@ def statuspage_of(settings: Settings) -> Statuspage | None:
 class BotRuntime:
     def __init__(self, settings: Settings, *, clock: Clock | None = None,
                  max_backoff: timedelta = MAX_BACKOFF,
-                 tick: timedelta = timedelta(seconds=1),
-                 runbook_poll: timedelta = timedelta(seconds=2),
-                 pace: timedelta = timedelta(seconds=1)) -> None:
+                 tick: timedelta = TICK, runbook_poll: timedelta = POLL,
+                 pace: timedelta = PACE) -> None:
         self.settings = settings
         if settings.export_git and (problem := git.start_up_problem(
                 settings.export_dir, push=settings.export_git_push)):
             raise ConfigError(problem)
+        policy = settings.policy()
         self.store = Store.from_url(settings.database_url, clock=(clock or SystemClock()).now,
-                                    export_debounce=settings.export_debounce)
+                                    after_append=owe_export_again(policy.export_debounce))
         self.client = AsyncWebClient(
             token=settings.slack_bot_token,
             base_url=settings.slack_api_url,
@@ -65,7 +67,6 @@ class BotRuntime:
         )
         renderer = Renderer(settings.export_template)
         renderer.check()
-        policy = settings.policy()
         self.runbooks = LiveLibrary(settings.runbooks_dir, every=runbook_poll)
         self.runbooks.load()
         library = self.runbooks.library

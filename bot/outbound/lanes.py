@@ -17,6 +17,8 @@ from bot.storage.store import Store
 from bot.storage.tables import OutboxRow, table_of
 
 MAX_BATCH = 500
+# About Slack's pace for posts into one channel.
+PACE = timedelta(seconds=1)
 MAX_LANES = 200
 # Core statements on the table, not the ORM class: the ORM's bulk-update bookkeeping and
 # object loading cost more than the outbox's statements themselves.
@@ -67,7 +69,7 @@ def _free(now: datetime) -> ColumnElement[bool]:
 class Outbox:
     """`together`: kind → the name of its delivery, for the kinds whose rows go out in one call."""
 
-    def __init__(self, store: Store, *, lease: timedelta, pace: timedelta = timedelta(seconds=1),
+    def __init__(self, store: Store, *, lease: timedelta, pace: timedelta = PACE,
                  together: Mapping[str, str] | None = None, paced: Collection[str] = ()) -> None:
         self.store = store
         self.lease = lease

@@ -23,7 +23,7 @@ from typing import Any
 from bot.domain.notices import incident_of
 from bot.outbound.codec import decode
 from bot.outbound.errors import GiveUp, Retry
-from bot.outbound.lanes import Outbox, Row
+from bot.outbound.lanes import PACE, Outbox, Row
 from bot.outbound.registry import Batch, Delivery, Owed, Registry, System
 from bot.storage.store import Store
 
@@ -41,14 +41,14 @@ STOP_GRACE = 5.0  # seconds stopping waits for attempts under way
 # trouble by much, however often it failed while the trouble lasted.
 MAX_BACKOFF = timedelta(seconds=8)
 FAULT_LIMIT = 3
+# A process killed mid-call has its rows taken over this long after its last renewal.
+LEASE = timedelta(seconds=15)
 
 
 class DeliveryLoop:
-    def __init__(self, *, store: Store, registry: Registry,
-                 max_backoff: timedelta = MAX_BACKOFF,
-                 settle: timedelta = timedelta(seconds=20),
-                 lease: timedelta = timedelta(seconds=15),
-                 pace: timedelta = timedelta(seconds=1)) -> None:
+    def __init__(self, *, store: Store, registry: Registry, settle: timedelta,
+                 max_backoff: timedelta = MAX_BACKOFF, lease: timedelta = LEASE,
+                 pace: timedelta = PACE) -> None:
         self.store = store
         self.registry = registry
         self.outbox = Outbox(store, lease=lease, pace=pace, together=registry.together(),

@@ -9,6 +9,8 @@ from bot.runbooks.format import Problem, Runbook
 from bot.runbooks.library import Library, read_folder
 
 log = logging.getLogger(__name__)
+# How often the folder is looked at for edits.
+POLL = timedelta(seconds=2)
 
 # path: (mtime in ns, size); an edit changes one or the other without reading the file.
 Snapshot = dict[str, tuple[int, int]]
@@ -28,7 +30,7 @@ def snapshot(directory: Path) -> Snapshot:
 class LiveLibrary:
     """One `Library` that follows its folder: a broken file is left out, logged and counted."""
 
-    def __init__(self, directory: Path, *, every: timedelta = timedelta(seconds=2)) -> None:
+    def __init__(self, directory: Path, *, every: timedelta = POLL) -> None:
         self.directory = directory
         self.every = every
         self.library = Library()

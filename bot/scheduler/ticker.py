@@ -12,12 +12,14 @@ from bot.services.exporter import Exporter
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
+# How often due reminders are looked for: the most a reminder fires late.
+TICK = timedelta(seconds=1)
 # A tick still running when the next is due is normal under load, not worth a warning each time.
 logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
 class ReminderTicker:
-    def __init__(self, store: Store, policy: Policy, every: timedelta = timedelta(seconds=1),
+    def __init__(self, store: Store, policy: Policy, every: timedelta = TICK,
                  exporter: Exporter | None = None) -> None:
         self.store, self.policy, self.exporter = store, policy, exporter
         self.scheduler = AsyncIOScheduler()

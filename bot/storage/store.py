@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.domain.timeline import ChainLink
@@ -34,15 +34,7 @@ class Store:
 
     @classmethod
     def from_url(cls, url: str, *, clock: Callable[[], datetime],
-                 after_append: AfterAppend | None = None,
-                 export_debounce: timedelta | None = None) -> "Store":
-        """`export_debounce` is the older spelling of
-        `after_append=owe_export_again(export_debounce)`, kept while callers move over."""
-        if export_debounce is not None:
-            assert after_append is None, "after_append or export_debounce, not both"
-            from bot.services.export_again import owe_export_again
-
-            after_append = owe_export_again(export_debounce)
+                 after_append: AfterAppend | None = None) -> "Store":
         return cls(open_database(url), clock=clock, after_append=after_append)
 
     @property
