@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.domain.notices import StatusUpdate
 from bot.export.render import Renderer
+from bot.outbound.lanes import Outbox
 from bot.services import access, reminders
 from bot.services.exporter import Exporter
 from bot.storage.migrate import sync_url
@@ -246,3 +248,32 @@ def test_audit_exits_1_while_granted_access_is_not_revoked(database_url, tmp_pat
     assert as_json.returncode == 1
     assert [(r["request"], r["state"], r["not_revoked"]) for r in json.loads(as_json.stdout)] == [
         ("AR-1", "expired", True)]
+
+
+def test_db_outbox_lists_calls_given_up_and_sends_them_again(database_url):
+    """An operator finds what the bot could not deliver, fixes the cause, and sends it again."""
+    async def park_one() -> None:
+        store = Store.from_url(database_url, clock=ManualClock().now)
+        outbox = Outbox(store, lease=timedelta(seconds=15))
+        async with store.transaction() as tx:
+            tx.notify(StatusUpdate(incident_id=3, user="U0ALICE", text="db back"))
+        [[row]] = (await outbox.claim()).batches
+        await outbox.give_up([row.id], "parked: KeyError('exploded')")
+        await store.close()
+
+    asyncio.run(park_one())
+    env = {"DATABASE_URL": database_url}
+    listed = run("db", "outbox", env=env)
+    assert listed.returncode == 0, listed.stderr
+    [header, row] = listed.stdout.splitlines()
+    assert header.split()[:2] == ["id", "failed"]
+    assert row.split()[0] == "1" and "INC-3" in row and "status_update" in row
+    assert row.endswith("parked: KeyError('exploded')")
+
+    refused = run("db", "outbox", "retry", env=env)
+    assert refused.returncode == 2 and "--all" in refused.stderr
+    again = run("db", "outbox", "retry", "1", env=env)
+    assert (again.returncode, again.stdout.strip()) == (
+        0, "1 call owed again; a running bot sends it within seconds")
+    emptied = run("db", "outbox", env=env)
+    assert emptied.stdout.startswith("nothing given up")
