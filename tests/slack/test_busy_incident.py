@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.support.clock import ShiftedClock
 from tests.support.waiting import eventually
 from tests.support.world import BOB
 
@@ -14,9 +15,15 @@ SLACK_PACE = timedelta(seconds=1)
 
 
 @pytest.fixture
-async def world(make_world):
+def clock() -> ShiftedClock:
+    """The bot's time passes as it does, and a story may move it on."""
+    return ShiftedClock()
+
+
+@pytest.fixture
+async def world(make_world, clock):
     """At Slack's own pace, one post a second per channel: these stories are about it."""
-    return await make_world(pace=SLACK_PACE)
+    return await make_world(pace=SLACK_PACE, clock=clock)
 
 
 def channel_text(world, channel: str) -> str:
@@ -95,9 +102,9 @@ async def test_long_lines_are_spread_over_messages_within_slacks_limits(world):
     assert len(posts_to(world, channel)) >= 4
 
 
-async def test_a_batch_whose_answer_was_lost_is_found_and_never_posted_twice(world):
+async def test_a_batch_whose_answer_was_lost_is_found_and_never_posted_twice(world, clock):
     channel = await world.declare()
-    await asyncio.sleep(1.1)  # past the channel's pace
+    clock.advance(seconds=1.1)  # past the channel's pace
     world.slack.fault("chat.postMessage", delay=0.5)  # slow: the next lines queue behind it
     world.slack.fault("chat.postMessage", delay=2.5)  # past the 1 s timeout, lands all the same
     await world.incident("log pacer", channel=channel)
