@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from bot.domain.lifecycle import Status
 from bot.slack import parsing
-from bot.slack.blocks import escape
+from bot.slack.render.text import escape
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -1,41 +1,38 @@
 """The message shortcut Add to timeline: the message it is used on goes on the timeline."""
 
-import logging
-
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.domain.captures import Via
 from bot.services import capture
+from bot.slack import ids
 from bot.slack.deps import Deps
-from bot.slack.listeners.actions import tell
+from bot.slack.listeners.answers import Refusal, attempt, tell
 from bot.slack.said import said_of
 
-log = logging.getLogger(__name__)
-
-ADD_TO_TIMELINE = "add_to_timeline"  # the callback_id in manifest.yml
 ONLY_IN_INCIDENTS = ("Add to timeline works in incident channels only: use it on a message "
                      "in the incident's channel (#inc-…).")
 ALREADY = "That message is on the timeline already."
-FAILED = "Something went wrong and the message was not added. Please try again."
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.message_shortcut(ADD_TO_TIMELINE)
+    @app.message_shortcut(ids.ADD_TO_TIMELINE)
     async def add_to_timeline(ack: AsyncAck, respond: AsyncRespond, body: dict) -> None:
         await ack()
         user, message = body["user"], body["message"]
-        try:
+
+        async def ask() -> capture.Asked:
             # The payload carries the message: only its permalink is left to ask Slack for.
-            asked = await capture.ask(
+            return await capture.ask(
                 deps.store, delivery=f"shortcut:{body['trigger_id']}",
                 channel_id=body["channel"]["id"], ts=message["ts"], by=user["id"],
                 by_name=user.get("username") or user.get("name", ""), via=Via.SHORTCUT,
                 said=said_of(message), reply_to=body.get("response_url"))
-        except Exception:
-            log.exception("add to timeline failed")
-            await tell(respond, FAILED)
-            return
-        if asked is capture.Asked.NOT_AN_INCIDENT:
+
+        asked = await attempt(ask(), what="add to timeline")
+        if isinstance(asked, Refusal):
+            if not asked.repeated:
+                await tell(respond, asked.text)
+        elif asked is capture.Asked.NOT_AN_INCIDENT:
             await tell(respond, ONLY_IN_INCIDENTS)
         elif asked is capture.Asked.ALREADY:
             await tell(respond, ALREADY)

@@ -5,26 +5,26 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.services import statuspage
 from bot.services.caller import Caller
+from bot.slack import ids
 from bot.slack.deps import Deps
-from bot.slack.listeners.actions import answer_click, clicker, tell
-
-RESOLVE = "statuspage_resolve"
-KEEP_OPEN = "statuspage_keep_open"
+from bot.slack.listeners.actions import clicker
+from bot.slack.listeners.answers import click_answer, tell
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.action(RESOLVE)
+    @app.action(ids.STATUSPAGE_RESOLVE)
     async def resolve(ack: AsyncAck, respond: AsyncRespond, body: dict, action: dict) -> None:
         await ack()
 
-        async def publish(caller: Caller, incident_id: int) -> None:
+        async def publish(caller: Caller, value: str) -> None:
             incident = await statuspage.resolve_public(deps.store, caller=caller,
-                                                       incident_id=incident_id, policy=deps.policy)
+                                                       incident_id=int(value), policy=deps.policy)
             await tell(respond, f"Resolving {incident.ref} on Statuspage.")
 
-        await answer_click(respond, RESOLVE, publish(clicker(body, action), int(action["value"])))
+        await click_answer(respond, publish(clicker(body, action), action["value"]),
+                           what=f"button {ids.STATUSPAGE_RESOLVE}")
 
-    @app.action(KEEP_OPEN)
+    @app.action(ids.STATUSPAGE_KEEP_OPEN)
     async def keep_open(ack: AsyncAck, respond: AsyncRespond) -> None:
         await ack()
         await tell(respond, "The public incident stays open. Resolve it later with "
