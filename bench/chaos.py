@@ -37,6 +37,7 @@ from pathlib import Path
 import aiohttp
 from chaos_figures import FAULTS, Chaos, Line, keep_record, print_channels, print_figures, shown_in
 from chaos_logs import print_log_figures
+from chaos_outbox import print_owed, read_owed
 from load import (
     REPO,
     USERS,
@@ -272,9 +273,11 @@ async def run(options: Options, workdir: Path) -> None:
         # Faults stopped, both replicas up: the clock starts. The faults queued that no call
         # met yet are met by calls of the bench's own, so that none meets a bot's call now.
         chaos.ended = time.time()
+        reading = asyncio.create_task(asyncio.to_thread(read_owed, url))
         flushing = asyncio.create_task(flush_faults(slack))
         first_shown = await catch_up(slack, chaos)
         chaos.left_over = await flushing
+        owed = await reading
         await asyncio.sleep(SETTLE)
         print()
         print(f"`{shown_command(sys.argv)}`")
@@ -286,6 +289,7 @@ async def run(options: Options, workdir: Path) -> None:
         print_figures(chaos, slack, channels, first_shown, seconds=options.chaos,
                       limit=CATCH_UP_LIMIT)
         print_channels(chaos, slack, channels, first_shown)
+        print_owed(owed)
         print_log_figures(workdir, datetime.fromtimestamp(chaos.began),
                           datetime.fromtimestamp(chaos.ended))
         keep_record(chaos, slack, channels, workdir)

@@ -11,9 +11,6 @@ from bot.standin.slack_api import Call, FakeSlackAPI
 
 MARKER = re.compile(r"chaos(\d{5})")
 FAULTS = ("503", "429", "hang")
-# The bots' outbox lease (bot/slack/notifier.py): a lane leased by a replica that is killed
-# waits this long before another one takes it over.
-LEASE = 15.0
 
 
 @dataclass
@@ -87,11 +84,12 @@ def print_figures(chaos: Chaos, slack: FakeSlackAPI, channels: Sequence[str],
 def print_channels(chaos: Chaos, slack: FakeSlackAPI, channels: Sequence[str],
                    first_shown: dict[int, float]) -> None:
     """When each channel heard from the bots: a lane that stays quiet while Slack answers
-    waits on something of the bots' own (a backoff, or the lease of a killed replica)."""
+    waits on something of the bots' own (a backoff, or the lease of a killed replica). A call
+    is stamped when it is answered: one that hung is stamped when it landed."""
     print()
     print("channel | lines acknowledged | all shown, s after the end | last post before the end, "
-          "s | first call after the end, s | longest silence in the chaos, s | lease of a kill")
-    print("---|---|---|---|---|---|---")
+          "s | first call after the end, s | longest silence in the chaos, s")
+    print("---|---|---|---|---|---")
     for channel in channels:
         mine = [line.seq for line in chaos.lines if line.acked and line.channel == channel]
         shown = [first_shown[seq] for seq in mine if seq in first_shown]
@@ -103,15 +101,11 @@ def print_channels(chaos: Chaos, slack: FakeSlackAPI, channels: Sequence[str],
                  if call.at > chaos.ended and call.params.get("channel") == channel]
         stamps = [chaos.began, *during, chaos.ended]
         silence = max(b - a for a, b in zip(stamps, stamps[1:], strict=False))
-        lease = "-"
-        if after:
-            due = [at for at in chaos.killed_at if abs(at + LEASE - (chaos.ended + after[0])) < 1.5]
-            if due:
-                lease = f"the kill {chaos.ended - due[0]:.1f} s before the end"
-        print(f"{channel} | {len(mine)} "
+        name = slack.channels[channel].name if channel in slack.channels else "?"
+        print(f"{channel} #{name} | {len(mine)} "
               f"| {max(shown, default=0.0):.1f}{'' if len(shown) == len(mine) else ' (not all)'} "
               f"| {chaos.ended - during[-1] if during else float('nan'):.1f} "
-              f"| {after[0] if after else float('nan'):.1f} | {silence:.1f} | {lease}")
+              f"| {after[0] if after else float('nan'):.1f} | {silence:.1f}")
 
 
 def keep_record(chaos: Chaos, slack: FakeSlackAPI, channels: Sequence[str], workdir: Path) -> None:

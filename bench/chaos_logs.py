@@ -94,6 +94,12 @@ def print_log_figures(workdir: Path, began: datetime, ended: datetime) -> None:
               f"{(last_due.due - ended).total_seconds():.1f} s after its end "
               f"({last_due.replica}: {last_due.what}, {last_due.seconds:.1f} s); one waiting for "
               f"Slack to answer goes out when a probe is answered, whatever its due time")
+    if after:
+        print()
+        print("deferrals logged after the end (s after the end):")
+        for d in sorted(after, key=lambda d: d.at)[:LONGEST]:
+            print(f"  {d.replica} at {(d.at - ended).total_seconds():.1f}: {d.what} deferred "
+                  f"{d.seconds:.1f} s, due at {(d.due - ended).total_seconds():.1f}: {d.why[:80]}")
     kinds = Counter(_reason(d.why) for d in during)
     print("why, during the chaos: " + ", ".join(f"{why} {n}" for why, n in kinds.most_common(6)))
     print(f"'owed calls go out again': {sum(r.at <= ended for r in releases)} during the chaos "

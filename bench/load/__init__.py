@@ -31,24 +31,12 @@ folder, which also keeps each process's log.
 
 # What the other benchmarks (recovery.py, chaos.py) build on.
 from .databases import Database
-from .processes import (
-    REPO,
-    SHIPPED_RUNBOOKS,
-    Served,
-    bot_env,
-    clean_env,
-    free_port,
-    spawn,
-    start_bots,
-    stop,
-    tail,
-)
+from .processes import REPO, SHIPPED_RUNBOOKS, Served, bot_env, spawn, start_bots, stop
 from .results import Notes
 from .sending import answer_text, open_incidents, sender_for
-from .workspace import SECRET, USERS, new_slack, ops_channel, until
+from .workspace import USERS, new_slack, ops_channel, until
 
 __all__ = [
-    "REPO", "SECRET", "SHIPPED_RUNBOOKS", "USERS", "Database", "Notes", "Served", "answer_text", "bot_env",
-    "clean_env", "free_port", "new_slack", "open_incidents", "ops_channel", "sender_for", "spawn",
-    "start_bots", "stop", "tail", "until",
+    "REPO", "SHIPPED_RUNBOOKS", "USERS", "Database", "Notes", "Served", "answer_text", "bot_env",
+    "new_slack", "open_incidents", "ops_channel", "sender_for", "spawn", "start_bots", "stop", "until",
 ]
