@@ -15,6 +15,7 @@ from pathlib import Path
 from bot import shipped
 from bot.config import load_settings
 from bot.runtime import BotRuntime
+from bot.slack import ids
 from bot.standin.alertmanager import AlertmanagerSender, FiredAlert
 from bot.standin.pagerduty import FakePagerDuty
 from bot.standin.slack_api import FakeSlackAPI, Message
@@ -92,12 +93,17 @@ async def run_demo(say: Callable[[str], None]) -> Path:
                 say(f"{'':>9}{response.json['text']}  ({response.elapsed * 1000:.0f} ms)")
                 await runtime.delivery.drain()
 
-            async def click(user: str, message: Message, action_suffix: str, label: str) -> None:
-                block = next(b for b in message.blocks if b.get("block_id", "").endswith(
-                    action_suffix.rsplit(":", 1)[0] + ":buttons"))
-                action_id = block["block_id"].removesuffix(":buttons") + ":" + action_suffix.rsplit(":", 1)[1]
+            async def click(user: str, message: Message, number: int, what: str, label: str) -> None:
+                """A step's button, as the runbook message shows it."""
+                for block in message.blocks:
+                    found = ids.STEP_BLOCK.match(block.get("block_id", ""))
+                    if found and (int(found[2]), found[3]) == (number, "buttons"):
+                        break
+                else:
+                    raise LookupError(f"no buttons for step {number}")
                 await sender.block_action(user=user, channel=channel, message_ts=message.ts,
-                                          action_id=action_id, value=label, block_id=block["block_id"])
+                                          action_id=ids.step_action(int(found[1]), number, what),
+                                          value=label, block_id=block["block_id"])
                 say(f"{PEOPLE[user]:>6} clicks [{label}]")
                 await runtime.delivery.drain()
 
@@ -144,18 +150,19 @@ async def run_demo(say: Callable[[str], None]) -> Path:
                 await command(user, name, text, channel)
                 pagerduty_says(before)
             steps = next(m for m in slack.messages(channel) if "RUN-001" in m.text)
-            await click("U0BOB", steps, ":1:started", "Start")
-            await click("U0BOB", steps, ":1:done", "Done")
-            await click("U0BOB", steps, ":2:done", "Done")
-            await click("U0BOB", steps, ":4:access", "Request access")
+            await click("U0BOB", steps, 1, "started", "Start")
+            await click("U0BOB", steps, 1, "done", "Done")
+            await click("U0BOB", steps, 2, "done", "Done")
+            await click("U0BOB", steps, 4, "access", "Request access")
             copy = slack.direct_messages("U0DAVE")[-1]
             say(f"{'bot':>6} > DM to dave: {copy.text}")
             await sender.block_action(user="U0DAVE", channel=copy.channel, message_ts=copy.ts,
-                                      action_id="access_approve", value="1", block_id="access:1")
+                                      action_id=ids.ACCESS_APPROVE, value="1",
+                                      block_id=ids.access_block(1))
             say(f"{'dave':>6} clicks [Approve] in his DM")
             await runtime.delivery.drain()
             say(f"{'bot':>6} > DM to bob: {slack.direct_messages('U0BOB')[-1].text}")
-            await click("U0BOB", steps, ":4:done", "Done")
+            await click("U0BOB", steps, 4, "done", "Done")
             for user, name, text in AFTER_STEPS:
                 before = len(pagerduty.events)
                 await command(user, name, text, channel)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from bot.domain.durations import format_duration
 from bot.domain.incident import Incident
 from bot.services.listing import Home, Listing, Recent
+from bot.slack import ids
 from bot.slack.render.text import button, cut, escape, hhmm, section
 
 # A home view holds at most 100 blocks; each list keeps room for the others.
@@ -72,9 +73,9 @@ def home_view(page: Home, *, note: str = "") -> dict:
                 f"{format_duration(request.duration)}, asked by {escape(requester)} "
                 f"· {incident.ref} {_where(incident)}"))
             value = str(request.id)
-            blocks.append({"type": "actions", "block_id": f"home_access:{value}", "elements": [
-                button("Approve", "access_approve", value, "primary"),
-                button("Deny", "access_deny", value, "danger")]})
+            blocks.append({"type": "actions", "block_id": ids.home_access_block(value), "elements": [
+                button("Approve", ids.ACCESS_APPROVE, value, "primary"),
+                button("Deny", ids.ACCESS_DENY, value, "danger")]})
         blocks += _more(len(page.approvals))
     return {"type": "home", "blocks": blocks}
 

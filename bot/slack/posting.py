@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.slack import ids
 from bot.slack.render.text import SECTION_TEXT_LIMIT, cut, escape, section, split_text
 from bot.slack.webapi import WebApi, error_code
 
@@ -97,11 +98,11 @@ def _with(blocks: list[dict], entry: Entry) -> list[dict]:
     if entry.blocks:
         return blocks + entry.blocks
     last = blocks[-1] if blocks else None
-    if last is not None and last.get("block_id", "").startswith("lines"):
+    if last is not None and last.get("block_id", "").startswith(ids.LINES_BLOCK_PREFIX):
         joined = last["text"]["text"] + "\n" + entry.line
         if len(joined) <= SECTION_TEXT_LIMIT:
             return blocks[:-1] + [{**last, "text": {**last["text"], "text": joined}}]
-    return blocks + [{**section(piece), "block_id": f"lines{len(blocks) + n}"}
+    return blocks + [{**section(piece), "block_id": ids.lines_block(len(blocks) + n)}
                      for n, piece in enumerate(split_text(entry.line))]
 
 
