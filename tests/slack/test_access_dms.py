@@ -3,9 +3,10 @@ every copy kept up to date, and the requester told in a DM."""
 
 import asyncio
 
+from bot.slack import ids
 from tests.slack.test_access_flow import click
 from tests.support.waiting import eventually
-from tests.support.world import BOB, CAROL, DAVE, start_world, stop_world
+from tests.support.world import BOB, CAROL, DAVE
 
 
 def shown(message) -> str:
@@ -61,7 +62,7 @@ async def test_approving_from_a_dm_updates_the_channel_and_every_copy_and_tells_
     channel = await requested(world)
     request_message = world.slack.messages(channel)[-1]
     [daves], [carols] = world.slack.direct_messages(DAVE), world.slack.direct_messages(CAROL)
-    await click(world, daves.channel, daves, "access_approve", DAVE)
+    await click(world, daves.channel, daves, ids.ACCESS_APPROVE, DAVE)
     await state_is(world, "approved")
 
     for message in (request_message, daves, carols):
@@ -77,15 +78,15 @@ async def test_approving_from_a_dm_updates_the_channel_and_every_copy_and_tells_
 async def test_the_second_approver_is_told_politely_and_nothing_is_recorded(world):
     channel = await requested(world)
     [daves], [carols] = world.slack.direct_messages(DAVE), world.slack.direct_messages(CAROL)
-    await click(world, daves.channel, daves, "access_approve", DAVE)
+    await click(world, daves.channel, daves, ids.ACCESS_APPROVE, DAVE)
     await state_is(world, "approved")
     before = len((await world.record()).events)
     posts = len(world.slack.messages(channel))
 
     # Buttons still shown a moment ago: her copy, and the channel message, before they updated.
     request_message = world.slack.messages(channel)[1]
-    for where, ts, action_id in ((carols.channel, carols.ts, "access_approve"),
-                                 (channel, request_message.ts, "access_deny")):
+    for where, ts, action_id in ((carols.channel, carols.ts, ids.ACCESS_APPROVE),
+                                 (channel, request_message.ts, ids.ACCESS_DENY)):
         await world.sender.block_action(user=CAROL, channel=where, message_ts=ts,
                                         action_id=action_id, value="1", block_id="access:1")
 
@@ -122,7 +123,7 @@ async def test_deny_from_a_dm_and_the_requester_hears_why(world):
 async def test_deny_by_button_in_a_dm(world):
     await requested(world)
     [daves] = world.slack.direct_messages(DAVE)
-    await click(world, daves.channel, daves, "access_deny", DAVE)
+    await click(world, daves.channel, daves, ids.ACCESS_DENY, DAVE)
     await state_is(world, "denied")
     assert "denied by dave" in shown(now_shown(world, world.slack.direct_messages(CAROL)[0]))
     assert world.slack.direct_messages(BOB)[0].text.endswith("was denied by dave.")
@@ -143,7 +144,7 @@ async def test_a_repeated_delivery_of_a_click_in_a_dm_records_once(world):
     [daves] = world.slack.direct_messages(DAVE)
     for _ in range(2):
         await world.sender.block_action(user=DAVE, channel=daves.channel, message_ts=daves.ts,
-                                        action_id="access_approve", value="1",
+                                        action_id=ids.ACCESS_APPROVE, value="1",
                                         block_id="access:1", action_ts="1700000000.000002")
     await state_is(world, "approved")
     await asyncio.sleep(0.3)
@@ -172,31 +173,28 @@ async def test_slack_failing_on_dm_copies_loses_and_doubles_none(world):
     assert buttons(world.slack.direct_messages(CAROL)[0]) == ["Approve", "Deny"]
 
 
-async def test_the_requester_gets_the_expiry_warning_by_dm_and_may_revoke_from_it(database_url, tmp_path):
-    world = await start_world(database_url, tmp_path, access_expiry_warning="2s")
-    try:
-        channel = await world.declare("sev4 batch-lag")  # a 4h nudge keeps the channel quiet
-        await world.incident("access request prod DB write for 3s", channel=channel, user=BOB)
-        await world.sender.slash("/approve", "AR-1", user=DAVE, channel=channel)
+async def test_the_requester_gets_the_expiry_warning_by_dm_and_may_revoke_from_it(make_world):
+    world = await make_world(access_expiry_warning="2s")
+    channel = await world.declare("sev4 batch-lag")  # a 4h nudge keeps the channel quiet
+    await world.incident("access request prod DB write for 3s", channel=channel, user=BOB)
+    await world.sender.slash("/approve", "AR-1", user=DAVE, channel=channel)
 
-        async def warned() -> bool:
-            await world.delivered()
-            return len(world.slack.direct_messages(BOB)) == 2
+    async def warned() -> bool:
+        await world.delivered()
+        return len(world.slack.direct_messages(BOB)) == 2
 
-        await eventually(warned, timeout=5)
-        warning = world.slack.direct_messages(BOB)[-1]
-        assert warning.text.startswith(f":warning: Your access AR-1 *prod DB write* in INC-1 "
-                                       f"(<#{channel}>) expires at ")
-        assert f"ask an approver (<@{DAVE}>) to extend it" in warning.text
-        assert buttons(warning) == ["Revoke"]  # the requester may revoke, never extend
-        await click(world, warning.channel, warning, "access_revoke", BOB)
-        await state_is(world, "revoked")
-        for approver in (DAVE, CAROL):
-            assert ":lock: revoked" in shown(world.slack.direct_messages(approver)[0])
-        assert [e.action for e in (await world.record()).events][-3:] == [
-            "access_approved", "access_expiry_warning", "access_revoked"]
-    finally:
-        await stop_world(world)
+    await eventually(warned, timeout=5)
+    warning = world.slack.direct_messages(BOB)[-1]
+    assert warning.text.startswith(f":warning: Your access AR-1 *prod DB write* in INC-1 "
+                                   f"(<#{channel}>) expires at ")
+    assert f"ask an approver (<@{DAVE}>) to extend it" in warning.text
+    assert buttons(warning) == ["Revoke"]  # the requester may revoke, never extend
+    await click(world, warning.channel, warning, ids.ACCESS_REVOKE, BOB)
+    await state_is(world, "revoked")
+    for approver in (DAVE, CAROL):
+        assert ":lock: revoked" in shown(world.slack.direct_messages(approver)[0])
+    assert [e.action for e in (await world.record()).events][-3:] == [
+        "access_approved", "access_expiry_warning", "access_revoked"]
 
 
 async def test_approve_typed_in_a_dm_with_the_bot(world):

@@ -2,8 +2,9 @@
 
 import asyncio
 
+from bot.slack import ids
 from tests.support.waiting import eventually
-from tests.support.world import BOB, CAROL, DAVE, MALLORY, start_world, stop_world
+from tests.support.world import BOB, CAROL, DAVE, MALLORY
 
 
 async def click(world, channel: str, message, action_id: str, user: str):
@@ -33,7 +34,7 @@ async def test_approve_by_button_updates_the_request_in_place(world):
     await world.incident("access request prod DB write for 2h", channel=channel, user=BOB)
     await world.delivered()
     message = world.slack.messages(channel)[-1]
-    await click(world, channel, message, "access_approve", DAVE)
+    await click(world, channel, message, ids.ACCESS_APPROVE, DAVE)
 
     async def approved() -> bool:
         return (await world.record()).access_requests[0].state == "approved"
@@ -51,8 +52,8 @@ async def test_refusals_answer_the_clicker_privately(world):
     await world.incident("access request prod DB write for 2h", channel=channel, user=DAVE)
     await world.delivered()
     message = world.slack.messages(channel)[-1]
-    await click(world, channel, message, "access_approve", MALLORY)
-    await click(world, channel, message, "access_approve", DAVE)
+    await click(world, channel, message, ids.ACCESS_APPROVE, MALLORY)
+    await click(world, channel, message, ids.ACCESS_APPROVE, DAVE)
 
     async def answered() -> bool:
         return len(world.slack.responses) == 2
@@ -72,7 +73,7 @@ async def test_a_repeated_click_delivery_records_once(world):
     message = world.slack.messages(channel)[-1]
     for _ in range(2):
         await world.sender.block_action(user=DAVE, channel=channel, message_ts=message.ts,
-                                        action_id="access_approve", value="1",
+                                        action_id=ids.ACCESS_APPROVE, value="1",
                                         block_id="access:1", action_ts="1700000000.000001")
 
     async def approved() -> bool:
@@ -116,76 +117,68 @@ async def test_resolve_lists_access_still_to_revoke(world):
     assert "| NOT REVOKED |" in export
 
 
-async def test_warning_expiry_and_mark_revoked_with_real_short_durations(database_url, tmp_path):
-    world = await start_world(database_url, tmp_path, access_expiry_warning="2s")
-    try:
-        channel = await world.declare("sev4 batch-lag")  # a 4h nudge keeps the channel quiet
-        await world.incident("access request prod DB write for 3s", channel=channel, user=BOB)
-        await world.sender.slash("/approve", "AR-1", user=DAVE, channel=channel)
+async def test_warning_expiry_and_mark_revoked_with_real_short_durations(make_world):
+    world = await make_world(access_expiry_warning="2s")
+    channel = await world.declare("sev4 batch-lag")  # a 4h nudge keeps the channel quiet
+    await world.incident("access request prod DB write for 3s", channel=channel, user=BOB)
+    await world.sender.slash("/approve", "AR-1", user=DAVE, channel=channel)
 
-        async def posted(text: str) -> bool:
-            await world.delivered()
-            return any(text in t for t in world.posted(channel))
+    async def posted(text: str) -> bool:
+        await world.delivered()
+        return any(text in t for t in world.posted(channel))
 
-        await eventually(lambda: posted("expires at"), timeout=5)
-        assert not any("has *expired*" in t for t in world.posted(channel))
-        warning = next(m for m in world.slack.messages(channel) if "expires at" in m.text)
-        assert f"<@{BOB}> <@{DAVE}>" in warning.text
-        await eventually(lambda: posted("has *expired*"), timeout=5)
+    await eventually(lambda: posted("expires at"), timeout=5)
+    assert not any("has *expired*" in t for t in world.posted(channel))
+    warning = next(m for m in world.slack.messages(channel) if "expires at" in m.text)
+    assert f"<@{BOB}> <@{DAVE}>" in warning.text
+    await eventually(lambda: posted("has *expired*"), timeout=5)
 
-        expired = next(m for m in world.slack.messages(channel) if "has *expired*" in m.text)
-        await click(world, channel, expired, "access_revoke", BOB)
+    expired = next(m for m in world.slack.messages(channel) if "has *expired*" in m.text)
+    await click(world, channel, expired, ids.ACCESS_REVOKE, BOB)
 
-        async def revoked() -> bool:
-            return (await world.record()).access_requests[0].state == "revoked"
+    async def revoked() -> bool:
+        return (await world.record()).access_requests[0].state == "revoked"
 
-        await eventually(revoked)
-        actions = [e.action for e in (await world.record()).events]
-        assert actions[-4:] == ["access_approved", "access_expiry_warning", "access_expired",
-                                "access_revoked"]
-        assert sum(1 for t in world.posted(channel) if "has *expired*" in t) == 1
-    finally:
-        await stop_world(world)
+    await eventually(revoked)
+    actions = [e.action for e in (await world.record()).events]
+    assert actions[-4:] == ["access_approved", "access_expiry_warning", "access_expired",
+                            "access_revoked"]
+    assert sum(1 for t in world.posted(channel) if "has *expired*" in t) == 1
 
 
-async def test_a_reminder_due_while_the_bot_was_down_fires_once_after_restart(database_url, tmp_path):
-    first = await start_world(database_url, tmp_path, access_expiry_warning="1s")
+async def test_a_reminder_due_while_the_bot_was_down_fires_once_after_restart(make_world):
+    first = await make_world(access_expiry_warning="1s")
     channel = await first.declare("sev4 batch-lag")
     await first.incident("access request prod DB write for 2s", channel=channel, user=BOB)
     await first.sender.slash("/approve", "AR-1", user=DAVE, channel=channel)
     await first.delivered()
-    await stop_world(first, keep_slack=True)  # down before the expiry is due
+    await first.stop()  # down before the expiry is due
     await asyncio.sleep(2.5)
 
-    second = await start_world(database_url, tmp_path, slack=first.slack)
-    try:
-        async def expired() -> bool:
-            await second.delivered()
-            return any("has *expired*" in t for t in second.posted(channel))
+    second = await make_world(slack=first.slack)
 
-        await eventually(expired, timeout=5)
-        await asyncio.sleep(1)  # several more ticks: nothing fires twice
+    async def expired() -> bool:
         await second.delivered()
-        assert sum(1 for t in second.posted(channel) if "has *expired*" in t) == 1
-        assert [e.action for e in (await second.record()).events].count("access_expired") == 1
-    finally:
-        await stop_world(second)
+        return any("has *expired*" in t for t in second.posted(channel))
+
+    await eventually(expired, timeout=5)
+    await asyncio.sleep(1)  # several more ticks: nothing fires twice
+    await second.delivered()
+    assert sum(1 for t in second.posted(channel) if "has *expired*" in t) == 1
+    assert [e.action for e in (await second.record()).events].count("access_expired") == 1
 
 
-async def test_a_reminder_whose_post_fails_is_retried_not_dropped_nor_doubled(database_url, tmp_path):
-    world = await start_world(database_url, tmp_path, access_expiry_warning="1s")
-    try:
-        channel = await world.declare("sev4 batch-lag")
-        await world.incident("access request prod DB write for 1s", channel=channel, user=BOB)
-        await world.sender.slash("/approve", "AR-1", user=DAVE, channel=channel)
+async def test_a_reminder_whose_post_fails_is_retried_not_dropped_nor_doubled(make_world):
+    world = await make_world(access_expiry_warning="1s")
+    channel = await world.declare("sev4 batch-lag")
+    await world.incident("access request prod DB write for 1s", channel=channel, user=BOB)
+    await world.sender.slash("/approve", "AR-1", user=DAVE, channel=channel)
+    await world.delivered()
+    world.slack.fault("chat.postMessage", status=500, times=3)
+
+    async def expired() -> bool:
         await world.delivered()
-        world.slack.fault("chat.postMessage", status=500, times=3)
+        return any("has *expired*" in t for t in world.posted(channel))
 
-        async def expired() -> bool:
-            await world.delivered()
-            return any("has *expired*" in t for t in world.posted(channel))
-
-        await eventually(expired, timeout=8)
-        assert sum(1 for t in world.posted(channel) if "has *expired*" in t) == 1
-    finally:
-        await stop_world(world)
+    await eventually(expired, timeout=8)
+    assert sum(1 for t in world.posted(channel) if "has *expired*" in t) == 1

@@ -1,13 +1,14 @@
-"""User stories for `/incident`, driven the way Slack drives the bot: signed HTTP requests."""
+"""User stories for `/incident`, driven the way Slack drives the bot: signed requests."""
 
 import asyncio
 
 from sqlalchemy import select
 
 from bot.domain.lifecycle import Status
+from bot.slack import ids
 from bot.storage.tables import CommandRow
 from tests.support.waiting import eventually
-from tests.support.world import ALICE, BOB, CAROL, start_world, stop_world
+from tests.support.world import ALICE, BOB, CAROL
 
 
 async def test_declare_opens_a_channel_invites_the_declarer_and_pins_a_summary(world):
@@ -37,22 +38,19 @@ async def test_declare_makes_a_handful_of_web_api_calls_and_none_before_the_ack(
                        "pins.add"]
 
 
-async def test_declare_is_announced_when_an_announce_channel_is_set(database_url, tmp_path):
-    world = await start_world(database_url, tmp_path, announce_channel="ops")
-    try:
-        await world.declare("sev2 cdn-errors Images fail to load")
-        announcement = world.posted(world.ops)[-1]
-        channel = world.slack.channel_by_name("inc-1-cdn-errors")
-        assert "INC-1" in announcement and "SEV2" in announcement
-        assert f"<#{channel.id}>" in announcement and f"<@{ALICE}>" in announcement
-    finally:
-        await stop_world(world)
+async def test_declare_is_announced_when_an_announce_channel_is_set(make_world):
+    world = await make_world(announce_channel="ops")
+    await world.declare("sev2 cdn-errors Images fail to load")
+    announcement = world.posted(world.ops)[-1]
+    channel = world.slack.channel_by_name("inc-1-cdn-errors")
+    assert "INC-1" in announcement and "SEV2" in announcement
+    assert f"<#{channel.id}>" in announcement and f"<@{ALICE}>" in announcement
 
 
 async def test_declare_without_arguments_opens_the_form_and_submitting_declares(world):
     response, view = await world.form("declare")
     assert response.status == 200 and not (response.body or "").strip().startswith("{\"text\"")
-    assert view["callback_id"] == "declare_incident"
+    assert view["callback_id"] == ids.DECLARE_CALLBACK
 
     submitted = await world.sender.view_submission(user=BOB, view={
         **view, "id": "V123", "state": {"values": {

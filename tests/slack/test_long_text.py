@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+from bot.slack import ids
 from bot.slack.posting import BLOCKS_BUDGET, MAX_BLOCKS
-from tests.support.world import BOB, DAVE, start_world, stop_world
+from tests.support.world import BOB, DAVE
 
 
 def typed(size: int, seed: str = "r") -> str:
@@ -69,17 +70,14 @@ async def test_a_long_text_arrives_whole_in_the_channel(world, command, pattern)
     assert world.slack.pings(channel) == []  # the `<!channel>` typed is shown, not sent
 
 
-async def test_a_long_update_arrives_whole_in_the_announce_channel(database_url, tmp_path):
-    world = await start_world(database_url, tmp_path, announce_channel="ops")
-    try:
-        channel = await world.declare()
-        await world.incident(f"update {TYPED}", channel=channel)
-        await world.delivered()
-        announced = said_after(world, world.ops, r":mega: \*INC-1\* \(SEV1\) update: ")
-        assert announced == f"{TYPED} (<#{channel}>)"
-        assert said_after(world, channel, r":mega: \*Status update\* from alice: ") == TYPED
-    finally:
-        await stop_world(world)
+async def test_a_long_update_arrives_whole_in_the_announce_channel(make_world):
+    world = await make_world(announce_channel="ops")
+    channel = await world.declare()
+    await world.incident(f"update {TYPED}", channel=channel)
+    await world.delivered()
+    announced = said_after(world, world.ops, r":mega: \*INC-1\* \(SEV1\) update: ")
+    assert announced == f"{TYPED} (<#{channel}>)"
+    assert said_after(world, channel, r":mega: \*Status update\* from alice: ") == TYPED
 
 
 async def test_a_long_root_cause_shows_whole_when_resolving_and_in_the_pinned_summary(world):
@@ -105,7 +103,7 @@ async def test_a_long_access_reason_shows_whole_with_its_buttons_and_after_appro
     message = world.slack.messages(channel)[-1]
     assert f"requests *prod DB write* for 2h\nBecause: {reason}\nApprovers: " in read(message)
     assert sections_of(message) > 2
-    assert [e["action_id"] for e in message.blocks[-1]["elements"]] == ["access_approve", "access_deny"]
+    assert [e["action_id"] for e in message.blocks[-1]["elements"]] == [ids.ACCESS_APPROVE, ids.ACCESS_DENY]
 
     await world.sender.slash("/approve", "AR-1", user=DAVE, channel=channel)
     await world.delivered()

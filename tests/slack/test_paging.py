@@ -1,4 +1,4 @@
-"""Paging and escalation in a running bot, over signed HTTP, against the Slack and PagerDuty
+"""Paging and escalation in a running bot, by signed Slack requests, against the Slack and PagerDuty
 stand-ins: `/incident page`, Join, acknowledgement deadlines, executives, restarts, replicas."""
 
 import asyncio
@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.slack import parsing
+from bot.slack import ids, parsing
 from bot.standin.pagerduty import FakePagerDuty
 from tests.support.clock import ShiftedClock
 from tests.support.waiting import eventually
@@ -48,10 +48,10 @@ async def metrics(world) -> str:
 
 async def click_join(world, user: str, message) -> None:
     actions = next(b for b in message.blocks if b["type"] == "actions")
-    join = next(e for e in actions["elements"] if e["action_id"] == "incident_join")
+    join = next(e for e in actions["elements"] if e["action_id"] == ids.JOIN)
     assert join["text"]["text"] == "Join"
     response = await world.sender.block_action(
-        user=user, channel=message.channel, message_ts=message.ts, action_id="incident_join",
+        user=user, channel=message.channel, message_ts=message.ts, action_id=ids.JOIN,
         value=join["value"], block_id=actions["block_id"])
     assert response.status == 200
 

@@ -11,11 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.slack import ids
 from bot.slack.listeners.steps import FAILED_WITHOUT_REASON
 from tests.slack.test_runbook_steps import long_runbook
 from tests.support.clock import ShiftedClock
 from tests.support.waiting import eventually
-from tests.support.world import BOB, CAROL, start_world, stop_world
+from tests.support.world import BOB, CAROL
 
 
 def pool_runbook(last_tested: date) -> str:
@@ -61,22 +62,20 @@ def days_ago(days: int) -> date:
     return datetime.now(UTC).date() - timedelta(days=days)
 
 
-async def make_world(database_url, tmp_path, *, last_tested: date | None = None, clock=None,
-                     extra: dict[str, str] | None = None):
+async def runbook_world(make_world, tmp_path, *, last_tested: date | None = None, clock=None,
+                        extra: dict[str, str] | None = None):
     runbooks = tmp_path / "runbooks"
     runbooks.mkdir(exist_ok=True)
     (runbooks / "pool.md").write_text(pool_runbook(last_tested or days_ago(30)))
     (runbooks / "bare.md").write_text(BARE)
     for name, text in (extra or {}).items():
         (runbooks / name).write_text(text)
-    return await start_world(database_url, tmp_path, runbooks_dir=runbooks, clock=clock)
+    return await make_world(runbooks_dir=runbooks, clock=clock)
 
 
 @pytest.fixture
-async def world(database_url, tmp_path):
-    world = await make_world(database_url, tmp_path)
-    yield world
-    await stop_world(world)
+async def world(make_world, tmp_path):
+    return await runbook_world(make_world, tmp_path)
 
 
 def runbook_messages(world, channel: str, runbook: str = "RUN-201") -> list:
@@ -105,12 +104,12 @@ async def press(world, channel: str, message, action_id: str, user: str = BOB, *
 
 
 def step_button(message, number: int, what: str) -> str:
-    return next(a for a in buttons_of(message) if a.startswith("step:") and
-                a.endswith(f":{number}:{what}"))
+    return next(a for a in buttons_of(message) if ids.STEP_ACTION.match(a)
+                and ids.read_step_action(a).number == number and ids.read_step_action(a).click == what)
 
 
 def abort_button(message) -> str:
-    return next(a for a in buttons_of(message) if a.endswith(":abort"))
+    return next(a for a in buttons_of(message) if ids.ABORT_ACTION.match(a))
 
 
 async def settled(world, check) -> None:
@@ -156,24 +155,21 @@ async def test_a_runbook_that_says_little_is_flagged_for_what_it_lacks(world):
 
 
 async def test_staleness_is_judged_by_the_bots_clock_when_the_message_is_rendered(
-        database_url, tmp_path):
+        make_world, tmp_path):
     clock, tested = ShiftedClock(), days_ago(170)
-    world = await make_world(database_url, tmp_path, last_tested=tested, clock=clock)
-    try:
-        channel = await world.declare("sev3 db-pool")
-        message = runbook_messages(world, channel)[0]
-        assert f"Last tested {tested}" in facts_of(message)
+    world = await runbook_world(make_world, tmp_path, last_tested=tested, clock=clock)
+    channel = await world.declare("sev3 db-pool")
+    message = runbook_messages(world, channel)[0]
+    assert f"Last tested {tested}" in facts_of(message)
 
-        clock.advance(days=20)  # no one touched the file; the runbook simply aged
-        await press(world, channel, message, step_button(message, 1, "started"))
+    clock.advance(days=20)  # no one touched the file; the runbook simply aged
+    await press(world, channel, message, step_button(message, 1, "started"))
 
-        async def flagged() -> bool:
-            shown = runbook_messages(world, channel)[0]
-            return f":warning: last tested {tested}, over 180 days ago" in facts_of(shown)
+    async def flagged() -> bool:
+        shown = runbook_messages(world, channel)[0]
+        return f":warning: last tested {tested}, over 180 days ago" in facts_of(shown)
 
-        await settled(world, flagged)
-    finally:
-        await stop_world(world)
+    await settled(world, flagged)
 
 
 async def test_failed_asks_why_then_tells_the_channel_the_reason_and_the_escalation_path(world):
@@ -205,7 +201,8 @@ async def test_failed_asks_why_then_tells_the_channel_the_reason_and_the_escalat
 
     async def shown() -> bool:
         status = next(b for b in runbook_messages(world, channel)[0].blocks
-                      if b.get("block_id", "").endswith(":2:status"))
+                      if (found := ids.STEP_BLOCK.match(b.get("block_id", "")))
+                      and (found[2], found[3]) == ("2", "status"))
         return "failed by bob" in status["elements"][0]["text"]
 
     await settled(world, shown)
@@ -297,29 +294,26 @@ async def test_aborting_needs_a_reason_then_stops_every_step_button(world):
 
 
 async def test_a_long_runbook_aborted_with_the_longest_reason_stays_within_slacks_limits(
-        database_url, tmp_path):
+        make_world, tmp_path):
     scope = "## Scope\n" + "Everything the long haul covers, and more. " * 120 + "\n"
     text = long_runbook(60).replace("## Procedure", scope + "## Procedure")
-    world = await make_world(database_url, tmp_path, extra={"long.md": text})
-    try:
-        channel = await world.declare("sev3 long-haul")
-        parts = runbook_messages(world, channel, "RUN-160")
-        assert len(parts) == 16
-        assert parts[0].blocks[0]["text"]["text"] == "RUN-160 · Sixty steps (1/16)"
-        assert texts_of(parts[0])[0].endswith("…\n_Full scope in `" f"{tmp_path}/runbooks/long.md`_")
-        assert all(abort_button(part) for part in parts)
+    world = await runbook_world(make_world, tmp_path, extra={"long.md": text})
+    channel = await world.declare("sev3 long-haul")
+    parts = runbook_messages(world, channel, "RUN-160")
+    assert len(parts) == 16
+    assert parts[0].blocks[0]["text"]["text"] == "RUN-160 · Sixty steps (1/16)"
+    assert texts_of(parts[0])[0].endswith("…\n_Full scope in `" f"{tmp_path}/runbooks/long.md`_")
+    assert all(abort_button(part) for part in parts)
 
-        updates = len(world.slack.calls_to("chat.update"))
-        await abort(world, channel, parts[-1], "&<>" * 100)  # escaped, 5 times as long
-        updated = world.slack.calls_to("chat.update")[updates:]
-        assert len(updated) == 16 and all(call.ok for call in updated)
-        for part in runbook_messages(world, channel, "RUN-160"):
-            assert buttons_of(part) == []
-            assert len(part.blocks) <= 50
-            assert len(json.dumps(part.blocks, ensure_ascii=False)) <= 13_200
-            assert "*Aborted* by bob" in texts_of(part)[0]
-    finally:
-        await stop_world(world)
+    updates = len(world.slack.calls_to("chat.update"))
+    await abort(world, channel, parts[-1], "&<>" * 100)  # escaped, 5 times as long
+    updated = world.slack.calls_to("chat.update")[updates:]
+    assert len(updated) == 16 and all(call.ok for call in updated)
+    for part in runbook_messages(world, channel, "RUN-160"):
+        assert buttons_of(part) == []
+        assert len(part.blocks) <= 50
+        assert len(json.dumps(part.blocks, ensure_ascii=False)) <= 13_200
+        assert "*Aborted* by bob" in texts_of(part)[0]
 
 
 async def test_the_export_shows_the_abort_and_the_failure_and_still_verifies(world):

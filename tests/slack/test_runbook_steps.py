@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
+from bot.slack import ids
 from tests.support.waiting import eventually
-from tests.support.world import BOB, CAROL, DAVE, start_world, stop_world
+from tests.support.world import BOB, CAROL, DAVE
 
 POOL = """---
 id: RUN-101
@@ -40,16 +41,14 @@ def long_runbook(steps: int) -> str:
 
 
 @pytest.fixture
-async def world(database_url, tmp_path):
+async def world(make_world, tmp_path):
     runbooks = tmp_path / "runbooks"
     runbooks.mkdir()
     (runbooks / "pool.md").write_text(POOL)
     (runbooks / "long.md").write_text(long_runbook(60))
-    world = await start_world(database_url, tmp_path, runbooks_dir=runbooks,
-                              allow_runbook_commands="true")
+    world = await make_world(runbooks_dir=runbooks, allow_runbook_commands="true")
     world.runbooks = runbooks
-    yield world
-    await stop_world(world)
+    return world
 
 
 def runbook_message(world, channel: str, part: int = 0):
@@ -57,15 +56,19 @@ def runbook_message(world, channel: str, part: int = 0):
             and "RUN-1" in m.blocks[0]["text"]["text"]][part]
 
 
+def step_block(message, number: int, part: str) -> dict:
+    """A step's text, buttons or status, whatever the runbook was attached as."""
+    return next(b for b in message.blocks if (found := ids.STEP_BLOCK.match(b.get("block_id", "")))
+                and (int(found[2]), found[3]) == (number, part))
+
+
 def status_of(message, number: int) -> str:
-    block = next(b for b in message.blocks if b.get("block_id", "").endswith(f":{number}:status"))
-    return block["elements"][0]["text"]
+    return step_block(message, number, "status")["elements"][0]["text"]
 
 
 async def press(world, channel: str, message, number: int, what: str, user: str = BOB, **kw):
-    block_id = next(b["block_id"] for b in message.blocks
-                    if b.get("block_id", "").endswith(f":{number}:buttons"))
-    action_id = block_id.removesuffix(":buttons") + f":{what}"
+    block_id = step_block(message, number, "buttons")["block_id"]
+    action_id = ids.step_action(int(ids.STEP_BLOCK.match(block_id)[1]), number, what)
     return await world.sender.block_action(user=user, channel=channel, message_ts=message.ts,
                                            action_id=action_id, value=what, block_id=block_id, **kw)
 

@@ -1,5 +1,5 @@
 """Stakeholders hear every turn; the update form; private incidents. Driven as Slack drives
-the bot: signed HTTP requests, and a stand-in Web API that grants the manifest's scopes."""
+the bot: signed requests, and a stand-in Web API that grants the manifest's scopes."""
 
 import re
 from datetime import timedelta
@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.domain.reminders import ReminderKind
+from bot.slack import ids
 from bot.storage.tables import CommandRow, ReminderRow
-from tests.support.world import ALICE, BOB, CAROL, DAVE, start_world, stop_world
+from tests.support.world import ALICE, BOB, CAROL, DAVE
 
 
 def _update_form(view: dict, impact: str, doing: str, next_in: str, view_id: str) -> dict:
@@ -19,69 +20,61 @@ def _update_form(view: dict, impact: str, doing: str, next_in: str, view_id: str
     }}}
 
 
-async def test_the_announce_channel_hears_every_turn_in_order_each_linking_the_channel(
-        database_url, tmp_path):
-    world = await start_world(database_url, tmp_path, announce_channel="ops")
-    try:
-        channel = await world.declare("sev2 cdn-errors Images fail to load")
-        await world.incident("severity sev1 all regions <!channel>", channel=channel)
-        await world.incident("update rolled back <!here> & waiting", channel=channel)
-        await world.incident("status mitigating", channel=channel)
-        await world.incident("resolve bad config push", channel=channel)
-        await world.incident("status closed", channel=channel)
-        await world.delivered()
+async def test_the_announce_channel_hears_every_turn_in_order_each_linking_the_channel(make_world):
+    world = await make_world(announce_channel="ops")
+    channel = await world.declare("sev2 cdn-errors Images fail to load")
+    await world.incident("severity sev1 all regions <!channel>", channel=channel)
+    await world.incident("update rolled back <!here> & waiting", channel=channel)
+    await world.incident("status mitigating", channel=channel)
+    await world.incident("resolve bad config push", channel=channel)
+    await world.incident("status closed", channel=channel)
+    await world.delivered()
 
-        lines = world.posted(world.ops)
-        assert len(lines) == 5, lines
-        assert all(f"<#{channel}>" in line and "INC-1" in line for line in lines)
-        declared, severity, update, resolved, closed = lines
-        assert "declared" in declared
-        assert "SEV2 → SEV1" in severity and "&lt;!channel&gt;" in severity
-        assert "rolled back &lt;!here&gt; &amp; waiting" in update
-        assert "is resolved, by alice" in resolved and "is closed, by alice" in closed
-        # A status change short of resolve is the channel's business only.
-        assert not any("mitigating" in line for line in lines)
-        # Names, not mentions, and no typed ping reaches the announce channel.
-        # The declare line names its declarer; nothing else pings anyone.
-        assert [token for _, _, token in world.slack.pings(world.ops)] == [f"<@{ALICE}>"]
-        assert not any(re.search(r"<!(channel|here|everyone)>", line) for line in lines[1:])
-        assert not any("<@" in line for line in lines[1:])
-    finally:
-        await stop_world(world)
+    lines = world.posted(world.ops)
+    assert len(lines) == 5, lines
+    assert all(f"<#{channel}>" in line and "INC-1" in line for line in lines)
+    declared, severity, update, resolved, closed = lines
+    assert "declared" in declared
+    assert "SEV2 → SEV1" in severity and "&lt;!channel&gt;" in severity
+    assert "rolled back &lt;!here&gt; &amp; waiting" in update
+    assert "is resolved, by alice" in resolved and "is closed, by alice" in closed
+    # A status change short of resolve is the channel's business only.
+    assert not any("mitigating" in line for line in lines)
+    # Names, not mentions, and no typed ping reaches the announce channel.
+    # The declare line names its declarer; nothing else pings anyone.
+    assert [token for _, _, token in world.slack.pings(world.ops)] == [f"<@{ALICE}>"]
+    assert not any(re.search(r"<!(channel|here|everyone)>", line) for line in lines[1:])
+    assert not any("<@" in line for line in lines[1:])
 
 
-async def test_update_without_text_opens_the_form_and_submitting_posts_a_composed_update(
-        database_url, tmp_path):
-    world = await start_world(database_url, tmp_path, announce_channel="ops")
-    try:
-        channel = await world.declare()
-        response, view = await world.form("update", channel=channel, user=BOB)
-        assert response.status == 200 and not (response.body or "").strip()
-        assert view["callback_id"] == "status_update_form"
-        assert view["private_metadata"] == channel
-        assert [b["block_id"] for b in view["blocks"]] == ["impact", "doing", "next"]
+async def test_update_without_text_opens_the_form_and_submitting_posts_a_composed_update(make_world):
+    world = await make_world(announce_channel="ops")
+    channel = await world.declare()
+    response, view = await world.form("update", channel=channel, user=BOB)
+    assert response.status == 200 and not (response.body or "").strip()
+    assert view["callback_id"] == ids.UPDATE_CALLBACK
+    assert view["private_metadata"] == channel
+    assert [b["block_id"] for b in view["blocks"]] == ["impact", "doing", "next"]
 
-        submitted = await world.sender.view_submission(user=BOB, view=_update_form(
-            view, "EU checkout fails", "rolling back <!channel>", "30m", "VUPD1"))
-        assert submitted.status == 200 and not (submitted.body or "").strip()
-        await world.delivered()
+    submitted = await world.sender.view_submission(user=BOB, view=_update_form(
+        view, "EU checkout fails", "rolling back <!channel>", "30m", "VUPD1"))
+    assert submitted.status == 200 and not (submitted.body or "").strip()
+    await world.delivered()
 
-        record = await world.record()
-        update = record.events[-1]
-        assert (update.action, update.actor_id) == ("status_update", BOB)
-        assert re.fullmatch(r"\*Impact:\* EU checkout fails \*Now:\* rolling back <!channel> "
-                            r"\*Next update:\* in 30 min \(by \d\d:\d\d UTC\)", update.details)
-        assert record.incident.last_update_text == update.details
-        assert "*Impact:* EU checkout fails" in world.posted(channel)[-1]
-        assert "&lt;!channel&gt;" in world.posted(channel)[-1]
-        announced = world.posted(world.ops)[-1]
-        assert "*Impact:* EU checkout fails" in announced and f"<#{channel}>" in announced
+    record = await world.record()
+    update = record.events[-1]
+    assert (update.action, update.actor_id) == ("status_update", BOB)
+    assert re.fullmatch(r"\*Impact:\* EU checkout fails \*Now:\* rolling back <!channel> "
+                        r"\*Next update:\* in 30 min \(by \d\d:\d\d UTC\)", update.details)
+    assert record.incident.last_update_text == update.details
+    assert "*Impact:* EU checkout fails" in world.posted(channel)[-1]
+    assert "&lt;!channel&gt;" in world.posted(channel)[-1]
+    announced = world.posted(world.ops)[-1]
+    assert "*Impact:* EU checkout fails" in announced and f"<#{channel}>" in announced
 
-        # The form offers the last update as a reminder of what was said.
-        _, view = await world.form("update", channel=channel, user=BOB)
-        assert "EU checkout fails" in str(view["blocks"][0])
-    finally:
-        await stop_world(world)
+    # The form offers the last update as a reminder of what was said.
+    _, view = await world.form("update", channel=channel, user=BOB)
+    assert "EU checkout fails" in str(view["blocks"][0])
 
 
 async def test_the_update_form_refuses_a_bad_duration_on_its_field_and_records_nothing(world):
@@ -132,38 +125,34 @@ async def test_update_form_outside_an_incident_channel_says_so(world):
     assert world.slack.views == []
 
 
-async def test_a_private_incident_gets_a_private_channel_and_is_never_announced(
-        database_url, tmp_path):
-    world = await start_world(database_url, tmp_path, announce_channel="ops")
-    try:
-        response = await world.incident("declare sev1 key-leak Signing key in a log --private")
-        assert "private channel" in response.json["text"]
-        await world.delivered()
-        incident = (await world.incidents())[0]
-        assert incident.private and incident.title == "Signing key in a log"
-        channel = world.slack.channels[incident.channel_id]
-        assert channel.is_private and ALICE in channel.members
-        assert world.slack.calls_to("conversations.create")[-1].params["is_private"] in (
-            True, "true", "1", "True")
+async def test_a_private_incident_gets_a_private_channel_and_is_never_announced(make_world):
+    world = await make_world(announce_channel="ops")
+    response = await world.incident("declare sev1 key-leak Signing key in a log --private")
+    assert "private channel" in response.json["text"]
+    await world.delivered()
+    incident = (await world.incidents())[0]
+    assert incident.private and incident.title == "Signing key in a log"
+    channel = world.slack.channels[incident.channel_id]
+    assert channel.is_private and ALICE in channel.members
+    assert world.slack.calls_to("conversations.create")[-1].params["is_private"] in (
+        True, "true", "1", "True")
 
-        await world.incident("invite <@U0CAROL|carol>", channel=channel.id)
-        await world.incident("severity sev2 contained", channel=channel.id)
-        await world.incident("update rotated the key", channel=channel.id)
-        _, view = await world.form("update", channel=channel.id)
-        await world.sender.view_submission(user=ALICE, view=_update_form(
-            view, "none outside", "auditing", "1h", "VPRIV1"))
-        await world.incident("resolve key rotated", channel=channel.id)
-        await world.delivered()
+    await world.incident("invite <@U0CAROL|carol>", channel=channel.id)
+    await world.incident("severity sev2 contained", channel=channel.id)
+    await world.incident("update rotated the key", channel=channel.id)
+    _, view = await world.form("update", channel=channel.id)
+    await world.sender.view_submission(user=ALICE, view=_update_form(
+        view, "none outside", "auditing", "1h", "VPRIV1"))
+    await world.incident("resolve key rotated", channel=channel.id)
+    await world.delivered()
 
-        assert world.posted(world.ops) == []
-        assert [c for c in world.slack.calls if c.error == "missing_scope"] == []
-        assert CAROL in channel.members
-        assert any("rotated the key" in line for line in world.posted(channel.id))
-        exported = next(world.export_dir.glob("*.md")).read_text()
-        front = exported.split("---")[1]
-        assert "\nvisibility: private\n" in front
-    finally:
-        await stop_world(world)
+    assert world.posted(world.ops) == []
+    assert [c for c in world.slack.calls if c.error == "missing_scope"] == []
+    assert CAROL in channel.members
+    assert any("rotated the key" in line for line in world.posted(channel.id))
+    exported = next(world.export_dir.glob("*.md")).read_text()
+    front = exported.split("---")[1]
+    assert "\nvisibility: private\n" in front
 
 
 async def test_a_public_export_does_not_speak_of_visibility(world):

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.slack import parsing
+from bot.slack import ids, parsing
 from bot.standin.statuspage import FakeStatuspage
 from tests.support.waiting import eventually
 from tests.support.world import ALICE, BOB
@@ -41,7 +41,7 @@ async def resolve_offer(world, channel: str):
     for message in world.slack.messages(channel):
         for block in message.blocks or []:
             if block["type"] == "actions" and any(
-                    e["action_id"] == "statuspage_resolve" for e in block["elements"]):
+                    e["action_id"] == ids.STATUSPAGE_RESOLVE for e in block["elements"]):
                 return message, block
     return None, None
 
@@ -191,7 +191,8 @@ async def test_a_wrong_api_key_is_refused_and_told(statuspage, make_world):
 
 
 # not set up ---------------------------------------------------------------------------------------
-async def test_without_statuspage_the_command_refuses_and_records_nothing(world):
+async def test_without_statuspage_the_command_refuses_and_records_nothing(make_world):
+    world = await make_world()  # no Statuspage settings
     channel = await world.declare()
     before = len((await world.record()).events)
     response = await world.incident("statuspage investigating Looking into it.",
@@ -245,11 +246,11 @@ async def test_resolve_offers_the_button_and_only_the_click_resolves_publicly(wo
     assert [e["text"]["text"] for e in actions["elements"]] == ["Resolve on Statuspage",
                                                                 "Keep it open"]
 
-    await click(world, channel, "statuspage_keep_open")
+    await click(world, channel, ids.STATUSPAGE_KEEP_OPEN)
     await world.delivered()
     assert incident.status == "investigating" and len(statuspage.calls("PATCH")) == 0
 
-    await click(world, channel, "statuspage_resolve")
+    await click(world, channel, ids.STATUSPAGE_RESOLVE)
 
     async def resolved() -> bool:
         await world.delivered()
@@ -260,7 +261,7 @@ async def test_resolve_offers_the_button_and_only_the_click_resolves_publicly(wo
     events = [e for e in (await world.record()).events if e.action == "statuspage_update"]
     assert events[-1].actor_id == BOB and events[-1].data == {"status": "resolved"}
     # A second click (or a stale message) resolves nothing twice.
-    await click(world, channel, "statuspage_resolve", user=ALICE)
+    await click(world, channel, ids.STATUSPAGE_RESOLVE, user=ALICE)
 
     async def refused() -> bool:
         return any("already resolved on Statuspage" in r["text"] for r in world.slack.responses)

@@ -1,9 +1,18 @@
 """Where things stand: `/incident timeline`, `/incident list`, the App Home, and drills, driven
-over signed HTTP against the Slack stand-in."""
+by signed Slack requests against the Slack stand-in."""
 
+import pytest
+
+from bot.slack import ids
 from bot.standin.pagerduty import FakePagerDuty
 from tests.support.waiting import eventually
-from tests.support.world import ALICE, BOB, CAROL, DAVE, MALLORY, start_world, stop_world
+from tests.support.world import ALICE, BOB, CAROL, DAVE, MALLORY
+
+
+@pytest.fixture
+async def pagerduty():
+    async with FakePagerDuty() as api:
+        yield api
 
 
 def answer(response) -> str:
@@ -101,8 +110,8 @@ async def test_the_app_home_shows_open_incidents_my_action_items_and_approvals_w
 
     # Dave approves from his Home; the page is published again without the request.
     buttons = next(b for b in world.slack.homes[DAVE]["blocks"] if b["type"] == "actions")
-    approve = next(e for e in buttons["elements"] if e["action_id"] == "access_approve")
-    after = await click_on_home(world, DAVE, action_id="access_approve", value=approve["value"],
+    approve = next(e for e in buttons["elements"] if e["action_id"] == ids.ACCESS_APPROVE)
+    after = await click_on_home(world, DAVE, action_id=ids.ACCESS_APPROVE, value=approve["value"],
                                 block_id=buttons["block_id"])
     assert "AR-1" not in after
     await world.delivered()
@@ -122,42 +131,35 @@ async def test_a_refused_click_on_the_app_home_is_shown_on_the_page(world):
     channel = await world.declare("sev2 cache-miss Cache misses")
     await world.incident("access request cache flush for 15m", user=CAROL, channel=channel)
     # Carol is an approver too, but nobody approves their own request: the page says so.
-    assert "own request" in await click_on_home(world, CAROL, action_id="access_approve",
+    assert "own request" in await click_on_home(world, CAROL, action_id=ids.ACCESS_APPROVE,
                                                 value="1")
     assert "access_approved" not in [e.action for e in (await world.record()).events]
 
 
-async def test_a_drill_runs_in_its_own_channel_and_nobody_outside_hears_of_it(
-        database_url, tmp_path):
-    async with FakePagerDuty() as pagerduty:
-        world = await start_world(database_url, tmp_path, announce_channel="ops",
-                                  pagerduty_events_url=pagerduty.url,
-                                  pagerduty_services="db=" + "d" * 32,
-                                  statuspage_page_id="p1", statuspage_api_key="k",
-                                  statuspage_api_url="http://127.0.0.1:9")
-        try:
-            reply = answer(await world.incident("declare sev1 db-outage Failover drill --drill"))
-            assert reply == ("INC-1 declared (SEV1, db-outage). Opening its drill channel now; "
-                             "you will be invited.")
-            await world.delivered()
-            incident = (await world.incidents())[0]
-            assert incident.drill and incident.channel_name == "drill-1-db-outage"
-            channel = incident.channel_id
+async def test_a_drill_runs_in_its_own_channel_and_nobody_outside_hears_of_it(pagerduty, make_world):
+    world = await make_world(announce_channel="ops", pagerduty_events_url=pagerduty.url,
+                             pagerduty_services="db=" + "d" * 32,
+                             statuspage_page_id="p1", statuspage_api_key="k",
+                             statuspage_api_url="http://127.0.0.1:9")
+    reply = answer(await world.incident("declare sev1 db-outage Failover drill --drill"))
+    assert reply == ("INC-1 declared (SEV1, db-outage). Opening its drill channel now; "
+                     "you will be invited.")
+    await world.delivered()
+    incident = (await world.incidents())[0]
+    assert incident.drill and incident.channel_name == "drill-1-db-outage"
+    channel = incident.channel_id
 
-            assert "Paging `db`" in answer(await world.incident("page db practice run",
-                                                                 channel=channel))
-            refused = answer(await world.incident("statuspage investigating Slow", channel=channel))
-            assert "is a drill" in refused
-            await world.incident("resolve practised the failover", channel=channel)
-            await world.delivered()
+    assert "Paging `db`" in answer(await world.incident("page db practice run", channel=channel))
+    refused = answer(await world.incident("statuspage investigating Slow", channel=channel))
+    assert "is a drill" in refused
+    await world.incident("resolve practised the failover", channel=channel)
+    await world.delivered()
 
-            assert pagerduty.events == []
-            assert world.posted(world.ops) == []  # the announce channel heard nothing
-            assert any("would have paged db (PagerDuty): practice run" in line
-                       for line in world.posted(channel))
-            record = await world.record()
-            assert [e.action for e in record.events if "page" in e.action] == ["would_page"]
-            export = next(world.export_dir.glob("*.md")).read_text()
-            assert "\ndrill: true\n" in export
-        finally:
-            await stop_world(world)
+    assert pagerduty.events == []
+    assert world.posted(world.ops) == []  # the announce channel heard nothing
+    assert any("would have paged db (PagerDuty): practice run" in line
+               for line in world.posted(channel))
+    record = await world.record()
+    assert [e.action for e in record.events if "page" in e.action] == ["would_page"]
+    export = next(world.export_dir.glob("*.md")).read_text()
+    assert "\ndrill: true\n" in export
