@@ -254,11 +254,11 @@ def test_db_outbox_lists_calls_given_up_and_sends_them_again(database_url):
     """An operator finds what the bot could not deliver, fixes the cause, and sends it again."""
     async def park_one() -> None:
         store = Store.from_url(database_url, clock=ManualClock().now)
-        outbox = Outbox(store, lease=timedelta(seconds=15))
+        outbox = Outbox(store)
         async with store.transaction() as tx:
             tx.notify(StatusUpdate(incident_id=3, user="U0ALICE", text="db back"))
         [[row]] = (await outbox.claim()).batches
-        await outbox.give_up([row.id], "parked: KeyError('exploded')")
+        await outbox.park([row.id], "KeyError('exploded')")
         await store.close()
 
     asyncio.run(park_one())
@@ -267,11 +267,11 @@ def test_db_outbox_lists_calls_given_up_and_sends_them_again(database_url):
     assert listed.returncode == 0, listed.stderr
     [header, row] = listed.stdout.splitlines()
     assert header.split()[:2] == ["id", "failed"]
-    assert row.split()[0] == "1" and "INC-3" in row and "status_update" in row
+    assert row.split()[0] == "1" and "parked" in row and "INC-3" in row and "status_update" in row
     assert row.endswith("parked: KeyError('exploded')")
 
     refused = run("db", "outbox", "retry", env=env)
-    assert refused.returncode == 2 and "--all" in refused.stderr
+    assert refused.returncode == 2 and "--parked" in refused.stderr
     again = run("db", "outbox", "retry", "1", env=env)
     assert (again.returncode, again.stdout.strip()) == (
         0, "1 call owed again; a running bot sends it within seconds")

@@ -5,15 +5,14 @@ import os
 import signal
 import socket
 import sys
-from datetime import timedelta
 
 import aiohttp
 import pytest
 
 from bot.domain.clock import SystemClock
+from bot.outbound.lanes import Outbox
 from bot.standin.slack_api import FakeSlackAPI
 from bot.standin.slack_sender import SlackSender
-from bot.storage.outbox import Outbox
 from bot.storage.store import Store
 from tests.support.waiting import eventually
 
@@ -84,13 +83,13 @@ async def test_serve_survives_kill_9_and_delivers_what_it_owed_once(database_url
 
         serve = await start_serve(env)
         store = Store.from_url(database_url, clock=SystemClock().now)
-        outbox = Outbox(store, lease=timedelta(seconds=15))
+        outbox = Outbox(store)
         try:
             async def delivered() -> bool:
                 return any("written before kill -9" in m.text for m in slack.messages(channel))
 
             async def nothing_owed() -> bool:
-                return (await outbox.counts())["pending"] == 0
+                return await outbox.pending() == 0
 
             await eventually(delivered, timeout=45)
             await eventually(nothing_owed, timeout=45)  # the restarted process settled the row

@@ -1,17 +1,12 @@
 """`db …`: the database itself, as an operator tends it."""
 
-from datetime import timedelta
-
 import click
 
 from bot.cli.running import fail, settings, with_store
 from bot.cli.tables import cell
-from bot.outbound.lanes import Outbox, Parked
+from bot.outbound.lanes import GivenUp, Outbox
 from bot.storage.migrate import upgrade
 from bot.storage.store import Store
-
-# Listing and re-owing take no lease: any value does.
-LEASE = timedelta(seconds=15)
 
 
 @click.group()
@@ -33,34 +28,39 @@ def db_upgrade() -> None:
 @db.group("outbox", invoke_without_command=True)
 @click.pass_context
 def db_outbox(context: click.Context) -> None:
-    """Calls the bot gave up: refused for good by Slack or another system, or parked after
-    failing for a reason of the bot's own (a bug). `db outbox retry` sends them again."""
+    """Calls the bot gave up: `refused` for good by Slack or another system, or `parked` after
+    failing again and again for a reason of the bot's own (a bug). `db outbox retry` sends
+    them again."""
     if context.invoked_subcommand is not None:
         return
 
-    async def action(store: Store) -> list[Parked]:
-        return await Outbox(store, lease=LEASE).parked()
+    async def action(store: Store) -> list[GivenUp]:
+        return await Outbox(store).given_up()
 
-    parked = with_store(action)
-    if not parked:
+    given_up = with_store(action)
+    if not given_up:
         click.echo("nothing given up: every owed call was delivered or is still being tried")
         return
-    click.echo(f"{'id':>6}  {'failed at (UTC)':<16}  {'lane':<24}  {'kind':<24}  tries  error")
-    for row in parked:
-        click.echo(f"{row.id:>6}  {row.failed_at:%Y-%m-%d %H:%M}  {row.lane:<24}  {row.kind:<24}  "
-                   f"{row.attempts:>5}  {cell(row.error)}")
+    click.echo(f"{'id':>6}  {'failed at (UTC)':<16}  {'why':<7}  {'lane':<24}  {'kind':<24}  "
+               "tries  error")
+    for row in given_up:
+        why = "parked" if row.parked else "refused"
+        click.echo(f"{row.id:>6}  {row.failed_at:%Y-%m-%d %H:%M}  {why:<7}  {row.lane:<24}  "
+                   f"{row.kind:<24}  {row.attempts:>5}  {cell(row.error)}")
 
 
 @db_outbox.command("retry")
 @click.argument("ids", nargs=-1, type=int)
-@click.option("--all", "every", is_flag=True, help="every call given up")
+@click.option("--parked", "every", is_flag=True,
+              help="every parked call (refused ones only by id: one may be an old page)")
 def db_outbox_retry(ids: tuple[int, ...], every: bool) -> None:
     """Send given-up calls again (after a fix), looked for first in case one landed."""
     if not ids and not every:
-        fail("name the calls to send again (their ids, from `incident-bot db outbox`), or --all")
+        fail("name the calls to send again (their ids, from `incident-bot db outbox`), "
+             "or --parked")
 
     async def action(store: Store) -> int:
-        return await Outbox(store, lease=LEASE).unpark(None if every else list(ids))
+        return await Outbox(store).send_again(None if every else list(ids))
 
     count = with_store(action)
     click.echo(f"{count} call{'s' if count != 1 else ''} owed again; a running bot sends "

@@ -10,25 +10,35 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from bot.domain import notices as n
 from bot.domain.notices import KINDS, Notice, incident_of
 
 # Old kind of a row → its message's kind now, where the two differ.
 _ANNOUNCED = {"declared": "announce_declared", "severity_changed": "announce_severity",
               "status_update": "announce_update", "resolved": "announce_status",
               "closed": "announce_status"}
-_SENT_AS_MESSAGE = {"post", "dm", "announce", "tell_executives"}
+# How the release before sent what it said: rows of these kinds are read as the lines they
+# carry, and delivered (paced, coalesced) with them.
+SENT_AS = {"post": n.ChannelLine, "dm": n.DirectMessage, "announce": n.Announcement,
+           "tell_executives": n.ToExecutives}
 
 
 class Unreadable(Exception):
-    """A row that is no notice of any kind we know, or whose fields do not fit its kind."""
+    """A row whose fields do not fit its kind: a fault of ours."""
+
+
+class TooNew(Exception):
+    """A row written by a newer release (a kind or a version this one does not know): left
+    for a replica that knows it, never parked for it."""
 
 
 def decode(kind: str, payload: dict[str, Any], lane: str) -> Notice:
-    if "v" not in payload:
+    version = payload.get("v")
+    if version is None:
         kind, payload = upgrade(kind, payload, lane)
     cls = KINDS.get(kind)
-    if cls is None:
-        raise Unreadable(f"no notice of kind {kind!r}")
+    if cls is None or (version is not None and version > cls.VERSION):
+        raise TooNew(f"{kind} v{version}: written by a newer release")
     fields = {key: value for key, value in payload.items() if key != "v"}
     try:
         return _adapter(cls).validate_python(fields)
@@ -52,7 +62,7 @@ def upgrade(kind: str, payload: dict[str, Any], lane: str) -> tuple[str, dict[st
     incident_id = incident_of(lane)
     if incident_id is not None:
         facts["incident_id"] = incident_id
-    if kind in _SENT_AS_MESSAGE:
+    if kind in SENT_AS:
         message = facts.pop("message", "")
         if kind == "announce":
             kind = _ANNOUNCED.get(message, message)

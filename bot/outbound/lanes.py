@@ -19,6 +19,10 @@ from bot.storage.tables import OutboxRow, table_of
 MAX_BATCH = 500
 # About Slack's pace for posts into one channel.
 PACE = timedelta(seconds=1)
+# A process killed mid-call has its rows taken over this long after its last renewal (renewed
+# every third of it): after a kill -9 the channels catch up within seconds.
+LEASE = timedelta(seconds=10)
+PARKED = "parked: "
 MAX_LANES = 200
 # Core statements on the table, not the ORM class: the ORM's bulk-update bookkeeping and
 # object loading cost more than the outbox's statements themselves.
@@ -49,13 +53,18 @@ class Claimed:
 
 
 @dataclass(frozen=True)
-class Parked:
+class GivenUp:
     id: int
     lane: str
     kind: str
     attempts: int
     failed_at: datetime
     error: str
+
+    @property
+    def parked(self) -> bool:
+        """Parked after faults of ours, not refused by the other side."""
+        return self.error.startswith(PARKED)
 
 
 def _pending() -> ColumnElement[bool]:
@@ -69,7 +78,7 @@ def _free(now: datetime) -> ColumnElement[bool]:
 class Outbox:
     """`together`: kind → the name of its delivery, for the kinds whose rows go out in one call."""
 
-    def __init__(self, store: Store, *, lease: timedelta, pace: timedelta = PACE,
+    def __init__(self, store: Store, *, lease: timedelta = LEASE, pace: timedelta = PACE,
                  together: Mapping[str, str] | None = None, paced: Collection[str] = ()) -> None:
         self.store = store
         self.lease = lease
@@ -151,9 +160,12 @@ class Outbox:
     async def delivered(self, ids: Sequence[int]) -> None:
         await self._set(ids, delivered_at=self.store.clock(), lease_until=None, uncertain=False)
 
-    async def put_back(self, ids: Sequence[int]) -> None:
-        """Rows leased with a batch that did not fit its call: untried, due again at once."""
-        await self._set(ids, lease_until=None, uncertain=False, attempts=_T.c.attempts - 1)
+    async def put_back(self, rows: Sequence[tuple[int, bool]]) -> None:
+        """Rows leased with a batch but not tried, as (id, check_first): due again at once, with
+        the doubt an earlier attempt left on them."""
+        for doubt in (True, False):
+            await self._set([row_id for row_id, check_first in rows if check_first is doubt],
+                            lease_until=None, uncertain=doubt, attempts=_T.c.attempts - 1)
 
     async def retry(self, ids: Sequence[int], *, after: timedelta, error: str, uncertain: bool,
                     held: bool = False) -> None:
@@ -168,29 +180,24 @@ class Outbox:
                         faults=_T.c.faults + 1)
 
     async def give_up(self, ids: Sequence[int], error: str) -> None:
-        """Failed for good (refused, or parked after faults of ours): the lane goes on."""
+        """Refused for good by the other side: the lane goes on."""
         await self._set(ids, failed_at=self.store.clock(), lease_until=None,
                         last_error=error[:2000], uncertain=False)
 
-    async def release_held(self, *, landing: timedelta | None) -> int:
-        """The other side answers again: what waited for it is due now. With `landing`, so is a
-        call that got no answer, once `landing` has passed since it was sent."""
+    async def park(self, ids: Sequence[int], error: str) -> None:
+        """Failed for a reason of ours, again and again: the lane goes on without it."""
+        await self.give_up(ids, PARKED + error)
+
+    async def release_held(self, kinds: Collection[str], *, tried_under: int | None = None) -> int:
+        """The other side answers again: what of `kinds` waited for it is due now (only rows
+        tried fewer than `tried_under` times, when given)."""
         now = self.store.clock()
+        ours = [_T.c.kind.in_(kinds), _pending(), _T.c.due_at > now]
+        if tried_under is not None:
+            ours.append(_T.c.attempts < tried_under)
         async with self.store.writing() as session:
             released = (await session.execute(
-                update(_T).where(_T.c.held, _pending(), _T.c.due_at > now)
-                .values(due_at=now, held=False))).rowcount
-            if landing is None:
-                return released
-            unanswered = await session.execute(
-                select(_T.c.id, _T.c.sent_at, _T.c.due_at).where(
-                    _pending(), _T.c.uncertain, _T.c.due_at > now, _free(now)))
-            for row_id, sent_at, due_at in unanswered.all():
-                ready = max(now, (sent_at or now) + landing)
-                if ready < due_at:
-                    released += 1
-                    await session.execute(update(_T).where(_T.c.id == row_id)
-                                          .values(due_at=ready))
+                update(_T).where(_T.c.held, *ours).values(due_at=now, held=False))).rowcount
         return released
 
     async def _set(self, ids: Sequence[int], **values: object) -> None:
@@ -199,13 +206,9 @@ class Outbox:
         async with self.store.writing() as session:
             await session.execute(update(_T).where(_T.c.id.in_(ids)).values(**values))
 
-    async def counts(self) -> dict[str, int]:
+    async def pending(self) -> int:
         async with self.store.reading() as tx:
-            session = tx.session
-            pending = await session.scalar(select(func.count()).where(_pending()))
-            failed = await session.scalar(
-                select(func.count()).where(_T.c.failed_at.is_not(None)))
-        return {"pending": pending or 0, "failed": failed or 0}
+            return await tx.session.scalar(select(func.count()).where(_pending())) or 0
 
     async def failed_by_kind(self) -> dict[str, int]:
         async with self.store.reading() as tx:
@@ -214,23 +217,26 @@ class Outbox:
                 .group_by(_T.c.kind))
         return {kind: count for kind, count in rows}
 
-    async def parked(self, limit: int = 200) -> list[Parked]:
-        """Rows given up or parked, newest first."""
+    async def given_up(self, limit: int = 200) -> list[GivenUp]:
+        """Rows refused or parked, newest first."""
         async with self.store.reading() as tx:
             rows = await tx.session.execute(
                 select(_T.c.id, _T.c.lane, _T.c.kind, _T.c.attempts, _T.c.failed_at,
                        _T.c.last_error).where(_T.c.failed_at.is_not(None))
                 .order_by(_T.c.id.desc()).limit(limit))
-        return [Parked(row_id, lane, kind, attempts, failed_at, error or "")
+        return [GivenUp(row_id, lane, kind, attempts, failed_at, error or "")
                 for row_id, lane, kind, attempts, failed_at, error in rows]
 
-    async def unpark(self, ids: Sequence[int] | None = None) -> int:
-        """Send failed rows again (all of them with no ids), after a fix: due now, faults
-        forgotten, and looked for first, since an attempt may have landed."""
+    async def send_again(self, ids: Sequence[int] | None = None) -> int:
+        """Rows given up, owed again after a fix: these ids (refused ones too), or with none every
+        parked row (a refused one may have been refused for good reason: an old page). Due now,
+        faults forgotten, looked for first, since an attempt may have landed."""
         async with self.store.writing() as session:
             chosen: ColumnElement[bool] = _T.c.failed_at.is_not(None)
             if ids is not None:
                 chosen = and_(chosen, _T.c.id.in_(ids))
+            else:
+                chosen = and_(chosen, _T.c.last_error.startswith(PARKED))
             return (await session.execute(update(_T).where(chosen).values(
                 failed_at=None, faults=0, due_at=self.store.clock(), lease_until=None,
                 uncertain=True, held=False))).rowcount

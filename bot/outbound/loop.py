@@ -7,8 +7,10 @@ registry), and settles the outcome:
 - Retry `held` (the system is failing, or answered with a passing error) waits a short
   backoff, and is due again as soon as the system answers: a probe while it is down, or any
   delivery of it that succeeds;
-- Retry `in_flight` (a call with no answer) waits for the call to land before it looks;
+- Retry `in_flight` (a call with no answer) waits `settle` for the call to land, then looks;
 - GiveUp fails the row for good;
+- the database briefly away defers the row like the other side's trouble would;
+- a row written by a newer release is left for a replica that knows it;
 - anything else is a fault of ours: retried FAULT_LIMIT times, then parked, and the lane
   goes on. `incident-bot db outbox` lists parked rows and sends them again.
 """
@@ -20,10 +22,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.domain.notices import incident_of
-from bot.outbound.codec import decode
+from bot.outbound.codec import TooNew, decode
 from bot.outbound.errors import GiveUp, Retry
-from bot.outbound.lanes import PACE, Outbox, Row
+from bot.outbound.lanes import LEASE, PACE, Outbox, Row
 from bot.outbound.registry import Batch, Delivery, Owed, Registry, System
 from bot.storage.store import Store
 
@@ -32,17 +36,14 @@ log = logging.getLogger(__name__)
 PASS_EVERY = 0.05  # seconds: the most a lone entry waits before it goes out
 PROBE_FIRST = 0.25  # seconds after a system starts failing
 PROBE_MAX = 2.0
-OUTAGE = 1.0  # seconds of failing beyond the first probe's wait: down, not one call slow
 # Seconds a pass waits for its slowest attempt before leaving it to run on: a lane whose call
 # is slow holds up the others this long at most.
 SLOW_LANE = 0.5
 STOP_GRACE = 5.0  # seconds stopping waits for attempts under way
-# A passing failure is tried again this soon at the latest: a row's wait never outlives the
-# trouble by much, however often it failed while the trouble lasted.
-MAX_BACKOFF = timedelta(seconds=8)
-FAULT_LIMIT = 3
-# A process killed mid-call has its rows taken over this long after its last renewal.
-LEASE = timedelta(seconds=15)
+MAX_BACKOFF = timedelta(minutes=2)
+HELD_BACKOFF = timedelta(seconds=8)
+RELEASE_LIMIT = 20
+FAULT_LIMIT = 5
 
 
 class DeliveryLoop:
@@ -137,7 +138,7 @@ class DeliveryLoop:
     async def drain(self, timeout: float = 30.0) -> None:
         """Deliver until nothing is owed (for the demo and tests)."""
         async with asyncio.timeout(timeout):
-            while (await self.outbox.counts())["pending"]:
+            while await self.outbox.pending():
                 busy, wait = await self.deliver_due()
                 if not busy:
                     await asyncio.sleep(min(wait, 0.05))
@@ -147,33 +148,44 @@ class DeliveryLoop:
         head = rows[0]
         try:
             batch, delivery = self._read(rows)
+        except TooNew as exc:
+            await self._put_back(rows[1:])
+            log.warning("%s %s #%s left for a newer release: %s", head.lane, head.kind, head.id, exc)
+            await self.outbox.retry([head.id], after=self.settle, error=str(exc),
+                                    uncertain=head.check_first)
+            return
         except Exception as exc:  # the head cannot be read: nothing of the lane is sent
-            await self.outbox.put_back([row.id for row in rows[1:]])
+            await self._put_back(rows[1:])
             await self._fault(head, exc)
             return
-        unread = [row.id for row in rows[len(batch.items):]]
-        if unread:  # a row behind the head cannot be read: it waits for its own turn
-            await self.outbox.put_back(unread)
-        ids = [item.id for item in batch.items]
+        tried = rows[:len(batch.items)]
+        # A row behind the head that cannot be read waits for its own turn.
+        await self._put_back(rows[len(tried):])
+        ids = [row.id for row in tried]
         try:
             left = await self._deliver_leased(delivery, batch)
         except Retry as retry:
-            await self._defer(head, ids, delivery.system, retry)
+            await self._defer(tried, delivery.system, retry)
         except GiveUp as exc:
             log.error("%s %s #%s given up: %s", head.lane, head.kind, ids, exc)
             await self.outbox.give_up(ids, str(exc))
+        except DBAPIError as exc:  # the database, briefly away: not a fault of the row's
+            await self._defer(tried, None, Retry(f"database: {type(exc).__name__}",
+                                                 uncertain=True))
         except Exception as exc:
             # Which of a batch's rows is at fault is not known: the head is tried alone next.
-            await self.outbox.put_back(ids[1:])
+            await self._put_back(tried[1:])
             await self._fault(head, exc)
         else:
             left_ids = {item.id for item in left or ()}
-            done = [i for i in ids if i not in left_ids]
-            self.delivered += len(done)
-            await self.outbox.delivered(done)
-            await self.outbox.put_back(sorted(left_ids))
+            self.delivered += len(ids) - len(left_ids)
+            await self.outbox.delivered([i for i in ids if i not in left_ids])
+            await self._put_back([row for row in tried if row.id in left_ids])
             if delivery.system is not None and id(delivery.system) in self._held_by:
-                await self._release(delivery.system, landing=None)
+                await self._release(delivery.system, probed=False)
+
+    async def _put_back(self, rows: Sequence[Row]) -> None:
+        await self.outbox.put_back([(row.id, row.check_first) for row in rows])
 
     def _read(self, rows: Sequence[Row]) -> tuple[Batch[Any], Delivery[Any]]:
         """The notices of the leased rows, up to the first that cannot be read (at least the head)."""
@@ -192,7 +204,7 @@ class DeliveryLoop:
             delivery = delivery or found
             items.append(Owed(row.id, notice, row.created_at, row.attempts, row.check_first))
         assert delivery is not None
-        return Batch(rows[0].lane, items), delivery
+        return Batch(items), delivery
 
     async def _deliver_leased(self, delivery: Delivery[Any],
                               batch: Batch[Any]) -> Sequence[Owed[Any]] | None:
@@ -213,16 +225,18 @@ class DeliveryLoop:
             # Stop renewing before the outcome is written, so a deferral is not re-leased.
             await asyncio.gather(renewing, return_exceptions=True)
 
-    async def _defer(self, head: Row, ids: list[int], system: System | None,
-                     retry: Retry) -> None:
-        after = retry.after or self._backoff(head.attempts)
-        if retry.in_flight:
-            after = max(after, self.settle)
+    async def _defer(self, rows: Sequence[Row], system: System | None, retry: Retry) -> None:
+        head = rows[0]
+        # A call with no answer is looked for once it has landed or died, however often
+        # that happened before: its wait does not grow.
+        after = self.settle if retry.in_flight else (
+            retry.after or self._backoff(head.attempts, held=retry.held))
+        ids = [row.id for row in rows]
         log.warning("%s %s #%s deferred %.1fs: %s", head.lane, head.kind, ids,
                     after.total_seconds(), retry)
         # A doubt from an earlier attempt stands until a look settles it.
-        await self.outbox.retry(ids, after=after, error=str(retry),
-                                uncertain=retry.uncertain or head.check_first, held=retry.held)
+        await self.outbox.retry(ids, after=after, error=str(retry), held=retry.held,
+                                uncertain=retry.uncertain or any(row.check_first for row in rows))
         if system is None:
             return
         if retry.held:
@@ -238,40 +252,39 @@ class DeliveryLoop:
             log.error("outbox row #%s (%s, %s) parked after %d faults: %r; "
                       "`incident-bot db outbox` lists it, and sends it again after a fix",
                       row.id, about, row.kind, FAULT_LIMIT, exc)
-            await self.outbox.give_up([row.id], f"parked: {exc!r}")
+            await self.outbox.park([row.id], repr(exc))
             return
         if row.faults == 0:
             log.exception("delivering %s %s #%s failed", about, row.kind, row.id)
         await self.outbox.fault([row.id], after=self._backoff(row.faults + 1), error=repr(exc))
 
-    def _backoff(self, attempts: int) -> timedelta:
-        seconds = min(2 ** (attempts - 1), self.max_backoff.total_seconds())
+    def _backoff(self, attempts: int, *, held: bool = False) -> timedelta:
+        """Rows held by a system's trouble are released when it answers again; their own wait
+        stays short, so it never outlives the trouble by much."""
+        ceiling = min(self.max_backoff, HELD_BACKOFF) if held else self.max_backoff
+        seconds = min(2 ** (attempts - 1), ceiling.total_seconds())
         return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
 
-    async def _release(self, system: System, *, landing: timedelta | None) -> None:
+    async def _release(self, system: System, *, probed: bool) -> None:
+        """After an outage (a probe answered) everything held goes. After a passing error (any
+        other call went through), a row that keeps failing while others go through is released
+        RELEASE_LIMIT times at most, then waits out its own backoff."""
         self._held_by.discard(id(system))
-        released = await self.outbox.release_held(landing=landing)
+        released = await self.outbox.release_held(
+            self.registry.kinds_of(system), tried_under=None if probed else RELEASE_LIMIT)
         if released:
             log.warning("%d owed %s calls go out again", released, system.name)
             self.store.outbox_signal.set()
 
     async def _probe_until_back(self, system: System) -> None:
         """While a system fails, one cheap call asks for everyone; when it answers, the rows
-        that waited for it are due at once, and the loop is woken.
-
-        A call left unanswered is looked for `settle` after it was sent when the system was
-        down a while (what hung in the outage has landed or died once it answers again);
-        when the first probe is answered at once, it was up and only that call slow, so the
-        call keeps its full wait."""
+        that waited for it are due at once, and the loop is woken."""
         pause = PROBE_FIRST
-        loop = asyncio.get_running_loop()
         try:
             while True:
                 await asyncio.sleep(pause)
-                failing_since = system.failing_since or loop.time()
                 if await system.probe():
-                    outage = loop.time() - failing_since > pause + OUTAGE
-                    await self._release(system, landing=self.settle if outage else None)
+                    await self._release(system, probed=True)
                     return
                 pause = min(pause * 2, PROBE_MAX)
         except Exception:

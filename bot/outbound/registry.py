@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from bot.domain.notices import KINDS, Notice
+from bot.outbound.codec import SENT_AS
 
 N = TypeVar("N", bound=Notice)
 
@@ -29,7 +30,6 @@ class Owed(Generic[N]):
 class Batch(Generic[N]):
     """Owed notices of one lane and one delivery, leased together, head first."""
 
-    lane: str
     items: list[Owed[N]]
 
     @property
@@ -84,15 +84,18 @@ class Registry:
                 return self._by_kind[cls]
         return None
 
+    def _stored(self) -> dict[str, Delivery[Any]]:
+        """Each kind name an outbox row may carry, this release's and the one before's."""
+        kinds = {**KINDS, **SENT_AS}
+        return {name: delivery for name, cls in kinds.items()
+                if (delivery := self.delivery(cls)) is not None}
+
     def together(self) -> dict[str, str]:
         """Kind name → its delivery's name, for the kinds that coalesce."""
-        return {name: delivery.name for name, cls in KINDS.items()
-                if (delivery := self.delivery(cls)) is not None and delivery.coalesce}
+        return {name: d.name for name, d in self._stored().items() if d.coalesce}
 
     def paced(self) -> set[str]:
-        return {name for name, cls in KINDS.items()
-                if (delivery := self.delivery(cls)) is not None and delivery.paced}
+        return {name for name, d in self._stored().items() if d.paced}
 
-    def systems(self) -> list[System]:
-        return list({id(d.system): d.system for d in self._by_kind.values()
-                     if d.system is not None}.values())
+    def kinds_of(self, system: System) -> set[str]:
+        return {name for name, d in self._stored().items() if d.system is system}

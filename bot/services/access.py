@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 from bot.domain import notices
 from bot.domain.access import AccessRequest, AccessState, copy_recipients
@@ -103,8 +103,18 @@ def parse_access_ref(text: str) -> int:
     return int(cleaned)
 
 
-def _about(incident: Incident, request: AccessRequest) -> dict[str, Any]:
+class ToRequester(TypedDict):
     """What a DM to the requester needs to say where it comes from."""
+
+    incident_id: int
+    user: str
+    request: int
+    what: str
+    incident: str
+    channel: str
+
+
+def _about(incident: Incident, request: AccessRequest) -> ToRequester:
     return {"incident_id": incident.id, "user": request.requester_id, "request": request.id,
             "what": request.what, "incident": incident.ref, "channel": incident.channel_id or ""}
 

@@ -2,7 +2,7 @@
 escalated (an overdue notice, a page, DMs); one still open after `escalate_after` is told to
 executives. Both are reminder rows: each fires once, across restarts and replicas."""
 
-from typing import Any
+from typing import TypedDict
 
 from bot.domain import notices
 from bot.domain.durations import format_duration
@@ -31,8 +31,17 @@ async def plan(tx: Tx, incident: Incident, policy: Policy) -> None:
         tx.schedule(ReminderKind.ESCALATE_AFTER, incident.id, incident.declared_at + after)
 
 
-def about(incident: Incident) -> dict[str, Any]:
+class AboutIncident(TypedDict):
     """What a DM about the incident says of it: the person may not be in its channel."""
+
+    incident_id: int
+    incident: str
+    title: str
+    severity: str
+    channel: str
+
+
+def about(incident: Incident) -> AboutIncident:
     return {"incident_id": incident.id, "incident": incident.ref, "title": incident.title,
             "severity": incident.severity_label, "channel": incident.channel_id or ""}
 

@@ -102,14 +102,14 @@ async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status
     await tx.append(event(tx, incident, caller.user_id, "status_changed", details,
                           **{"from": str(previous), "to": str(target)}))
     tx.notify(notices.StatusChanged(incident_id=incident.id, user=caller.user_id,
-                                    old=str(previous), new=str(target), rationale=rationale),
+                                    old=previous, new=target, rationale=rationale),
               notices.RefreshSummary(incident_id=incident.id))
     if target.is_open != previous.is_open:
         await plan_nudge(tx, incident, policy)
     await plan_postmortem(tx, incident, policy)
     if not target.is_open:
         _announce(tx, incident, notices.AnnounceStatus(incident_id=incident.id,
-                                                       user=caller.user_id, status=str(target)))
+                                                       user=caller.user_id, status=target))
     await paging.status_moved(tx, incident, previous, policy)
     if target.is_open:
         return None

@@ -76,8 +76,7 @@ def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
         return web.json_response({"ok": True, "database": "ok"})
 
     async def metrics(_: web.Request) -> web.Response:
-        counts = await delivery.outbox.counts()
-        pending.set(counts["pending"])
+        pending.set(await delivery.outbox.pending())
         failed.clear()
         for kind, count in (await delivery.outbox.failed_by_kind()).items():
             failed.labels(kind=kind).set(count)

@@ -6,11 +6,13 @@ import logging
 from datetime import timedelta
 
 import aiohttp
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.exc import OperationalError
 
-from bot.domain.notices import StatusChanged
+from bot.domain import notices as n
 from bot.outbound.loop import FAULT_LIMIT
-from bot.slack.render.summary import STATUS_EMOJI
+from bot.slack.deliveries.workspace import Workspace
+from bot.slack.render import said as said_lines
 from bot.storage.tables import OutboxRow, table_of
 from tests.support.waiting import eventually
 from tests.support.world import ALICE, BOB
@@ -31,8 +33,13 @@ async def metrics(world) -> str:
 async def test_a_line_that_cannot_be_rendered_is_parked_and_the_incident_goes_on(
         world, caplog, monkeypatch):
     channel = await world.declare()
-    # A status the renderer has no emoji for: rendering it raises, as a bug would.
-    await owe(world, StatusChanged(incident_id=1, user=ALICE, old="new", new="exploded"))
+    # A release whose root cause line has a bug: rendering it raises.
+    def broken(said, names):
+        return said.text + names["nobody"]
+
+    fixed = said_lines.LINES[n.RootCause]
+    monkeypatch.setitem(said_lines.LINES, n.RootCause, broken)
+    await world.incident("rootcause pool too small", channel=channel)
     await world.incident("log said after the broken line", channel=channel, user=BOB)
     await world.incident("status acknowledged", channel=channel)
     with caplog.at_level(logging.ERROR, logger="bot.outbound.loop"):
@@ -40,20 +47,20 @@ async def test_a_line_that_cannot_be_rendered_is_parked_and_the_incident_goes_on
 
     shown = "\n".join(world.posted(channel))
     assert "said after the broken line" in shown and "to *acknowledged*" in shown
-    assert "exploded" not in shown
-    parked = await world.bot.delivery.outbox.parked()
-    assert [(p.kind, p.attempts) for p in parked] == [("status_changed", FAULT_LIMIT)]
-    assert "KeyError" in parked[0].error
+    assert "set the root cause" not in shown
+    [parked] = await world.bot.delivery.outbox.given_up()
+    assert (parked.kind, parked.attempts, parked.parked) == ("root_cause", FAULT_LIMIT, True)
+    assert "KeyError" in parked.error
     [line] = [r.getMessage() for r in caplog.records if "parked" in r.getMessage()]
-    assert "INC-1" in line and "status_changed" in line and "KeyError" in line
-    assert 'incident_bot_outbox_failed{kind="status_changed"} 1.0' in await metrics(world)
+    assert "INC-1" in line and "root_cause" in line and "KeyError" in line
+    assert 'incident_bot_outbox_failed{kind="root_cause"} 1.0' in await metrics(world)
 
-    # The fix ships (here: the missing emoji), and the operator sends it again.
-    monkeypatch.setitem(STATUS_EMOJI, "exploded", ":boom:")
-    assert await world.bot.delivery.outbox.unpark([parked[0].id]) == 1
+    # The fix ships, and the operator sends it again.
+    monkeypatch.setitem(said_lines.LINES, n.RootCause, fixed)
+    assert await world.bot.delivery.outbox.send_again([parked.id]) == 1
     await world.delivered()
-    assert len([t for t in world.posted(channel) if "to *exploded*" in t]) == 1
-    assert await world.bot.delivery.outbox.parked() == []
+    assert len([t for t in world.posted(channel) if "set the root cause: pool too small" in t]) == 1
+    assert await world.bot.delivery.outbox.given_up() == []
 
 
 async def test_a_row_that_fits_no_notice_is_parked_not_retried_for_ever(world):
@@ -65,7 +72,7 @@ async def test_a_row_that_fits_no_notice_is_parked_not_retried_for_ever(world):
     await world.incident("log the line behind it", channel=channel)
     await world.delivered()
     assert any("the line behind it" in t for t in world.posted(channel))
-    [parked] = await world.bot.delivery.outbox.parked()
+    [parked] = await world.bot.delivery.outbox.given_up()
     assert parked.kind == "log" and "text" in parked.error
 
 
@@ -96,7 +103,7 @@ async def test_calls_owed_by_the_release_before_still_go_out_after_an_upgrade(wo
     assert any("AR-7 *prod db* expires at" in t for t in shown)
     [page] = world.slack.direct_messages(BOB)
     assert "is paging you about INC-1" in page.shown and "*Join*" in page.shown
-    assert await world.bot.delivery.outbox.parked() == []
+    assert await world.bot.delivery.outbox.given_up() == []
 
 
 async def test_a_line_deferred_by_slack_goes_out_when_slack_next_answers_not_after_its_backoff(
@@ -118,3 +125,69 @@ async def test_a_line_deferred_by_slack_goes_out_when_slack_next_answers_not_aft
         return any("through a bad spell" in t for t in world.posted(channel))
 
     await eventually(shown, timeout=3)
+
+
+def failing(times: int, error: Exception):
+    """Reading the record for a post fails `times` times with `error`."""
+    real = Workspace.for_posting
+    failures = iter(range(times))
+
+    async def for_posting(self, batch):
+        if next(failures, None) is not None:
+            raise error
+        return await real(self, batch)
+
+    return for_posting
+
+
+def database_away(times: int):
+    """As when PostgreSQL fails over."""
+    return failing(times, OperationalError("SELECT", {}, Exception("server closed the connection")))
+
+
+async def test_the_database_away_for_a_moment_defers_a_line_and_parks_nothing(world, monkeypatch):
+    channel = await world.declare()
+    monkeypatch.setattr(Workspace, "for_posting", database_away(FAULT_LIMIT + 2))
+    await world.incident("log said while the database failed over", channel=channel)
+    await world.delivered()
+    assert any("while the database failed over" in t for t in world.posted(channel))
+    assert await world.bot.delivery.outbox.given_up() == []
+
+
+async def test_lines_that_may_have_landed_are_looked_for_even_after_a_failed_attempt(
+        world, monkeypatch):
+    channel = await world.declare()
+    # Two lines go out in one post that lands after the bot stopped waiting (1 s); the next
+    # attempt fails on a bug of ours, and each line's next attempt must still look first.
+    world.slack.fault("chat.postMessage", delay=1.5)
+    now = world.bot.store.clock()
+    await owe(world, n.Logged(incident_id=1, user=ALICE, text="line A", at=now),
+              n.Logged(incident_id=1, user=BOB, text="line B", at=now))
+
+    async def sent() -> bool:
+        return bool(world.slack.calls_to("chat.postMessage")[1:])
+
+    await eventually(sent)
+    monkeypatch.setattr(Workspace, "for_posting", failing(1, RuntimeError("a bug")))
+    await world.delivered()
+    shown = "\n".join(world.posted(channel))
+    assert (shown.count("line A"), shown.count("line B")) == (1, 1)
+
+
+async def test_a_row_written_by_a_newer_release_waits_for_it_and_is_never_parked(world):
+    await world.declare()
+    now = world.bot.store.clock()
+    async with world.bot.store.writing() as session:
+        await session.execute(insert(OUTBOX), [{
+            "lane": "INC-1:carrier", "kind": "carrier_pigeon", "payload": {"v": 3},
+            "created_at": now, "due_at": now}])
+
+    async def left_for_later() -> bool:
+        async with world.bot.store.reading() as tx:
+            error = await tx.session.scalar(select(OUTBOX.c.last_error).where(
+                OUTBOX.c.kind == "carrier_pigeon"))
+        return bool(error) and "newer release" in error
+
+    await eventually(left_for_later)
+    assert await world.bot.delivery.outbox.given_up() == []
+    assert await world.bot.delivery.outbox.pending() == 1

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.lifecycle import Status
 from bot.domain.notices.base import ChannelLine
 
 
@@ -48,8 +49,8 @@ class AlertResolved(ChannelLine):
 class StatusChanged(ChannelLine):
     KIND = "status_changed"
     user: str
-    old: str
-    new: str
+    old: Status
+    new: Status
     rationale: str | None = None
 
 

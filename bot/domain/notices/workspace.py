@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.captures import Said
+from bot.domain.lifecycle import Status
 from bot.domain.notices.base import Announcement, DirectMessage, IncidentNotice, Notice, ToExecutives
 
 
@@ -105,7 +106,7 @@ class AnnounceStatus(Announcement):
 
     KIND = "announce_status"
     user: str
-    status: str
+    status: Status
 
 
 @dataclass(frozen=True, kw_only=True)

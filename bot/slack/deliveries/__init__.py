@@ -3,10 +3,10 @@
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.domain import notices as n
-from bot.outbound.errors import GiveUp
+from bot.outbound.errors import GiveUp, Retry
 from bot.outbound.registry import Batch, Owed, Registry
 from bot.slack.deliveries import access, channel, files, messages, people, pinned
 from bot.slack.deliveries.workspace import Workspace
@@ -24,6 +24,8 @@ def register(registry: Registry, ws: Workspace) -> None:
                 return await deliver(ws, batch)
             except SlackApiError as exc:  # Slack's final word on this call as it is
                 raise GiveUp(f"slack error: {error_code(exc)}") from None
+            except SlackRequestError as exc:  # an upload's second host failing, say
+                raise Retry(f"slack request: {exc}", held=True) from None
 
         registry.add(kind, send, coalesce=coalesce, paced=paced, system=ws.api)
 

@@ -54,5 +54,6 @@ class Workspace:
 
 def channel_of(record: IncidentRecord) -> str:
     if not record.incident.channel_id:
-        raise Retry("the incident channel is not open yet")
+        # Held: the channel opening is a Slack call too, and its success releases this.
+        raise Retry("the incident channel is not open yet", held=True)
     return record.incident.channel_id

@@ -1,5 +1,8 @@
 """An access request's message, in the channel and in approvers' DMs, re-rendered from state."""
 
+from collections.abc import Mapping
+
+from bot.domain.access import AccessRequest
 from bot.domain.durations import format_duration
 from bot.domain.incident import Incident
 from bot.slack import ids
@@ -20,7 +23,7 @@ ACCESS_BADGE = {"pending": ":hourglass: pending", "approved": ":unlock: approved
                 "revoked": ":lock: revoked"}
 
 
-def access_request(request, names: dict[str, str], approvers: list[str],
+def access_request(request: AccessRequest, names: Mapping[str, str], approvers: list[str],
                    incident: Incident | None = None) -> tuple[str, list[dict]]:
     """The request message, re-rendered from state: buttons only while it is pending. With
     `incident`, the copy sent to an approver's DM, which says where the request comes from."""

@@ -37,7 +37,7 @@ def _modal(*, callback_id: str, channel: str, title: str, submit: str, blocks: l
     }
 
 
-def declare_modal(origin_channel: str, runbooks: list | None = None, *,
+def declare_modal(origin_channel: str, runbooks: list[Runbook] | None = None, *,
                   private: bool = False, drill: bool = False) -> dict:
     chosen = [option for option, on in ((PRIVATE_OPTION, private), (DRILL_OPTION, drill)) if on]
     severities = [
@@ -83,7 +83,6 @@ def update_modal(incident_channel: str, last_update: str = "") -> dict:
             {"type": "mrkdwn", "text": cut(f"Last update: {escape(last_update)}", 2000)}]})
     return _modal(callback_id=ids.UPDATE_CALLBACK, channel=incident_channel, title="Status update",
                   submit="Post update", blocks=blocks)
-
 
 
 def _reason_form(*, callback_id: str, channel: str, title: str, submit: str, about: str,

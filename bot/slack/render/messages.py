@@ -1,7 +1,23 @@
 """A message for something recorded, found by the kind of its notice."""
 
-# Each of these registers the renderers of its lines when imported.
+from bot.domain.notices import ChannelLine, DirectMessage
+from bot.slack import ids
+
+# Each of these registers the renderers of its lines when imported: importing them here is
+# what makes every kind renderable wherever messages are rendered.
 from bot.slack.render import direct, follow_up, handoff, lines
-from bot.slack.render.said import render as message
+from bot.slack.render.said import BUTTONS, LINES, Names
+from bot.slack.render.text import sections
 
 __all__ = ["direct", "follow_up", "handoff", "lines", "message"]
+
+
+def message(notice: ChannelLine | DirectMessage, names: Names) -> tuple[str, list[dict] | None]:
+    """Text, and blocks when the line has buttons."""
+    text = LINES[type(notice)](notice, names)
+    render_buttons = BUTTONS.get(type(notice))
+    if render_buttons is None:
+        return text, None
+    value, elements = render_buttons(notice)
+    row = {"type": "actions", "block_id": ids.notice_block(notice.kind, value), "elements": elements}
+    return text, [*sections(text), row]

@@ -183,6 +183,7 @@ def _step_blocks(attached_id: int, item: StepView, path: str, names: Mapping[str
     text = "\n".join(body)
     if len(text) > STEP_TEXT_LIMIT:
         text = text[:STEP_TEXT_LIMIT] + f"…\n_Full step in `{escape(path)}`_"
+
     def action(click: str) -> str:
         return ids.step_action(attached_id, step.number, click)
 
@@ -208,7 +209,6 @@ def _step_blocks(attached_id: int, item: StepView, path: str, names: Mapping[str
          "elements": [{"type": "mrkdwn", "text": status}]},
         {"type": "divider"},
     ]
-
 
 
 def check_output(said: PostCheck, names: Mapping[str, str]) -> str:

@@ -7,9 +7,8 @@ field it reads. Buttons, where a line has them, are registered the same way.
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from bot.domain.notices import ChannelLine, DirectMessage, Notice
-from bot.slack import ids
-from bot.slack.render.text import escape, sections
+from bot.domain.notices import Notice
+from bot.slack.render.text import escape
 
 Names = Mapping[str, str]
 L = TypeVar("L", bound=Notice)
@@ -17,20 +16,20 @@ Render = Callable[[L, Names], str]
 # The buttons, and the value that names their block.
 Buttons = Callable[[L], tuple[str, list[dict]]]
 
-_LINES: dict[type[Notice], Callable[[Any, Names], str]] = {}
-_BUTTONS: dict[type[Notice], Callable[[Any], tuple[str, list[dict]]]] = {}
+LINES: dict[type[Notice], Callable[[Any, Names], str]] = {}
+BUTTONS: dict[type[Notice], Callable[[Any], tuple[str, list[dict]]]] = {}
 
 
 def line(kind: type[L]) -> Callable[[Render[L]], Render[L]]:
     def register(render: Render[L]) -> Render[L]:
-        _LINES[kind] = render
+        LINES[kind] = render
         return render
     return register
 
 
 def buttons(kind: type[L]) -> Callable[[Buttons[L]], Buttons[L]]:
     def register(render: Buttons[L]) -> Buttons[L]:
-        _BUTTONS[kind] = render
+        BUTTONS[kind] = render
         return render
     return register
 
@@ -40,16 +39,5 @@ def name(names: Names, user: str) -> str:
     return escape(names.get(user, user))
 
 
-def render(notice: ChannelLine | DirectMessage, names: Names) -> tuple[str, list[dict] | None]:
-    """Text, and blocks when the line has buttons."""
-    text = _LINES[type(notice)](notice, names)
-    render_buttons = _BUTTONS.get(type(notice))
-    if render_buttons is None:
-        return text, None
-    value, elements = render_buttons(notice)
-    return text, [*sections(text), {"type": "actions", "block_id": ids.notice_block(notice.kind, value),
-                                    "elements": elements}]
-
-
 def renders(kind: type[Notice]) -> bool:
-    return kind in _LINES
+    return kind in LINES

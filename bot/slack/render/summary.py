@@ -24,7 +24,6 @@ STATUS_EMOJI = {
 }
 
 
-
 def summary(record: IncidentRecord, runbooks: list[RunbookView] | None = None) -> tuple[str, list[dict]]:
     """The pinned summary, rendered whole from state after every change. Step progress is
     shown in each runbook's own message, which a click updates anyway: a click costs one

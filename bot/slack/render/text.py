@@ -7,6 +7,7 @@ SECTION_TEXT_LIMIT = 3000
 FIELD_LIMIT = 2000
 HEADER_LIMIT = 150
 
+
 def escape(text: str) -> str:
     """Show text literally: `<!channel>` or `<@U1>` typed by a user never pings anyone."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -99,7 +100,6 @@ def mention(user_id: str | None) -> str:
         return "_not assigned_"
     # A declarer that is no Slack user (an alert source) is named, not mentioned.
     return f"<@{user_id}>" if _SLACK_USER.match(user_id) else escape(user_id)
-
 
 
 def section(text: str) -> dict:

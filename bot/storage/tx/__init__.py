@@ -10,14 +10,14 @@ from bot.storage.tx.base import AfterAppend, to_domain
 from bot.storage.tx.captures import Captures
 from bot.storage.tx.commands import Commands
 from bot.storage.tx.incidents import Incidents
-from bot.storage.tx.owed import Owed, OwedCalls
+from bot.storage.tx.owed import AsRow, OwedCalls
 from bot.storage.tx.people import People
 from bot.storage.tx.reminders import Reminders
 from bot.storage.tx.runbooks import Runbooks
 from bot.storage.tx.statuspage import StatuspageIds
 from bot.storage.tx.timeline import Timeline
 
-__all__ = ["AfterAppend", "Owed", "Tx", "to_domain"]
+__all__ = ["AfterAppend", "AsRow", "Tx", "to_domain"]
 
 
 class Tx(Incidents, Timeline, People, ActionItems, Access, Runbooks, StatuspageIds, Captures,

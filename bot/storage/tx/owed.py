@@ -11,7 +11,7 @@ from bot.storage.tx.base import TxBase
 _OUTBOX = table_of(OutboxRow)
 
 
-class Owed(Protocol):
+class AsRow(Protocol):
     """What a notice is to storage: the row it becomes."""
 
     @property
@@ -29,7 +29,7 @@ class Owed(Protocol):
 
 
 class OwedCalls(TxBase):
-    def notify(self, *notices: Owed) -> None:
+    def notify(self, *notices: AsRow) -> None:
         """Owe these calls; they are written, in order, with the rest of the transaction."""
         self._owed += [dict(lane=notice.lane, kind=notice.kind, payload=notice.payload,
                             created_at=self.now, due_at=self.now + notice.settle)
