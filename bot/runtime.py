@@ -96,6 +96,7 @@ class BotRuntime:
         bolt_client = AsyncWebClient(base_url=settings.slack_api_url, timeout=self.client.timeout,
                                      retry_handlers=[])
         self.bolt = build_app(self.deps, bolt_client)
+        self.commands = build_command_app(self.deps, bolt_client)
         self.alerts = AlertWebhook(store=self.store, token=settings.alert_webhook_token,
                                    severities=settings.alert_severity_map, policy=policy,
                                    library=library)
@@ -104,7 +105,7 @@ class BotRuntime:
                       *([ExportGitOutcomes(self.git)] if self.git else [])]
         self.web = make_web_app(self.bolt, self.store, self.delivery, alerts=self.alerts,
                                 runbooks=library, collectors=collectors,
-                                commands=build_command_app(self.deps, bolt_client))
+                                commands=self.commands)
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []

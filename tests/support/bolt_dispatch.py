@@ -10,7 +10,6 @@ from typing import Any
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.runtime import BotRuntime
-from bot.slack.app import build_command_app
 from bot.slack.server import EVENTS_PATH, dispatch
 from bot.standin.slack_sender import SlackResponse, SlackSender, signature
 
@@ -19,10 +18,7 @@ class InProcessSender(SlackSender):
     def __init__(self, bot: BotRuntime, *, signing_secret: str, api: Any = None) -> None:
         super().__init__(events_url=f"{bot.url}{EVENTS_PATH}", signing_secret=signing_secret,
                          api=api)
-        self.events = bot.bolt
-        # The runtime hands its command app to the HTTP route only; one built the same way,
-        # from the same dependencies and Web API client, takes the commands here.
-        self.commands = build_command_app(bot.deps, bot.bolt.client)
+        self.events, self.commands = bot.bolt, bot.commands
 
     async def post(self, body: bytes, content_type: str, *, timestamp: int | None = None,
                    signature_value: str | None = None, sign: bool = True,
