@@ -188,9 +188,11 @@ class Outbox:
         """Failed for a reason of ours, again and again: the lane goes on without it."""
         await self.give_up(ids, PARKED + error)
 
-    async def release_held(self, kinds: Collection[str], *, tried_under: int | None = None) -> int:
+    async def release_held(self, kinds: Collection[str], *, tried_under: int | None = None,
+                           landing: timedelta | None = None) -> int:
         """The other side answers again: what of `kinds` waited for it is due now (only rows
-        tried fewer than `tried_under` times, when given)."""
+        tried fewer than `tried_under` times, when given). With `landing`, so is a call that got
+        no answer, once `landing` has passed since it was sent."""
         now = self.store.clock()
         ours = [_T.c.kind.in_(kinds), _pending(), _T.c.due_at > now]
         if tried_under is not None:
@@ -198,6 +200,17 @@ class Outbox:
         async with self.store.writing() as session:
             released = (await session.execute(
                 update(_T).where(_T.c.held, *ours).values(due_at=now, held=False))).rowcount
+            if landing is None:
+                return released
+            unanswered = await session.execute(
+                select(_T.c.id, _T.c.sent_at, _T.c.due_at).where(
+                    _T.c.uncertain, _free(now), *ours))
+            for row_id, sent_at, due_at in unanswered.all():
+                ready = max(now, (sent_at or now) + landing)
+                if ready < due_at:
+                    released += 1
+                    await session.execute(update(_T).where(_T.c.id == row_id)
+                                          .values(due_at=ready))
         return released
 
     async def _set(self, ids: Sequence[int], **values: object) -> None:

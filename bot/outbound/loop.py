@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 PASS_EVERY = 0.05  # seconds: the most a lone entry waits before it goes out
 PROBE_FIRST = 0.25  # seconds after a system starts failing
 PROBE_MAX = 2.0
+OUTAGE = 1.0  # seconds of failing beyond the first probe's wait: down, not one call slow
 # Seconds a pass waits for its slowest attempt before leaving it to run on: a lane whose call
 # is slow holds up the others this long at most.
 SLOW_LANE = 0.5
@@ -265,26 +266,37 @@ class DeliveryLoop:
         seconds = min(2 ** (attempts - 1), ceiling.total_seconds())
         return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
 
-    async def _release(self, system: System, *, probed: bool) -> None:
+    async def _release(self, system: System, *, probed: bool,
+                       landing: timedelta | None = None) -> None:
         """After an outage (a probe answered) everything held goes. After a passing error (any
         other call went through), a row that keeps failing while others go through is released
         RELEASE_LIMIT times at most, then waits out its own backoff."""
         self._held_by.discard(id(system))
         released = await self.outbox.release_held(
-            self.registry.kinds_of(system), tried_under=None if probed else RELEASE_LIMIT)
+            self.registry.kinds_of(system), tried_under=None if probed else RELEASE_LIMIT,
+            landing=landing)
         if released:
             log.warning("%d owed %s calls go out again", released, system.name)
             self.store.outbox_signal.set()
 
     async def _probe_until_back(self, system: System) -> None:
         """While a system fails, one cheap call asks for everyone; when it answers, the rows
-        that waited for it are due at once, and the loop is woken."""
+        that waited for it are due at once, and the loop is woken.
+
+        A call left unanswered is looked for `settle` after it was sent when the system was
+        down a while (what hung in the outage has landed or died once it answers again);
+        when the first probe is answered at once, it was up and only that call slow, so the
+        call keeps its full wait."""
         pause = PROBE_FIRST
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 await asyncio.sleep(pause)
+                failing_since = system.failing_since or loop.time()
                 if await system.probe():
-                    await self._release(system, probed=True)
+                    outage = loop.time() - failing_since > pause + OUTAGE
+                    await self._release(system, probed=True,
+                                        landing=self.settle if outage else None)
                     return
                 pause = min(pause * 2, PROBE_MAX)
         except Exception:

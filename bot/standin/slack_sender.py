@@ -159,12 +159,16 @@ class SlackSender:
             sent["X-Slack-Request-Timestamp"] = str(stamp)
             sent["X-Slack-Signature"] = signature_value or signature(self.secret, stamp, body)
         started = time.monotonic()
-        async with aiohttp.ClientSession() as session, session.post(
-            self.events_url, data=body, headers=sent, timeout=aiohttp.ClientTimeout(total=30)
-        ) as response:
-            text = await response.text()
+        status, text = await self.deliver(body, sent)
         try:
             parsed = json.loads(text) if text else None
         except ValueError:
             parsed = None
-        return SlackResponse(response.status, text, parsed, time.monotonic() - started)
+        return SlackResponse(status, text, parsed, time.monotonic() - started)
+
+    async def deliver(self, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        """The signed request to the bot, as Slack sends it: its answer's status and body."""
+        async with aiohttp.ClientSession() as session, session.post(
+            self.events_url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=30)
+        ) as response:
+            return response.status, await response.text()
