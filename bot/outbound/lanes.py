@@ -43,6 +43,11 @@ class Row:
     faults: int
     # An earlier attempt may have reached the other side: look before sending again.
     check_first: bool
+    # When the earlier attempt started (None before the first), and this one.
+    sent_at: datetime | None
+    leased_at: datetime
+    # The earlier attempt got no answer: it may still land.
+    unanswered: bool
 
 
 @dataclass
@@ -138,7 +143,7 @@ class Outbox:
                     _T.c.id.in_([r.id for r in rows[1:]])).values(**leased))
         # As they were before this lease: an earlier attempt's doubt is what counts.
         return [Row(row.id, row.lane, row.kind, row.payload, row.created_at, row.attempts + 1,
-                    row.faults, row.uncertain) for row in rows]
+                    row.faults, row.uncertain, row.sent_at, now, row.unanswered) for row in rows]
 
     async def _followers(self, session: Any, head: Any) -> list[Any]:
         """The rows of the head's delivery right behind it in its lane, up to another: one
@@ -168,15 +173,16 @@ class Outbox:
                             lease_until=None, uncertain=doubt, attempts=_T.c.attempts - 1)
 
     async def retry(self, ids: Sequence[int], *, after: timedelta, error: str, uncertain: bool,
-                    held: bool = False) -> None:
+                    held: bool = False, unanswered: bool = False) -> None:
         await self._set(ids, due_at=self.store.clock() + after, lease_until=None,
-                        last_error=error[:2000], uncertain=uncertain, held=held)
+                        last_error=error[:2000], uncertain=uncertain, held=held,
+                        unanswered=unanswered)
 
     async def fault(self, ids: Sequence[int], *, after: timedelta, error: str) -> None:
         """A fault of ours: counted apart from the other side's refusals. It may have struck
         after a call landed, so the next attempt looks first."""
         await self._set(ids, due_at=self.store.clock() + after, lease_until=None,
-                        last_error=error[:2000], uncertain=True, held=False,
+                        last_error=error[:2000], uncertain=True, held=False, unanswered=False,
                         faults=_T.c.faults + 1)
 
     async def give_up(self, ids: Sequence[int], error: str) -> None:
@@ -188,11 +194,9 @@ class Outbox:
         """Failed for a reason of ours, again and again: the lane goes on without it."""
         await self.give_up(ids, PARKED + error)
 
-    async def release_held(self, kinds: Collection[str], *, tried_under: int | None = None,
-                           landing: timedelta | None = None) -> int:
+    async def release_held(self, kinds: Collection[str], *, tried_under: int | None = None) -> int:
         """The other side answers again: what of `kinds` waited for it is due now (only rows
-        tried fewer than `tried_under` times, when given). With `landing`, so is a call that got
-        no answer, once `landing` has passed since it was sent."""
+        tried fewer than `tried_under` times, when given)."""
         now = self.store.clock()
         ours = [_T.c.kind.in_(kinds), _pending(), _T.c.due_at > now]
         if tried_under is not None:
@@ -200,17 +204,6 @@ class Outbox:
         async with self.store.writing() as session:
             released = (await session.execute(
                 update(_T).where(_T.c.held, *ours).values(due_at=now, held=False))).rowcount
-            if landing is None:
-                return released
-            unanswered = await session.execute(
-                select(_T.c.id, _T.c.sent_at, _T.c.due_at).where(
-                    _T.c.uncertain, _free(now), *ours))
-            for row_id, sent_at, due_at in unanswered.all():
-                ready = max(now, (sent_at or now) + landing)
-                if ready < due_at:
-                    released += 1
-                    await session.execute(update(_T).where(_T.c.id == row_id)
-                                          .values(due_at=ready))
         return released
 
     async def _set(self, ids: Sequence[int], **values: object) -> None:

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 PASS_EVERY = 0.05  # seconds: the most a lone entry waits before it goes out
 PROBE_FIRST = 0.25  # seconds after a system starts failing
 PROBE_MAX = 2.0
-OUTAGE = 1.0  # seconds of failing beyond the first probe's wait: down, not one call slow
 # Seconds a pass waits for its slowest attempt before leaving it to run on: a lane whose call
 # is slow holds up the others this long at most.
 SLOW_LANE = 0.5
@@ -203,9 +202,18 @@ class DeliveryLoop:
                     raise
                 break
             delivery = delivery or found
-            items.append(Owed(row.id, notice, row.created_at, row.attempts, row.check_first))
+            items.append(Owed(row.id, notice, row.created_at, row.attempts, row.check_first,
+                              self._unsure_until(row)))
         assert delivery is not None
         return Batch(items), delivery
+
+    def _unsure_until(self, row: Row) -> datetime | None:
+        """A call that got no answer is looked for `settle` after it was sent. When that look
+        finds nothing, it is made once more, half as long again after the attempt before it:
+        a call that lands late is found then, and one that died is sent again."""
+        if not row.unanswered or row.sent_at is None:
+            return None
+        return row.sent_at + self.settle * 3 / 2
 
     async def _deliver_leased(self, delivery: Delivery[Any],
                               batch: Batch[Any]) -> Sequence[Owed[Any]] | None:
@@ -228,16 +236,18 @@ class DeliveryLoop:
 
     async def _defer(self, rows: Sequence[Row], system: System | None, retry: Retry) -> None:
         head = rows[0]
-        # A call with no answer is looked for once it has landed or died, however often
-        # that happened before: its wait does not grow.
-        after = self.settle if retry.in_flight else (
-            retry.after or self._backoff(head.attempts, held=retry.held))
+        # A call with no answer is looked for `settle` after it was sent, however often that
+        # happened before: its wait does not grow.
+        after = max(timedelta(0), head.leased_at + self.settle - self.store.clock()) \
+            if retry.in_flight else (retry.after or self._backoff(head.attempts, held=retry.held))
         ids = [row.id for row in rows]
         log.warning("%s %s #%s deferred %.1fs: %s", head.lane, head.kind, ids,
                     after.total_seconds(), retry)
         # A doubt from an earlier attempt stands until a look settles it.
         await self.outbox.retry(ids, after=after, error=str(retry), held=retry.held,
-                                uncertain=retry.uncertain or any(row.check_first for row in rows))
+                                uncertain=retry.uncertain or any(row.check_first for row in rows),
+                                unanswered=retry.in_flight or not retry.looked and any(
+                                    row.unanswered for row in rows))
         if system is None:
             return
         if retry.held:
@@ -266,37 +276,26 @@ class DeliveryLoop:
         seconds = min(2 ** (attempts - 1), ceiling.total_seconds())
         return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
 
-    async def _release(self, system: System, *, probed: bool,
-                       landing: timedelta | None = None) -> None:
+    async def _release(self, system: System, *, probed: bool) -> None:
         """After an outage (a probe answered) everything held goes. After a passing error (any
         other call went through), a row that keeps failing while others go through is released
         RELEASE_LIMIT times at most, then waits out its own backoff."""
         self._held_by.discard(id(system))
         released = await self.outbox.release_held(
-            self.registry.kinds_of(system), tried_under=None if probed else RELEASE_LIMIT,
-            landing=landing)
+            self.registry.kinds_of(system), tried_under=None if probed else RELEASE_LIMIT)
         if released:
             log.warning("%d owed %s calls go out again", released, system.name)
             self.store.outbox_signal.set()
 
     async def _probe_until_back(self, system: System) -> None:
         """While a system fails, one cheap call asks for everyone; when it answers, the rows
-        that waited for it are due at once, and the loop is woken.
-
-        A call left unanswered is looked for `settle` after it was sent when the system was
-        down a while (what hung in the outage has landed or died once it answers again);
-        when the first probe is answered at once, it was up and only that call slow, so the
-        call keeps its full wait."""
+        that waited for it are due at once, and the loop is woken."""
         pause = PROBE_FIRST
-        loop = asyncio.get_running_loop()
         try:
             while True:
                 await asyncio.sleep(pause)
-                failing_since = system.failing_since or loop.time()
                 if await system.probe():
-                    outage = loop.time() - failing_since > pause + OUTAGE
-                    await self._release(system, probed=True,
-                                        landing=self.settle if outage else None)
+                    await self._release(system, probed=True)
                     return
                 pause = min(pause * 2, PROBE_MAX)
         except Exception:

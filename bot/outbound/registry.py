@@ -24,6 +24,8 @@ class Owed(Generic[N]):
     attempts: int
     # An earlier attempt may have reached the other side: look before sending again.
     check_first: bool
+    # Until then a look that finds nothing proves nothing: the earlier attempt may still land.
+    unsure_until: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,8 @@ class OutboxRow(SQLModel, table=True):
     attempts: int = 0
     # Attempts that failed for a reason of ours (a bug), not the other side's: a few, then parked.
     faults: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The last attempt got no answer: a look that finds nothing soon after is no proof.
+    unanswered: bool = False
     # True while an attempt may have reached Slack without us learning the outcome.
     uncertain: bool = False
     # When the last attempt started: a channel's posts are paced from it.

@@ -1,4 +1,5 @@
-"""outbox rows count the attempts that failed for a reason of ours, to park them
+"""outbox rows count the attempts that failed for a reason of ours, to park them, and say
+when the last attempt got no answer
 
 Revision ID: 0010
 Revises: 0009
@@ -18,8 +19,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('faults', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('unanswered', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('unanswered')
         batch_op.drop_column('faults')

@@ -2,7 +2,9 @@
 own never holds up the rest; calls owed by the release before still go out; and after a bad
 spell, what waited goes out as soon as Slack answers again."""
 
+import asyncio
 import logging
+import time
 from datetime import timedelta
 
 import aiohttp
@@ -191,3 +193,16 @@ async def test_a_row_written_by_a_newer_release_waits_for_it_and_is_never_parked
     await eventually(left_for_later)
     assert await world.bot.delivery.outbox.given_up() == []
     assert await world.bot.delivery.outbox.pending() == 1
+
+
+async def test_a_post_that_lands_after_the_first_look_is_not_posted_again(world):
+    """The bot looks for a post it got no answer to twice SLACK_TIMEOUT after sending it (1 s
+    here); one that lands later still, yet within three times, is found by a second look."""
+    channel = await world.declare()
+    world.slack.fault("chat.postMessage", delay=2.6)
+    sent = time.monotonic()
+    await world.incident("log a slow landing", channel=channel)
+    await world.delivered()
+    await asyncio.sleep(max(0.0, sent + 3.0 - time.monotonic()))  # the slow post has landed
+    assert len([t for t in world.posted(channel) if "a slow landing" in t]) == 1
+    assert len(world.slack.calls_to("conversations.history")) >= 2  # it looked again

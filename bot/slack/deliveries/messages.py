@@ -24,6 +24,7 @@ async def post(ws: Workspace, batch: Batch[ChannelLine]) -> Sequence[Owed[Channe
         owed = [item for item in owed if str(item.id) not in found]
         if not owed:
             return []
+        ws.not_landed_yet(owed)
     entries = [Entry(str(item.id), *message(item.notice, record.names)) for item in owed]
     packed = pack(entries)
     await send(ws.api, channel, packed)

@@ -1,5 +1,6 @@
 """What Slack deliveries share: the record, the Web API, and the workspace's settings."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -8,7 +9,7 @@ from bot.domain.incident import IncidentRecord
 from bot.domain.notices import IncidentNotice
 from bot.domain.policy import Policy
 from bot.outbound.errors import Retry
-from bot.outbound.registry import Batch
+from bot.outbound.registry import Batch, Owed
 from bot.services import deliveries
 from bot.slack.posting import Packed, find_tagged, send
 from bot.slack.webapi import WebApi
@@ -49,7 +50,17 @@ class Workspace:
             found = await find_tagged(self.api, channel, batch.head.created_at, thread_ts)
             if all(tag in found for tag in packed.tags):
                 return found[packed.tags[0]]
+            self.not_landed_yet(batch.items)
         return await send(self.api, channel, packed, thread_ts=thread_ts)
+
+    def not_landed_yet(self, items: Sequence[Owed[Any]]) -> None:
+        """A look that found nothing, while an earlier attempt may still land: look again
+        later rather than send it twice."""
+        until = max((item.unsure_until for item in items if item.unsure_until), default=None)
+        now = self.store.clock()
+        if until is not None and until > now:
+            raise Retry("an earlier attempt may still land: looking again later",
+                        after=until - now, uncertain=True, looked=True)
 
 
 def channel_of(record: IncidentRecord) -> str:
