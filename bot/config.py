@@ -235,7 +235,7 @@ def _check_routing_key(key: str, where: str = "") -> None:
 
 def load_settings(**overrides: object) -> Settings:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # type: ignore[arg-type]  # checked by pydantic, not mypy
     except SettingsError as exc:
         raise ConfigError(str(exc).splitlines()[0]) from None
     except ValidationError as exc:

@@ -117,7 +117,7 @@ class BotRuntime:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, self.settings.port if port is None else port)
         await site.start()
-        bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]
+        bound = site._server.sockets[0].getsockname()  # type: ignore[union-attr]  # started above
         self.url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{bound[1]}"
         self._tasks.append(asyncio.create_task(self.delivery.run(self._stop)))
         self._tasks.append(asyncio.create_task(self.runbooks.run(self._stop)))

@@ -81,10 +81,12 @@ async def _fire(store: Store, reminders: list[Reminder], policy: Policy,
                 await exporter.rewrite(tx, incident)
             elif reminder.kind is ReminderKind.POSTMORTEM_DUE:
                 _postmortem_due(tx, incident, policy)
-            elif reminder.kind is ReminderKind.ACCESS_WARNING:
-                await access.warn(tx, incident, reminder.access_request_id)  # type: ignore[arg-type]
-            else:
-                await access.expire(tx, incident, reminder.access_request_id)  # type: ignore[arg-type]
+            else:  # the access reminders, which always name their request
+                assert reminder.access_request_id is not None
+                if reminder.kind is ReminderKind.ACCESS_WARNING:
+                    await access.warn(tx, incident, reminder.access_request_id)
+                else:
+                    await access.expire(tx, incident, reminder.access_request_id)
     return fired
 
 

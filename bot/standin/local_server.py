@@ -22,7 +22,7 @@ class LocalServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr, no-any-return]
+        return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr, no-any-return]  # started above
 
     async def stop(self) -> None:
         if self._runner is not None:

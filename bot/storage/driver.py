@@ -76,7 +76,7 @@ def _insert(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...] | 
 @functools.cache
 def _defaults(table: Table) -> dict[str, Any]:
     """The values SQLAlchemy fills in when a row leaves them out (the schema has none)."""
-    return {column.name: column.default.arg for column in table.columns  # type: ignore[attr-defined]
+    return {column.name: column.default.arg for column in table.columns  # type: ignore[attr-defined]  # scalar defaults have .arg
             if column.default is not None and column.default.is_scalar}
 
 

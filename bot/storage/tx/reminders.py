@@ -58,7 +58,7 @@ class Reminders(TxBase):
             .limit(limit)
         )
         # A stored row's id is set (the table's type allows None before the insert).
-        return [Reminder(r.id, ReminderKind(r.kind), r.incident_id, r.due_at,  # type: ignore[arg-type]
+        return [Reminder(r.id, ReminderKind(r.kind), r.incident_id, r.due_at,  # type: ignore[arg-type]  # id set once stored
                          r.access_request_id) for r in rows.scalars()]
 
     async def claim_reminder(self, reminder_id: int) -> bool:
