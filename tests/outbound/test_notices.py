@@ -15,11 +15,13 @@ from bot.domain import notices as n
 from bot.outbound.codec import TooNew, Unreadable, decode
 from bot.outbound.registry import Registry
 from bot.slack.deliveries.workspace import Workspace
+from bot.slack.render.announced import ANNOUNCED
 from bot.slack.render.messages import message
 from bot.slack.render.said import renders
 
 KINDS = sorted(n.KINDS.values(), key=lambda kind: kind.KIND)
 LINES = [kind for kind in KINDS if issubclass(kind, n.ChannelLine | n.DirectMessage)]
+ANNOUNCEMENTS = [kind for kind in KINDS if issubclass(kind, n.Announcement | n.ToExecutives)]
 # Stored as JSON: text without lone surrogates, times to the microsecond, with or without a zone.
 st.register_type_strategy(str, st.text(st.characters(exclude_categories=["Cs"]), max_size=20))
 st.register_type_strategy(datetime, st.datetimes(timezones=st.sampled_from([None, UTC])))
@@ -42,6 +44,11 @@ def test_every_kind_has_a_delivery(kind):
 @pytest.mark.parametrize("kind", LINES, ids=lambda kind: kind.KIND)
 def test_every_line_said_in_slack_has_a_renderer(kind):
     assert renders(kind)
+
+
+@pytest.mark.parametrize("kind", ANNOUNCEMENTS, ids=lambda kind: kind.KIND)
+def test_every_line_said_in_the_workspaces_channels_has_a_renderer(kind):
+    assert kind in ANNOUNCED
 
 
 @given(st.sampled_from(KINDS).flatmap(st.from_type))

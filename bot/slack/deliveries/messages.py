@@ -8,7 +8,7 @@ from bot.domain.notices import Announcement, ChannelLine, DirectMessage, ToExecu
 from bot.outbound.registry import Batch, Owed
 from bot.slack.deliveries.workspace import Workspace, channel_of
 from bot.slack.posting import Entry, find_tagged, pack, send
-from bot.slack.render.direct import announcement
+from bot.slack.render.announced import announcement
 from bot.slack.render.messages import message
 
 OneLine = TypeVar("OneLine", Announcement, ToExecutives)

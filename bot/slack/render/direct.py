@@ -1,8 +1,7 @@
-"""DMs about an incident, which say where they come from (the person may not be in its
-channel), and the lines said in ANNOUNCE_CHANNEL and EXEC_CHANNEL."""
+"""DMs about an incident, which say where they come from: the person may not be in its
+channel."""
 
 from bot.domain import notices as n
-from bot.domain.incident import IncidentRecord
 from bot.slack import ids
 from bot.slack.render.said import Names, buttons, line, name
 from bot.slack.render.text import button, escape, hhmm, mention
@@ -69,28 +68,3 @@ def _join(said: n.AboutIncident) -> tuple[str, list[dict]]:
 
 buttons(n.PageDM)(_join)
 buttons(n.EscalationDM)(_join)
-
-
-def announcement(said: n.Announcement | n.ToExecutives, record: IncidentRecord) -> str:
-    incident = record.incident
-    where = f"<#{incident.channel_id}>" if incident.channel_id else f"#{incident.channel_name}"
-    head = f"*{incident.ref}* ({incident.severity_label}) {escape(incident.title)}"
-    match said:
-        case n.AnnounceDeclared():
-            return f":rotating_light: {head} declared by {mention(said.user)}. Join {where}."
-        case n.StillOpen():
-            return (f":rotating_light: {head} is still *{incident.status}* {said.after} after it "
-                    f"was declared. Commander: {mention(incident.commander_id)}. "
-                    f"Follow it in {where}.")
-        # Who did it is named, not mentioned: a line in a busy channel should ping no one.
-        case n.AnnounceSeverity():
-            return (f":arrow_up_down: *{incident.ref}* {escape(incident.title)}: severity "
-                    f"{said.old} → {said.new} ({escape(said.rationale or '')}), "
-                    f"by {escape(record.name(said.user))}. {where}")
-        case n.AnnounceStatus():
-            return (f":white_check_mark: {head} is {said.status}, "
-                    f"by {escape(record.name(said.user))}. {where}")
-        case n.AnnounceUpdate():
-            return f":mega: *{incident.ref}* ({incident.severity_label}) update: " \
-                   f"{escape(said.text)} ({where})"
-    raise TypeError(f"no announcement for {said.kind}")
