@@ -10,7 +10,7 @@ import pytest
 
 from bot.services import records
 from bot.standin.alertmanager import AlertmanagerSender, FiredAlert
-from tests.support.world import SHIPPED_RUNBOOKS, start_world, stop_world
+from tests.support.world import SHIPPED_RUNBOOKS
 
 TOKEN = "alert-token-123"
 HERE = Path(__file__).parent
@@ -19,11 +19,8 @@ GRAFANA = json.loads((HERE / "grafana_firing.json").read_text())
 
 
 @pytest.fixture
-async def world(database_url, tmp_path):
-    world = await start_world(database_url, tmp_path, alert_webhook_token=TOKEN,
-                              runbooks_dir=SHIPPED_RUNBOOKS)
-    yield world
-    await stop_world(world)
+async def world(make_world):
+    return await make_world(alert_webhook_token=TOKEN, runbooks_dir=SHIPPED_RUNBOOKS)
 
 
 def alertmanager(world, token: str | None = TOKEN) -> AlertmanagerSender:
@@ -143,14 +140,11 @@ async def test_a_body_over_one_megabyte_gets_413(world):
     assert await world.incidents() == []
 
 
-async def test_without_a_token_configured_the_route_says_so(database_url, tmp_path):
-    world = await start_world(database_url, tmp_path)
-    try:
-        answer = await alertmanager(world).send(FIRING)
-        assert answer.status == 503 and "ALERT_WEBHOOK_TOKEN" in answer.json["error"]
-        assert answer.retried  # so the alerts arrive once the token is set
-    finally:
-        await stop_world(world)
+async def test_without_a_token_configured_the_route_says_so(make_world):
+    world = await make_world()
+    answer = await alertmanager(world).send(FIRING)
+    assert answer.status == 503 and "ALERT_WEBHOOK_TOKEN" in answer.json["error"]
+    assert answer.retried  # so the alerts arrive once the token is set
 
 
 async def test_alerts_as_alertmanager_groups_them_open_an_incident_then_resolve(world):
