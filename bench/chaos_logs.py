@@ -1,9 +1,10 @@
 """What the replicas' logs say about a catch-up: the deliveries they put off, for how long, and
 when owed calls went out again. For bench/chaos.py.
 
-The bots log (bot/slack/notifier.py, or its successor) lines such as
-`2026-12-06 02:12:30,777 WARNING bot.slack.notifier: slack call post #[12, 13] deferred 12.3s: …`
-and `… WARNING …: 40 owed Slack calls go out again`; the time is the machine's local time.
+The bots log (bot/outbound/loop.py) lines such as
+`2026-12-06 02:12:30,777 WARNING bot.outbound.loop: INC-1 log #[12, 13] deferred 12.3s: …`
+(or, before this release, `slack call post #[12, 13] deferred …`) and
+`… WARNING …: 40 owed Slack calls go out again`; the time is the machine's local time.
 """
 
 import math
