@@ -29,20 +29,18 @@ from bot.outbound.codec import TooNew, decode
 from bot.outbound.errors import GiveUp, Retry
 from bot.outbound.lanes import LEASE, PACE, Outbox, Row
 from bot.outbound.registry import Batch, Delivery, Owed, Registry, System
+from bot.outbound.trouble import Trouble
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
 PASS_EVERY = 0.05  # seconds: the most a lone entry waits before it goes out
-PROBE_FIRST = 0.25  # seconds after a system starts failing
-PROBE_MAX = 2.0
 # Seconds a pass waits for its slowest attempt before leaving it to run on: a lane whose call
 # is slow holds up the others this long at most.
 SLOW_LANE = 0.5
 STOP_GRACE = 5.0  # seconds stopping waits for attempts under way
 MAX_BACKOFF = timedelta(minutes=2)
 HELD_BACKOFF = timedelta(seconds=8)
-RELEASE_LIMIT = 20
 FAULT_LIMIT = 5
 
 
@@ -62,9 +60,7 @@ class DeliveryLoop:
         # Attempts left running: a lane waiting on a slow call holds up the other lanes no
         # longer than SLOW_LANE.
         self._in_flight: set[asyncio.Task] = set()
-        self._probing: dict[int, asyncio.Task] = {}
-        # Systems that held rows since they last answered: their next success releases them.
-        self._held_by: set[int] = set()
+        self.trouble = Trouble(self.outbox, registry, wake=store.outbox_signal.set)
         self._last_pass = 0.0
 
     # the loop ----------------------------------------------------------------
@@ -101,8 +97,7 @@ class DeliveryLoop:
                 for waiter in waiters:
                     waiter.cancel()
         finally:
-            for probing in self._probing.values():
-                probing.cancel()
+            self.trouble.stop()
             # An attempt cut short keeps its lease until it runs out, and is then looked
             # for before it is sent again: stopping never sends twice.
             if self._in_flight:
@@ -181,8 +176,8 @@ class DeliveryLoop:
             self.delivered += len(ids) - len(left_ids)
             await self.outbox.delivered([i for i in ids if i not in left_ids])
             await self._put_back([row for row in tried if row.id in left_ids])
-            if delivery.system is not None and id(delivery.system) in self._held_by:
-                await self._release(delivery.system, probed=False)
+            if delivery.system is not None:
+                await self.trouble.answered(delivery.system)
 
     async def _put_back(self, rows: Sequence[Row]) -> None:
         await self.outbox.put_back([(row.id, row.check_first) for row in rows])
@@ -248,12 +243,8 @@ class DeliveryLoop:
                                 uncertain=retry.uncertain or any(row.check_first for row in rows),
                                 unanswered=retry.in_flight or not retry.looked and any(
                                     row.unanswered for row in rows))
-        if system is None:
-            return
-        if retry.held:
-            self._held_by.add(id(system))
-        if system.failing_since is not None and id(system) not in self._probing:
-            self._probing[id(system)] = asyncio.create_task(self._probe_until_back(system))
+        if system is not None:
+            self.trouble.deferred(system, held=retry.held)
 
     async def _fault(self, row: Row, exc: Exception) -> None:
         """A fault of ours. Parked after FAULT_LIMIT of them, so the lane goes on."""
@@ -275,30 +266,3 @@ class DeliveryLoop:
         ceiling = min(self.max_backoff, HELD_BACKOFF) if held else self.max_backoff
         seconds = min(2 ** (attempts - 1), ceiling.total_seconds())
         return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
-
-    async def _release(self, system: System, *, probed: bool) -> None:
-        """After an outage (a probe answered) everything held goes. After a passing error (any
-        other call went through), a row that keeps failing while others go through is released
-        RELEASE_LIMIT times at most, then waits out its own backoff."""
-        self._held_by.discard(id(system))
-        released = await self.outbox.release_held(
-            self.registry.kinds_of(system), tried_under=None if probed else RELEASE_LIMIT)
-        if released:
-            log.warning("%d owed %s calls go out again", released, system.name)
-            self.store.outbox_signal.set()
-
-    async def _probe_until_back(self, system: System) -> None:
-        """While a system fails, one cheap call asks for everyone; when it answers, the rows
-        that waited for it are due at once, and the loop is woken."""
-        pause = PROBE_FIRST
-        try:
-            while True:
-                await asyncio.sleep(pause)
-                if await system.probe():
-                    await self._release(system, probed=True)
-                    return
-                pause = min(pause * 2, PROBE_MAX)
-        except Exception:
-            log.exception("probing %s failed", system.name)
-        finally:
-            self._probing.pop(id(system), None)
