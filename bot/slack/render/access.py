@@ -14,6 +14,7 @@ from bot.slack.render.text import (
     escape,
     hhmm,
     mention,
+    name,
     section,
     sections,
 )
@@ -37,7 +38,7 @@ def access_request(request: AccessRequest, names: Mapping[str, str], approvers: 
     state = ACCESS_BADGE[request.state]
     if request.approver_id:
         verb = "denied" if request.state == "denied" else "approved"
-        state += f" · {verb} by {escape(names.get(request.approver_id, request.approver_id))}"
+        state += f" · {verb} by {name(names, request.approver_id)}"
     if request.expires_at and request.state != "denied":
         state += f" · expires {hhmm(request.expires_at)}"
     blocks = [*sections(head), {"type": "context", "elements": [{"type": "mrkdwn", "text": state}]}]

@@ -3,8 +3,8 @@ channel."""
 
 from bot.domain import notices as n
 from bot.slack import ids
-from bot.slack.render.said import Names, buttons, line, name
-from bot.slack.render.text import button, escape, hhmm, mention
+from bot.slack.render.said import Names, buttons, line
+from bot.slack.render.text import button, escape, hhmm, mention, name
 
 
 def _where(said: n.ToRequester | n.AboutIncident) -> str:

@@ -2,8 +2,8 @@
 
 from bot.domain import notices as n
 from bot.slack import ids
-from bot.slack.render.said import Names, buttons, line, name
-from bot.slack.render.text import button, escape, hhmm, mention
+from bot.slack.render.said import Names, buttons, line
+from bot.slack.render.text import button, escape, hhmm, mention, name
 
 
 def _ref(said: n.AccessLine | n.ToRequester) -> str:

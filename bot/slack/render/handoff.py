@@ -4,6 +4,7 @@ from bot.domain import notices as n
 from bot.domain.roles import label
 from bot.slack.render.said import Names, line
 from bot.slack.render.text import escape, hhmm, mention
+from bot.slack.render.text import name as named
 
 
 @line(n.Handoff)
@@ -11,7 +12,7 @@ def handoff(said: n.Handoff, names: Names) -> str:
     """Only the two commanders are mentioned: everyone else named here is shown by name, so a
     handoff pings no crowd."""
     def name(user: str | None) -> str:
-        return escape(names.get(user, user)) if user else "-"
+        return named(names, user) if user else "-"
 
     previous = f" from {mention(said.previous)}" if said.previous else ""
     lines = [f":handshake: *Handoff*: {mention(said.commander)} takes over as incident "

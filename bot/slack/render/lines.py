@@ -3,9 +3,9 @@
 from bot.domain import notices as n
 from bot.domain.roles import COMMANDER
 from bot.slack import ids
-from bot.slack.render.said import Names, buttons, line, name
+from bot.slack.render.said import Names, buttons, line
 from bot.slack.render.summary import STATUS_EMOJI
-from bot.slack.render.text import button, escape, hhmm, mention
+from bot.slack.render.text import button, escape, hhmm, mention, name
 
 
 def _why(rationale: str | None) -> str:

@@ -18,6 +18,7 @@ from bot.slack.render.text import (
     cut,
     escape,
     hhmm,
+    name,
     section,
     sections,
     split_text,
@@ -149,7 +150,7 @@ def _runbook_head(view: RunbookView, part: int, *, title: str, progress: str,
                                          for fact in facts]},
     ]
     if aborted is not None:
-        who = escape(names.get(aborted.by, aborted.by))
+        who = name(names, aborted.by)
         blocks += sections(f":octagonal_sign: *Aborted* by {who} at {hhmm(aborted.at)}: "
                            f"{escape(aborted.reason)}")
     if part == 0:
@@ -201,7 +202,7 @@ def _step_blocks(attached_id: int, item: StepView, path: str, names: Mapping[str
         buttons.append(button("Request access", action("access"), "access"))
     status = STEP_BADGE[state.status]
     if state.by and state.at:
-        status += f" by {escape(names.get(state.by, state.by))} at {hhmm(state.at)}"
+        status += f" by {name(names, state.by)} at {hhmm(state.at)}"
     return [
         {"type": "section", "block_id": block("text"), "text": {"type": "mrkdwn", "text": text}},
         *([{"type": "actions", "block_id": block("buttons"), "elements": buttons}] if live else []),
@@ -212,7 +213,7 @@ def _step_blocks(attached_id: int, item: StepView, path: str, names: Mapping[str
 
 
 def check_output(said: PostCheck, names: Mapping[str, str]) -> str:
-    who = escape(names.get(said.user, said.user))
+    who = name(names, said.user)
     kind = ":camera: *Snapshot*" if said.snapshot else ":satellite: *Live check*"
     outcome = "ok" if said.ok else "failed"
     note = f" ({escape(said.note)})" if said.note else ""

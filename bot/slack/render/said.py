@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from bot.domain.notices import Notice
-from bot.slack.render.text import escape
 
 Names = Mapping[str, str]
 L = TypeVar("L", bound=Notice)
@@ -32,11 +31,6 @@ def buttons(kind: type[L]) -> Callable[[Buttons[L]], Buttons[L]]:
         BUTTONS[kind] = render
         return render
     return register
-
-
-def name(names: Names, user: str) -> str:
-    """Named, never mentioned: a line pings nobody it does not mean to."""
-    return escape(names.get(user, user))
 
 
 def renders(kind: type[Notice]) -> bool:

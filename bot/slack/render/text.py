@@ -1,6 +1,7 @@
 """Text for Slack: escaped, cut or split to fit its limits, and the small blocks everything uses."""
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 
 SECTION_TEXT_LIMIT = 3000
@@ -93,6 +94,11 @@ def hhmm(at: datetime) -> str:
 
 
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
+
+
+def name(names: Mapping[str, str], user: str) -> str:
+    """Named, never mentioned: a line pings nobody it does not mean to."""
+    return escape(names.get(user, user))
 
 
 def mention(user_id: str | None) -> str:
