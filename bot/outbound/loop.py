@@ -6,8 +6,9 @@ registry), and settles the outcome:
 - Retry with `after` (a 429's Retry-After) waits that long;
 - Retry `held` (the system is failing, or answered with a passing error) waits a short
   backoff, and is due again as soon as the system answers: a probe while it is down, or any
-  delivery of it that succeeds;
-- Retry `in_flight` (a call with no answer) waits `settle` for the call to land, then looks;
+  delivery of it that succeeds (bot/outbound/trouble.py);
+- Retry `in_flight` (a call with no answer) is looked for `settle` after it was sent, and
+  once more half as long again later, before it is sent again;
 - GiveUp fails the row for good;
 - the database briefly away defers the row like the other side's trouble would;
 - a row written by a newer release is left for a replica that knows it;
