@@ -1,7 +1,8 @@
 """Alertmanager's webhook body (version 4), and Grafana alerting's, which has the same shape.
 
 Fields the bot does not use (receiver, externalURL, Grafana's title, state, orgId…) are
-accepted and ignored.
+accepted and ignored. What the bot keeps of the text (labels, annotations, the group key, the
+generator's URL) has any secret taken out first: an alert rule may template one in.
 """
 
 import hashlib
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.domain.alerts import FIRING, RESOLVED, Alert, AlertGroup
+from bot.redaction import redact
 
 # Alertmanager's webhook is version 4; Grafana alerting's, with the same fields, version 1.
 VERSIONS = ("4", "1")
@@ -44,10 +46,10 @@ def parse(body: bytes) -> AlertGroup:
         raise BadPayload("alerts is missing or empty")
     status = _status(data.get("status"), "status")
     return AlertGroup(
-        group_key=group_key, status=status,
+        group_key=redact(group_key).text, status=status,
         alerts=[_alert(a, n) for n, a in enumerate(alerts)],
-        common_labels=_strings(data.get("commonLabels"), "commonLabels"),
-        common_annotations=_strings(data.get("commonAnnotations"), "commonAnnotations"),
+        common_labels=_clean(_strings(data.get("commonLabels"), "commonLabels")),
+        common_annotations=_clean(_strings(data.get("commonAnnotations"), "commonAnnotations")),
     )
 
 
@@ -66,10 +68,15 @@ def _alert(data: object, n: int) -> Alert:
         fingerprint = hashlib.sha256(
             json.dumps(labels, sort_keys=True).encode()).hexdigest()[:16]
     url = data.get("generatorURL")
-    return Alert(status=status, labels=labels,
-                 annotations=_strings(data.get("annotations"), f"{where}.annotations"),
+    return Alert(status=status, labels=_clean(labels),
+                 annotations=_clean(_strings(data.get("annotations"), f"{where}.annotations")),
                  starts_at=starts_at, ends_at=None if status == FIRING else ends_at,
-                 generator_url=url if isinstance(url, str) else "", fingerprint=fingerprint[:200])
+                 generator_url=redact(url).text if isinstance(url, str) else "",
+                 fingerprint=fingerprint[:200])
+
+
+def _clean(strings: Mapping[str, str]) -> Mapping[str, str]:
+    return {name: redact(value).text for name, value in strings.items()}
 
 
 def _status(value: object, where: str) -> str:

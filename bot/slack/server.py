@@ -16,6 +16,7 @@ from slack_bolt.response import BoltResponse
 from bot.alertmanager.webhook import PATH as ALERTS_PATH
 from bot.alertmanager.webhook import AlertWebhook
 from bot.outbound.loop import DeliveryLoop
+from bot.redaction import REDACTIONS
 from bot.runbooks.library import Library
 from bot.storage.engine import ping
 from bot.storage.store import Store
@@ -50,6 +51,7 @@ def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
                  runbooks: Library | None = None,
                  collectors: Sequence[Collector] = ()) -> web.Application:
     registry = CollectorRegistry()
+    registry.register(REDACTIONS)
     if runbooks is not None:
         registry.register(RunbooksBroken(runbooks))
     if alerts is not None:

@@ -202,7 +202,7 @@ async def test_a_snapshot_is_kept_on_the_timeline_and_in_the_export(world):
     await world.incident("resolve pool leak", channel=channel)
     export = next(world.export_dir.glob("*.md")).read_text()
     assert "## Snapshots\n\n### " in export and "pool-usage (step RUN-101#1, bob)" in export
-    assert "connections=97 password=[redacted]" in export
+    assert "connections=97 password=[redacted: password]" in export
     assert "- Step 1: Verify alert (low risk): **pending**" in export
     verify = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "verify", "INC-1",

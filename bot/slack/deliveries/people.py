@@ -1,16 +1,19 @@
 """People's names for the record, and messages captured into the timeline (fetched with their
-permalink, or let go when gone or the bot's own)."""
+permalink, or let go when gone or the bot's own; any secret in a fetched one taken out, and
+the person who pinned it told)."""
 
 import logging
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot import redaction
 from bot.domain.captures import PIN
 from bot.domain.notices import CaptureMessage, CheckPins, LookupUser
 from bot.outbound.registry import Batch
 from bot.services import capture, deliveries
 from bot.slack.deliveries.workspace import Workspace
+from bot.slack.said import Heard
 from bot.slack.said import fetch as fetch_said
 from bot.slack.webapi import error_code
 
@@ -37,14 +40,18 @@ async def capture_message(ws: Workspace, batch: Batch[CaptureMessage]) -> None:
     owed = batch.head.notice
     incident_id, channel, ts = owed.incident_id, owed.channel, owed.ts
     try:
-        said = owed.said or await fetch_said(ws.api, channel, ts)
-        if said is not None and said.author != await ws.me():
+        # The shortcut's message was redacted when it came in; a 📌's is, as it is fetched.
+        heard = Heard(owed.said) if owed.said else await fetch_said(ws.api, channel, ts)
+        said = heard.said if heard else None
+        if heard and said and said.author != await ws.me():
             link = (await ws.api.call("chat.getPermalink", channel=channel,
                                       message_ts=ts))["permalink"]
             names = await _names(ws, incident_id, {said.author: said.author_name, owed.by: ""})
             await capture.recorded(ws.store, incident_id=incident_id, channel_id=channel,
                                    said=said, permalink=link, by=owed.by, via=owed.via,
                                    names=names)
+            if heard.redacted:
+                await _tell_redacted(ws, channel, owed.by, heard.redacted)
             return
     except SlackApiError:
         await capture.dropped(ws.store, incident_id=incident_id, channel_id=channel, ts=ts)
@@ -57,6 +64,14 @@ async def capture_message(ws: Workspace, batch: Batch[CaptureMessage]) -> None:
                 text=OWN_MESSAGE, response_type="ephemeral", replace_original=False)
         except Exception as exc:  # an expired response_url, Slack away: only the answer is lost
             log.warning("could not tell %s about the bot's own message: %r", owed.by, exc)
+
+
+async def _tell_redacted(ws: Workspace, channel: str, user: str, kinds: tuple[str, ...]) -> None:
+    try:
+        await ws.api.call("chat.postEphemeral", channel=channel, user=user,
+                          text=redaction.told(kinds))
+    except Exception as exc:  # the capture is recorded; only the note to the person is lost
+        log.warning("could not tell %s what was redacted: %r", user, exc)
 
 
 async def check_pins(ws: Workspace, batch: Batch[CheckPins]) -> None:

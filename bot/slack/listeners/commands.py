@@ -10,6 +10,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import redaction
+from bot.redaction import Redacted
 from bot.services.caller import Caller
 from bot.services.listing import in_channel
 from bot.slack import ids
@@ -34,6 +36,18 @@ def caller_of(command: dict) -> Caller:
                   command=command["command"], text=command.get("text", ""))
 
 
+def said(command: dict) -> Redacted:
+    """The command's text as it may be recorded: the parser, the handlers and the commands
+    table only ever see it with any secret taken out."""
+    # Slack escapes & < > in command text; keep what the person typed.
+    return redaction.redact(html.unescape(command.get("text", "")))
+
+
+def told(answer: str, heard: Redacted) -> str:
+    """The answer, and what was taken out of the command before it was recorded."""
+    return f"{answer}\n{redaction.told(heard.kinds)}" if heard.kinds else answer
+
+
 async def run(deps: Deps, caller: Caller, request: CommandRequest) -> str:
     """Run one request; whatever happens, the answer is a sentence, never a traceback."""
     return await command_answer(handler_for(request)(deps, caller, request),
@@ -44,8 +58,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.command(ids.INCIDENT_COMMAND)
     async def incident_command(ack: AsyncAck, respond: AsyncRespond, command: dict,
                                client: AsyncWebClient) -> None:
-        # Slack escapes & < > in command text; keep what the person typed.
-        text = html.unescape(command.get("text", ""))
+        heard = said(command)
+        text = heard.text
         try:
             request = parse(text)
         except UsageError as error:
@@ -60,8 +74,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if isinstance(request, Update) and not request.text:
             await open_update_form(ack, respond, command, client)
             return
-        await ack(response_type="ephemeral",
-                  text=await run(deps, caller_of(command | {"text": text}), request))
+        await ack(response_type="ephemeral", text=told(
+            await run(deps, caller_of(command | {"text": text}), request), heard))
 
     async def open_update_form(ack: AsyncAck, respond: AsyncRespond, command: dict,
                                client: AsyncWebClient) -> None:
@@ -76,14 +90,15 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     @app.command(ids.APPROVE_COMMAND)
     async def approve_command(ack: AsyncAck, command: dict) -> None:
-        text = html.unescape(command.get("text", ""))
+        heard = said(command)
+        text = heard.text
         try:
             request = parse_approve(text)
         except UsageError as error:
             await ack(response_type="ephemeral", text=refusal(error, what=text).text)
             return
-        await ack(response_type="ephemeral",
-                  text=await run(deps, caller_of(command | {"text": text}), request))
+        await ack(response_type="ephemeral", text=told(
+            await run(deps, caller_of(command | {"text": text}), request), heard))
 
 
 async def open_form(client: AsyncWebClient, respond: AsyncRespond, trigger_id: str,

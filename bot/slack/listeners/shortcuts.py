@@ -1,7 +1,9 @@
-"""The message shortcut Add to timeline: the message it is used on goes on the timeline."""
+"""The message shortcut Add to timeline: the message it is used on goes on the timeline,
+any secret in it taken out first (the person who used it is told)."""
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
+from bot import redaction
 from bot.domain.captures import Via
 from bot.services import capture
 from bot.slack import ids
@@ -19,6 +21,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def add_to_timeline(ack: AsyncAck, respond: AsyncRespond, body: dict) -> None:
         await ack()
         user, message = body["user"], body["message"]
+        heard = said_of(message)
 
         async def ask() -> capture.Asked:
             # The payload carries the message: only its permalink is left to ask Slack for.
@@ -26,7 +29,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 deps.store, delivery=f"shortcut:{body['trigger_id']}",
                 channel_id=body["channel"]["id"], ts=message["ts"], by=user["id"],
                 by_name=user.get("username") or user.get("name", ""), via=Via.SHORTCUT,
-                said=said_of(message), reply_to=body.get("response_url"))
+                said=heard.said, reply_to=body.get("response_url"))
 
         asked = await attempt(ask(), what="add to timeline")
         if isinstance(asked, Refusal):
@@ -36,3 +39,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await tell(respond, ONLY_IN_INCIDENTS)
         elif asked is capture.Asked.ALREADY:
             await tell(respond, ALREADY)
+        elif asked is capture.Asked.OWED and heard.redacted:
+            await tell(respond, redaction.told(heard.redacted))
