@@ -7,6 +7,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY migrations ./migrations
 COPY runbooks ./runbooks
+COPY policy ./policy
 RUN pip wheel --no-deps -w /dist .
 
 FROM python:3.11-slim

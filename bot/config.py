@@ -88,6 +88,16 @@ class Settings(BaseSettings):
     statuspage_api_url: str = "https://api.statuspage.io/v1"
     # Alerts in: the bearer token Alertmanager (or Grafana) sends; unset, the route refuses.
     alert_webhook_token: str | None = None
+    # Who may do what: a .rego file or a folder of them (unset: the shipped default policy),
+    # or decisions from a running OPA server instead.
+    policy_file: Path | None = None
+    opa_url: str | None = None
+    opa_token: str | None = None  # OPA started with --authentication=token
+    opa_timeout: Duration = timedelta(seconds=2)
+    # How long a read of Slack user groups serves policy decisions.
+    groups_cache: Duration = timedelta(minutes=5)
+    # User text is scanned for secrets before it enters the record.
+    redact_secrets: bool = True
     alert_severity_map: Annotated[dict[str, int], NoDecode,
                                   BeforeValidator(lambda v: _severity_map(v))] = Field(
         default_factory=lambda: parse_severity_map(DEFAULT_SEVERITY_MAP))
@@ -109,7 +119,7 @@ class Settings(BaseSettings):
 
     @field_validator("export_template", "announce_channel", "slack_app_token", "exec_channel",
                      "pagerduty_routing_key", "statuspage_page_id", "statuspage_api_key",
-                     "alert_webhook_token",
+                     "alert_webhook_token", "policy_file", "opa_url", "opa_token",
                      mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -141,6 +151,20 @@ class Settings(BaseSettings):
         for name, key in value.items():
             _check_routing_key(key, f" (service {name})")
         return value
+
+    @field_validator("policy_file")
+    @classmethod
+    def _policy_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.exists():
+            raise ValueError(f"{value} does not exist")
+        return value
+
+    @field_validator("opa_url")
+    @classmethod
+    def _opa_base(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"`{value}` is not an http(s) URL")
+        return value.rstrip("/") if value else value
 
     @field_validator("statuspage_api_url")
     @classmethod

@@ -2,6 +2,7 @@
 stopped together. The one place that knows every adapter."""
 
 import asyncio
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,12 @@ import bot.export.deliveries
 import bot.paging.deliveries
 import bot.slack.deliveries
 import bot.statuspage.deliveries
+from bot import redaction
 from bot.alertmanager.webhook import AlertWebhook
+from bot.authz.engine import PolicyError
+from bot.authz.judge import Evaluator, PolicyJudge
+from bot.authz.opa import OpaPolicy
+from bot.authz.policy_files import compile_policy
 from bot.config import ConfigError, Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.export import git
@@ -30,11 +36,14 @@ from bot.services.exporter import Exporter
 from bot.slack.app import build_app, build_command_app
 from bot.slack.deliveries.workspace import Workspace
 from bot.slack.deps import Deps
+from bot.slack.groups import UserGroups
 from bot.slack.server import make_web_app
 from bot.slack.webapi import WebApi
 from bot.statuspage.api import Statuspage
 from bot.statuspage.metrics import StatuspageCalls
 from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -47,12 +56,29 @@ def statuspage_of(settings: Settings) -> Statuspage | None:
                       api_key=settings.statuspage_api_key)
 
 
+def judge_of(settings: Settings, client: AsyncWebClient) -> PolicyJudge:
+    """The policy in force: an OPA server's when OPA_URL is set, else POLICY_FILE's (or the
+    shipped default), compiled now: one that does not compile stops the start."""
+    policy: Evaluator
+    if settings.opa_url:
+        policy = OpaPolicy(settings.opa_url, settings.opa_timeout.total_seconds(),
+                           token=settings.opa_token)
+    else:
+        try:
+            policy = compile_policy(settings.policy_file, settings.approvers)
+        except PolicyError as error:
+            raise ConfigError(f"POLICY_FILE: {error}") from None
+    groups = UserGroups(client, keep=settings.groups_cache)
+    return PolicyJudge(policy, approvers=settings.approvers, groups_of=groups.of)
+
+
 class BotRuntime:
     def __init__(self, settings: Settings, *, clock: Clock | None = None,
                  max_backoff: timedelta = MAX_BACKOFF,
                  tick: timedelta = TICK, runbook_poll: timedelta = POLL,
                  pace: timedelta = PACE) -> None:
         self.settings = settings
+        redaction.configure(enabled=settings.redact_secrets)
         if settings.export_git and (problem := git.start_up_problem(
                 settings.export_dir, push=settings.export_git_push)):
             raise ConfigError(problem)
@@ -65,12 +91,14 @@ class BotRuntime:
             timeout=max(1, int(settings.slack_timeout.total_seconds())),
             retry_handlers=[],  # the outbox retries, durably; no hidden waits in the client
         )
+        self.judge = judge_of(settings, self.client)
         renderer = Renderer(settings.export_template)
         renderer.check()
         self.runbooks = LiveLibrary(settings.runbooks_dir, every=runbook_poll)
         self.runbooks.load()
         library = self.runbooks.library
         self.deps = Deps(settings=settings, store=self.store, policy=policy, library=library,
+                         judge=self.judge,
                          exporter=Exporter(export_dir=settings.export_dir, renderer=renderer,
                                            git=settings.export_git))
         self.ticker = ReminderTicker(self.store, policy, every=tick, exporter=self.deps.exporter)
@@ -99,7 +127,7 @@ class BotRuntime:
         self.commands = build_command_app(self.deps, bolt_client)
         self.alerts = AlertWebhook(store=self.store, token=settings.alert_webhook_token,
                                    severities=settings.alert_severity_map, policy=policy,
-                                   library=library)
+                                   library=library, judge=self.judge)
         collectors = [PagerDutyEvents(self.pager),
                       *([StatuspageCalls(self.statuspage)] if self.statuspage else []),
                       *([ExportGitOutcomes(self.git)] if self.git else [])]
@@ -122,6 +150,9 @@ class BotRuntime:
         self._tasks.append(asyncio.create_task(self.delivery.run(self._stop)))
         self._tasks.append(asyncio.create_task(self.runbooks.run(self._stop)))
         self.ticker.start()
+        if isinstance(self.judge.policy, OpaPolicy) and (problem := await self.judge.policy.check()):
+            # It starts all the same: until OPA answers, every decision refuses, saying why.
+            log.warning("OPA_URL: %s", problem)
         if self.settings.slack_app_token:
             await self._start_socket_mode()
         return self.url
@@ -144,6 +175,8 @@ class BotRuntime:
             await task
         if self._runner is not None:
             await self._runner.cleanup()
+        if isinstance(self.judge.policy, OpaPolicy):
+            await self.judge.policy.close()
         await self.store.close()
 
     async def __aenter__(self) -> "BotRuntime":

@@ -1,7 +1,8 @@
 """Folders the bot reads at run time and ships with itself.
 
-A source checkout keeps `migrations/` and `runbooks/` at the repository's top level;
-a wheel carries them inside the package as `bot/migrations` and `bot/runbooks/shipped`
+A source checkout keeps `migrations/`, `runbooks/` and `policy/` at the repository's top level;
+a wheel carries them inside the package as `bot/migrations`, `bot/runbooks/shipped` and
+`bot/authz/shipped`
 (mapped in pyproject.toml). Both places are found from this file, never from the
 current directory, so an installed bot works from any folder and an editable install
 reads the checkout.
@@ -27,3 +28,9 @@ def migrations_dir() -> Path:
 def runbooks_dir() -> Path:
     """The runbooks that come with the bot (RUN-001 …)."""
     return _find("runbooks/shipped", "runbooks")
+
+
+def policy_dir() -> Path:
+    """The policies that come with the bot: default.rego (what applies with no POLICY_FILE),
+    strict.rego, and their tests."""
+    return _find("authz/shipped", "policy")

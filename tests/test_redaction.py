@@ -280,8 +280,6 @@ async def test_a_secret_in_an_alert_is_redacted_and_only_counted(make_world):
 
 async def test_with_redaction_switched_off_text_is_recorded_as_typed(make_world):
     world = await make_world(redact_secrets=False)
-    # What the runtime does at start with REDACT_SECRETS.
-    redaction.configure(enabled=world.bot.settings.redact_secrets)
     channel = await world.declare()
     response = await world.incident(f"log rotated {AWS_KEY}", channel=channel)
     assert response.json["text"] == "Logged."

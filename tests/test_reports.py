@@ -13,6 +13,7 @@ from bot.runbooks.library import Library
 from bot.services import alerts, incidents, records
 from bot.services.exporter import Exporter
 from tests.services.support import by
+from tests.support.judges import default_judge
 
 POLICY = Policy()  # acknowledgement deadlines: SEV1 5m, SEV2 30m, SEV3 2h, SEV4 7d
 M = timedelta(minutes=1)
@@ -70,7 +71,8 @@ class Story:
                       generator_url="", fingerprint=slug)
         received = await alerts.receive(
             self.store, group=AlertGroup(group_key=slug, status="firing", alerts=[alert]),
-            body_sha256=slug, severities={"critical": 1}, policy=POLICY, library=Library())
+            body_sha256=slug, severities={"critical": 1}, policy=POLICY, library=Library(),
+            judge=default_judge())
         assert received.incident_id is not None
         return await self._open_channel(received.incident_id, slug)
 

@@ -11,6 +11,7 @@ from prometheus_client.metrics_core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from bot.alertmanager.payload import BadPayload, parse
+from bot.domain.authz import Denied, Judge
 from bot.domain.errors import DuplicateDelivery
 from bot.domain.policy import Policy
 from bot.runbooks.library import Library
@@ -26,9 +27,9 @@ class AlertWebhook(Collector):
     """The route, and its tally read at scrape time."""
 
     def __init__(self, *, store: Store, token: str | None, severities: Mapping[str, int],
-                 policy: Policy, library: Library) -> None:
+                 policy: Policy, library: Library, judge: Judge) -> None:
         self.store, self.token, self.severities = store, token, severities
-        self.policy, self.library = policy, library
+        self.policy, self.library, self.judge = policy, library, judge
         self.received = 0  # alerts in recorded deliveries
         self.opened = 0  # incidents opened by a delivery
         self.refused: Counter[str] = Counter()  # deliveries answered with an error, by reason
@@ -82,9 +83,13 @@ class AlertWebhook(Collector):
         try:
             received = await alerts.receive(
                 self.store, group=group, body_sha256=hashlib.sha256(body).hexdigest(),
-                severities=self.severities, policy=self.policy, library=self.library)
+                severities=self.severities, policy=self.policy, library=self.library,
+                judge=self.judge)
         except DuplicateDelivery:
             return web.json_response({"ok": True, "recorded": "already"})
+        except Denied as denied:
+            # 403 and not 5xx: sending it again would be refused again.
+            return self._refuse(403, "denied", f"the incident policy refused: {denied.reason}")
         except Exception:
             log.exception("alert delivery for group %r not recorded", group.group_key)
             return self._refuse(500, "failed", "the delivery could not be recorded; send it again")

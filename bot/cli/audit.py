@@ -1,4 +1,5 @@
-"""`audit access`: one row per access request, for a compliance reviewer."""
+"""`audit access`: one row per access request; `audit denials`: what the incident policy
+refused. For a compliance reviewer."""
 
 import sys
 from typing import Any
@@ -7,6 +8,7 @@ import click
 
 from bot.cli.running import with_store
 from bot.cli.tables import cell, format_option, minute, second, since_option, write_rows
+from bot.domain.authz import Denial
 from bot.services import records
 from bot.storage.store import Store
 
@@ -16,6 +18,7 @@ AUDIT_COLUMNS = ["incident", "request", "what", "requester", "approver", "approv
 AUDIT_FIELDS = ["incident", "request", "what", "requester", "requested_at", "step", "reason",
                 "state", "approver", "decided_at", "expires_at", "denial_note", "revoked_at",
                 "revoked_by", "not_revoked"]
+DENIAL_COLUMNS = ["at", "who", "action", "incident", "reason", "args"]
 
 
 @click.group()
@@ -63,3 +66,34 @@ def audit_fields(row: records.AuditRow) -> list[Any]:
             r.step, r.reason, str(r.state), row.name(r.approver_id) if r.approver_id else None,
             second(r.decided_at), second(r.expires_at), r.decision_note, second(r.revoked_at),
             row.name(r.revoked_by) if r.revoked_by else None, r.needs_revoking]
+
+
+@audit.command("denials")
+@click.option("--since", help="only refusals on or after this date (YYYY-MM-DD, UTC)")
+@click.option("--format", "output", default="table", help="table (tab-separated), csv or json")
+def audit_denials(since: str | None, output: str) -> None:
+    """What the incident policy refused: who, what, which incident, why, when."""
+    day, output = since_option(since), format_option(output)
+
+    async def action(store: Store) -> None:
+        denials, names = await records.denials(store, since=day)
+
+        def fields(d: Denial, args: object) -> list[Any]:
+            return [second(d.at), names.get(d.user_id, d.user_id), d.action,
+                    f"INC-{d.incident_id}" if d.incident_id else None, d.reason, args]
+
+        if output == "table":
+            click.echo("\t".join(DENIAL_COLUMNS))
+            for d in denials:
+                click.echo("\t".join(cell(str(v) if v is not None else None)
+                                     for v in [minute(d.at), *fields(d, _args(d))[1:]]))
+        elif output == "json":
+            write_rows(output, DENIAL_COLUMNS, [fields(d, d.args) for d in denials])
+        else:
+            write_rows(output, DENIAL_COLUMNS, [fields(d, _args(d)) for d in denials])
+
+    with_store(action)
+
+
+def _args(denial: Denial) -> str:
+    return " ".join(f"{key}={value}" for key, value in denial.args.items())

@@ -8,6 +8,7 @@ from bot.cli.audit import audit
 from bot.cli.db import db
 from bot.cli.exports import export, verify
 from bot.cli.listing import list_incidents, stats
+from bot.cli.policy import policy
 from bot.cli.runbooks import runbooks
 from bot.cli.serve import demo, serve
 
@@ -19,5 +20,6 @@ def main() -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for command in (serve, demo, db, runbooks, export, verify, audit, stats, list_incidents):
+for command in (serve, demo, db, runbooks, policy, export, verify, audit, stats,
+                list_incidents):
     main.add_command(command)

@@ -102,3 +102,10 @@ def check_decider(request: AccessRequest, user_id: str, approvers: list[str], ve
         by = f" by <@{request.approver_id}>" if request.approver_id else ""
         since = "" if request.state == decided else f", and is now {request.state}"
         raise IncidentError(f"{request.ref} was already {decided}{by}{since}. Nothing changed.")
+
+
+def parse_access_ref(text: str) -> int:
+    cleaned = text.strip().upper().removeprefix("AR-").removeprefix("AR")
+    if not cleaned.isdigit():
+        raise IncidentError(f"'{text}' is not an access request id (use AR-<n>).")
+    return int(cleaned)

@@ -13,6 +13,8 @@ from bot.domain.timeline import TimelineEvent
 COMMANDER = "commander"
 COMMS = "comms"
 BUILT_IN = (COMMANDER, COMMS, "scribe", "ops")
+# The timeline events that give someone a role.
+ASSIGNED = ("commander_assigned", "role_assigned")
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 
 

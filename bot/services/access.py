@@ -6,12 +6,14 @@ from datetime import datetime, timedelta
 from typing import TypedDict
 
 from bot.domain import notices
-from bot.domain.access import AccessRequest, AccessState, copy_recipients
+from bot.domain.access import AccessRequest, AccessState, copy_recipients, parse_access_ref
+from bot.domain.authz import Action
 from bot.domain.durations import format_duration
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.domain.reminders import ReminderKind
+from bot.services.authz import permit
 from bot.services.caller import Caller
 from bot.services.context import NOT_AN_INCIDENT_CHANNEL, event, incident_command, record_caller
 from bot.storage.store import Store, Tx
@@ -28,9 +30,13 @@ def refresh(request: AccessRequest) -> notices.RefreshAccess:
 
 
 async def request_access(store: Store, *, caller: Caller, what: str, duration: timedelta,
-                         reason: str, policy: Policy, step: str | None = None) -> AccessRequest:
-    """Posted in the channel, and sent to each approver who may decide it as a DM copy."""
+                         reason: str, policy: Policy, step: str | None = None,
+                         risk: str | None = None) -> AccessRequest:
+    """Posted in the channel, and sent to each approver who may decide it as a DM copy.
+    `step`: the runbook step it unlocks, and that step's `risk`."""
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.ACCESS_REQUEST, incident, what=what,
+                     duration=int(duration.total_seconds()), step=step, risk=risk)
         _require_open(incident)
         request = await tx.add_access_request(AccessRequest(
             id=0, incident_id=incident.id, what=what, duration=duration,
@@ -47,8 +53,8 @@ async def request_access(store: Store, *, caller: Caller, what: str, duration: t
 
 
 @asynccontextmanager
-async def _acting_on(store: Store, caller: Caller,
-                     ref: str | None) -> AsyncIterator[tuple[Tx, Incident, AccessRequest]]:
+async def _acting_on(store: Store, caller: Caller, ref: str | None,
+                     action: Action) -> AsyncIterator[tuple[Tx, Incident, AccessRequest]]:
     """The request a command or click names, with its incident locked. In an incident's
     channel, a request of that incident; elsewhere (an approver's DM copy, a command typed
     in a DM with the bot) the id alone says which incident."""
@@ -68,6 +74,8 @@ async def _acting_on(store: Store, caller: Caller,
             assert incident is not None
             request = await _locked(tx, number)
         await record_caller(tx, caller, incident.id)
+        await permit(tx, caller, action, incident, request=request.ref,
+                     requester=request.requester_id, step=request.step)
         yield tx, incident, request
 
 
@@ -96,13 +104,6 @@ async def _locked(tx: Tx, request_id: int) -> AccessRequest:
     return request
 
 
-def parse_access_ref(text: str) -> int:
-    cleaned = text.strip().upper().removeprefix("AR-").removeprefix("AR")
-    if not cleaned.isdigit():
-        raise IncidentError(f"'{text}' is not an access request id (use AR-<n>).")
-    return int(cleaned)
-
-
 class ToRequester(TypedDict):
     """What a DM to the requester needs to say where it comes from."""
 
@@ -121,7 +122,7 @@ def _about(incident: Incident, request: AccessRequest) -> ToRequester:
 
 async def approve(store: Store, *, caller: Caller, ref: str | None, duration: timedelta | None,
                   policy: Policy) -> AccessRequest:
-    async with _acting_on(store, caller, ref) as (tx, incident, request):
+    async with _acting_on(store, caller, ref, Action.APPROVE) as (tx, incident, request):
         if request.state is AccessState.PENDING:
             _require_open(incident)
         request.approve(caller.user_id, list(policy.approvers), tx.now, duration)
@@ -150,7 +151,7 @@ def _plan_expiry(tx: Tx, request: AccessRequest, policy: Policy) -> None:
 
 
 async def deny(store: Store, *, caller: Caller, ref: str, note: str, policy: Policy) -> AccessRequest:
-    async with _acting_on(store, caller, ref) as (tx, incident, request):
+    async with _acting_on(store, caller, ref, Action.DENY) as (tx, incident, request):
         request.deny(caller.user_id, list(policy.approvers), tx.now, note)
         await tx.save_access_request(request)
         await tx.append(event(tx, incident, caller.user_id, "access_denied",
@@ -165,7 +166,7 @@ async def deny(store: Store, *, caller: Caller, ref: str, note: str, policy: Pol
 
 async def extend(store: Store, *, caller: Caller, ref: str, policy: Policy) -> AccessRequest:
     """Another stretch of the approved duration, by an approver who is not the requester."""
-    async with _acting_on(store, caller, ref) as (tx, incident, request):
+    async with _acting_on(store, caller, ref, Action.EXTEND) as (tx, incident, request):
         if caller.user_id not in policy.approvers:
             raise IncidentError("Only approvers can extend access.")
         if caller.user_id == request.requester_id:
@@ -188,7 +189,7 @@ async def extend(store: Store, *, caller: Caller, ref: str, policy: Policy) -> A
 
 
 async def revoke(store: Store, *, caller: Caller, ref: str, policy: Policy) -> AccessRequest:
-    async with _acting_on(store, caller, ref) as (tx, incident, request):
+    async with _acting_on(store, caller, ref, Action.REVOKE) as (tx, incident, request):
         request.revoke(caller.user_id, list(policy.approvers), tx.now)
         await tx.save_access_request(request)
         await tx.cancel_reminders(incident.id, ACCESS_REMINDERS, request.id)

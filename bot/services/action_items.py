@@ -4,10 +4,12 @@ told once when one is overdue. Items can change after resolve: the postmortem fo
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.domain import notices
+from bot.domain.authz import Action
 from bot.domain.errors import IncidentError
 from bot.domain.incident import ActionItem, Incident
 from bot.domain.reminders import ReminderKind
 from bot.services import escalation
+from bot.services.authz import permit
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command
 from bot.storage.store import Store, Tx
@@ -25,6 +27,7 @@ async def _item(tx: Tx, incident: Incident, number: int) -> ActionItem:
 
 async def mark_done(store: Store, *, caller: Caller, number: int) -> ActionItem:
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.ACTION_ITEM, incident, number=number, done=True)
         item = await _item(tx, incident, number)
         if item.done:
             raise IncidentError(f"Action item #{number} is already done.")
@@ -40,6 +43,8 @@ async def mark_done(store: Store, *, caller: Caller, number: int) -> ActionItem:
 
 async def set_due(store: Store, *, caller: Caller, number: int, due_on: date) -> ActionItem:
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.ACTION_ITEM, incident, number=number,
+                     due=due_on.isoformat())
         item = await _item(tx, incident, number)
         if item.done:
             raise IncidentError(f"Action item #{number} is already done.")

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 from bot.domain import notices
 from bot.domain.alerts import ALERT_ACTOR, FIRING, RESOLVED, Alert, AlertGroup, group_severity
+from bot.domain.authz import Action, Judge
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.domain.timeline import TimelineEvent
 from bot.runbooks.format import Runbook
 from bot.runbooks.library import Library
+from bot.services.authz import permit
+from bot.services.caller import Caller
 from bot.services.context import event
 from bot.services.incidents import open_incident
 from bot.storage.store import Store, Tx
@@ -28,9 +31,11 @@ class Received:
 
 
 async def receive(store: Store, *, group: AlertGroup, body_sha256: str,
-                  severities: Mapping[str, int], policy: Policy, library: Library) -> Received:
+                  severities: Mapping[str, int], policy: Policy, library: Library,
+                  judge: Judge) -> Received:
     """Record one delivery. A body recorded before raises DuplicateDelivery, and nothing
-    is written."""
+    is written. Opening an incident asks the policy as the user `alertmanager`: a refusal
+    raises Denied, and nothing of the delivery is kept but the refusal."""
     async with store.transaction() as tx:
         key = hashlib.sha256(group.group_key.encode()).hexdigest()
         group_id, incident_id = await tx.alert_group(key, group.group_key)
@@ -43,6 +48,10 @@ async def receive(store: Store, *, group: AlertGroup, body_sha256: str,
                 return Received(None, False, 0, 0)
             severity = group_severity(group, severities)
             note = severity.note
+            source = Caller(user_id=ALERT_ACTOR, user_name="", channel_id="",
+                            trigger_id=f"alert:{body_sha256}", judge=judge)
+            await permit(tx, source, Action.DECLARE, severity=severity.level, slug=group.slug,
+                         private=False, drill=False)
             incident = await open_incident(
                 tx, declarer=ALERT_ACTOR, severity=severity.level, slug=group.slug,
                 title=group.title, policy=policy, runbooks=_runbooks(group, library),

@@ -12,9 +12,12 @@ keeps the record in step with what the channel shows when several people pinned 
 from enum import StrEnum
 
 from bot.domain import notices
+from bot.domain.authz import Action, Judge
 from bot.domain.captures import Capture, Said, Via
 from bot.domain.incident import Incident
 from bot.domain.timeline import TimelineEvent
+from bot.services.authz import permit
+from bot.services.caller import Caller
 from bot.services.context import event
 from bot.storage.store import Store, Tx
 
@@ -27,16 +30,21 @@ class Asked(StrEnum):
 
 
 async def ask(store: Store, *, delivery: str, channel_id: str, ts: str, by: str, via: Via,
-              by_name: str = "", said: Said | None = None, reply_to: str | None = None) -> Asked:
+              judge: Judge, by_name: str = "", said: Said | None = None,
+              reply_to: str | None = None) -> Asked:
     """`delivery` names the request for exactly-once; `said`: the message, when Slack sent it
     along (the shortcut does; a reaction names the message only); `reply_to`: where to answer
-    the person who asked, should the message turn out not to be capturable."""
+    the person who asked, should the message turn out not to be capturable. The policy is
+    asked as `capture` by the person who asked."""
     async with store.transaction(queue=channel_id) as tx:
         if not await tx.first_delivery_of_event(delivery):
             return Asked.REPEAT
         incident = await tx.incident_by_channel(channel_id, lock=True)
         if incident is None:
             return Asked.NOT_AN_INCIDENT
+        asker = Caller(user_id=by, user_name=by_name, channel_id=channel_id, trigger_id=delivery,
+                       judge=judge)
+        await permit(tx, asker, Action.CAPTURE, incident, via=str(via))
         await tx.remember_user(by, by_name)
         held = await tx.captured_message(channel_id, ts)
         if held is not None:

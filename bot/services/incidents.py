@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.domain import notices, updates
 from bot.domain.access import AccessRequest
+from bot.domain.authz import Action
 from bot.domain.errors import IncidentError
 from bot.domain.incident import ActionItem, Incident, Participant
 from bot.domain.lifecycle import Status, check_transition
@@ -15,6 +16,7 @@ from bot.domain.severity import severity_label
 from bot.runbooks.format import Runbook
 from bot.services import escalation, paging, people, statuspage
 from bot.services.access import unrevoked
+from bot.services.authz import permit
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command, locked_incident, record_caller
 from bot.services.exporter import Exporter, ExportResult
@@ -39,6 +41,8 @@ async def declare(store: Store, *, caller: Caller, severity: int, slug: str, tit
     flow in its own channel, but nobody outside it hears of it or is paged."""
     async with store.transaction() as tx:
         await record_caller(tx, caller, None)
+        await permit(tx, caller, Action.DECLARE, severity=severity, slug=slug,
+                     private=private, drill=drill)
         return await open_incident(tx, declarer=caller.user_id, severity=severity, slug=slug,
                                    title=title, policy=policy, runbooks=runbooks,
                                    private=private, drill=drill,
@@ -76,6 +80,7 @@ async def log(store: Store, *, caller: Caller, text: str) -> None:
     together, in one transaction."""
     async def write(tx: Tx) -> None:
         incident = await locked_incident(tx, caller)
+        await permit(tx, caller, Action.LOG, incident)
         entry = await tx.append(event(tx, incident, caller.user_id, "log", text))
         tx.notify(notices.Logged(incident_id=incident.id, user=caller.user_id, text=text,
                                  at=entry.at))
@@ -86,7 +91,10 @@ async def log(store: Store, *, caller: Caller, text: str) -> None:
 async def set_status(store: Store, *, caller: Caller, target: Status, rationale: str,
                      exporter: Exporter, policy: Policy) -> Resolution | None:
     """Move along the lifecycle; reaching resolved or closed writes the export."""
+    action = {Status.RESOLVED: Action.RESOLVE, Status.CLOSED: Action.CLOSE}.get(target,
+                                                                             Action.STATUS)
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, action, incident, status=str(target))
         return await _transition(tx, incident, caller, target, rationale, exporter, policy)
 
 
@@ -127,6 +135,7 @@ async def _transition(tx: Tx, incident: Incident, caller: Caller, target: Status
 async def resolve(store: Store, *, caller: Caller, root_cause: str, exporter: Exporter,
                   policy: Policy) -> Resolution | None:
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.RESOLVE, incident, status=str(Status.RESOLVED))
         if not incident.status.is_open:
             raise IncidentError(
                 f"{incident.ref} is already {incident.status}. "
@@ -139,6 +148,7 @@ async def resolve(store: Store, *, caller: Caller, root_cause: str, exporter: Ex
 async def set_severity(store: Store, *, caller: Caller, severity: int, rationale: str,
                        policy: Policy) -> None:
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.SEVERITY, incident, severity=severity)
         if severity == incident.severity:
             raise IncidentError(f"{incident.ref} is already {incident.severity_label}.")
         previous = incident.severity_label
@@ -160,6 +170,7 @@ async def set_severity(store: Store, *, caller: Caller, severity: int, rationale
 
 async def assign_commander(store: Store, *, caller: Caller, user_id: str, name: str) -> None:
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.COMMANDER, incident, role=COMMANDER, user=user_id)
         if incident.commander_id == user_id:
             raise IncidentError(f"{name or user_id} is already the commander.")
         await people.give_role(tx, incident, caller, COMMANDER, user_id, name,
@@ -168,6 +179,7 @@ async def assign_commander(store: Store, *, caller: Caller, user_id: str, name: 
 
 async def post_update(store: Store, *, caller: Caller, text: str, policy: Policy) -> None:
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.UPDATE, incident)
         await _post_update(tx, incident, caller, text, policy)
 
 
@@ -175,6 +187,7 @@ async def post_form_update(store: Store, *, caller: Caller, impact: str, doing: 
                            next_in: timedelta, policy: Policy) -> None:
     """The update form: the same update as `/incident update <text>`, its text composed."""
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.UPDATE, incident)
         text = updates.compose(impact=impact, doing=doing, next_in=next_in, now=tx.now)
         await _post_update(tx, incident, caller, text, policy)
 
@@ -200,6 +213,7 @@ def _announce(tx: Tx, incident: Incident, said: notices.Announcement) -> None:
 async def set_root_cause(store: Store, *, caller: Caller, text: str) -> Incident:
     """Set or replace the root cause; after resolve too, when the postmortem finds it."""
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.ROOTCAUSE, incident)
         replaced = bool(incident.root_cause)
         incident.root_cause = text
         await tx.save_incident(incident)
@@ -213,6 +227,7 @@ async def set_root_cause(store: Store, *, caller: Caller, text: str) -> Incident
 async def add_action_item(store: Store, *, caller: Caller, text: str, owner_id: str | None,
                           owner_name: str) -> ActionItem:
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.ACTION_ITEM, incident, owner=owner_id)
         if owner_id:
             await tx.remember_user(owner_id, owner_name)
         item = await tx.add_action_item(

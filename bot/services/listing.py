@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.access import AccessRequest, AccessState
+from bot.domain.authz import Action
 from bot.domain.errors import IncidentError
 from bot.domain.incident import ActionItem, Incident
 from bot.domain.policy import Policy
 from bot.domain.timeline import TimelineEvent
+from bot.services.authz import permit
+from bot.services.caller import Caller
 from bot.services.context import NOT_AN_INCIDENT_CHANNEL
 from bot.storage.store import Store, Tx
 
@@ -49,11 +52,12 @@ async def _visible(tx: Tx, user_id: str, *, open_only: bool, drills: bool) -> li
     return shown
 
 
-async def listed_to(store: Store, *, user_id: str, open_only: bool = True,
+async def listed_to(store: Store, *, caller: Caller, open_only: bool = True,
                     drills: bool = False) -> Listing:
     """`/incident list`: newest first."""
     async with store.reading() as tx:
-        incidents = await _visible(tx, user_id, open_only=open_only, drills=drills)
+        await permit(tx, caller, Action.LIST, drills=drills)
+        incidents = await _visible(tx, caller.user_id, open_only=open_only, drills=drills)
         return Listing(sorted(incidents, key=lambda i: (i.declared_at, i.id), reverse=True),
                        await tx.names(), tx.now)
 
@@ -77,12 +81,13 @@ async def home(store: Store, *, user_id: str, policy: Policy) -> Home:
         return page
 
 
-async def recent(store: Store, *, channel_id: str, count: int) -> Recent:
+async def recent(store: Store, *, caller: Caller, count: int) -> Recent:
     """`/incident timeline [n]`: the incident's last `count` events, oldest first."""
     async with store.reading() as tx:
-        incident = await tx.incident_by_channel(channel_id)
+        incident = await tx.incident_by_channel(caller.channel_id)
         if incident is None:
             raise IncidentError(NOT_AN_INCIDENT_CHANNEL)
+        await permit(tx, caller, Action.TIMELINE, incident, count=count)
         events = await tx.events(incident.id)
         return Recent(incident, events[-count:], len(events), await tx.names())
 

@@ -2,12 +2,14 @@
 alerts follow it (acknowledged when it is, resolved when it is); joining from a page."""
 
 from bot.domain import notices
+from bot.domain.authz import Action
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
 from bot.domain.lifecycle import Status
 from bot.domain.policy import Policy
 from bot.domain.timeline import TimelineEvent
 from bot.services import escalation
+from bot.services.authz import permit
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command, record_caller
 from bot.storage.store import Store, Tx
@@ -27,6 +29,7 @@ async def page_service(store: Store, *, caller: Caller, service: str, message: s
     if name is None:
         raise IncidentError(unknown_service(service, policy))
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.PAGE, incident, service=name)
         _require_open(incident)
         said = f": {message}" if message else ""
         if incident.drill:
@@ -45,6 +48,7 @@ async def page_person(store: Store, *, caller: Caller, user_id: str, name: str,
                       message: str) -> None:
     """A DM to the person with the incident, the message and a Join button."""
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.PAGE, incident, user=user_id)
         _require_open(incident)
         await tx.remember_user(user_id, name)
         said = (name or user_id) + (f": {message}" if message else "")
@@ -73,6 +77,7 @@ async def join(store: Store, *, caller: Caller, incident_id: int) -> Incident:
         if incident is None:
             raise IncidentError(f"INC-{incident_id} does not exist.")
         await record_caller(tx, caller, incident.id)
+        await permit(tx, caller, Action.INVITE, incident, users=caller.user_id)
         tx.notify(notices.Invite(incident_id=incident.id, user=caller.user_id))
         return incident
 

@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import notices
+from bot.domain.authz import Action
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.policy import Policy
 from bot.domain.roles import COMMANDER, check_role, holder, holders
 from bot.domain.runbook_progress import aborts
 from bot.runbooks.copies import runbook_views
+from bot.services.authz import permit
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command
 from bot.storage.store import Store, Tx
@@ -30,6 +32,8 @@ class Person:
 async def assign_role(store: Store, *, caller: Caller, role: str, user_id: str, name: str,
                       policy: Policy) -> None:
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.COMMANDER if role == COMMANDER else Action.ROLE,
+                     incident, role=role, user=user_id)
         check_role(role, policy.roles)
         current = incident.commander_id if role == COMMANDER else \
             holder(await tx.events(incident.id), role)
@@ -66,6 +70,7 @@ async def give_role(tx: Tx, incident: Incident, caller: Caller, role: str, user_
 async def handoff(store: Store, *, caller: Caller, user_id: str, name: str, notes: str) -> None:
     """Make someone else the commander, and tell the channel where things stand."""
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.HANDOFF, incident, role=COMMANDER, user=user_id)
         if incident.commander_id == user_id:
             raise IncidentError(f"{name or user_id} is already the commander: "
                                 "hand off to someone else.")
@@ -105,6 +110,8 @@ def handoff_brief(record: IncidentRecord, now: datetime, *, user: str, previous:
 async def invite(store: Store, *, caller: Caller, people: Sequence[Person]) -> None:
     """Record who was asked in; the delivery expands user groups and invites them all."""
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.INVITE, incident,
+                     users=",".join(person.id for person in people))
         for person in people:
             if not is_group(person.id):
                 await tx.remember_user(person.id, person.name)

@@ -4,11 +4,12 @@ incidents."""
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot.domain.access import AccessRequest
 from bot.domain.alerts import detected_at
+from bot.domain.authz import Denial
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
@@ -148,3 +149,10 @@ async def audit_access(store: Store, *, unrevoked_only: bool, since: date | None
     return [AuditRow(r, names) for r in requests
             if (not since or r.requested_at.date() >= since)
             and (not unrevoked_only or r.needs_revoking)]
+
+
+async def denials(store: Store, *, since: date | None) -> tuple[list[Denial], dict[str, str]]:
+    """What the incident policy refused, oldest first, with people's names."""
+    async with store.reading() as tx:
+        start = datetime.combine(since, time(), tzinfo=UTC) if since else None
+        return await tx.denials(start), await tx.names()

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from bot.domain import notices
 from bot.domain.access import AccessRequest
+from bot.domain.authz import Action
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
@@ -24,6 +25,7 @@ from bot.runbooks.copies import runbook_of
 from bot.runbooks.format import Runbook, Step
 from bot.runbooks.library import Library
 from bot.services import access
+from bot.services.authz import permit
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command
 from bot.storage.store import Store, Tx
@@ -54,6 +56,7 @@ async def attach_named(store: Store, *, caller: Caller, library: Library, query:
             if close else " `/incident runbook` with no name lists them."
         raise IncidentError(f"No runbook called '{query}'.{hint}")
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.RUNBOOK, incident, runbook=runbook.id)
         if await attach(tx, incident, runbook, caller.user_id) is None:
             raise IncidentError(f"{runbook.id} is already attached to {incident.ref}.")
     return runbook
@@ -107,6 +110,8 @@ async def mark_step(store: Store, *, caller: Caller, attached_id: int, number: i
     async with incident_command(store, caller) as (tx, incident):
         attached, runbook, step = await _markable(tx, incident, attached_id, number, status)
         key = step_key(runbook.id, number)
+        await permit(tx, caller, Action.STEP, incident, runbook=runbook.id, step=number,
+                     status=status, risk=step.risk)
         details = f"{runbook.id} step {number}: {step.title}"
         facts = {}
         if status == "failed" and reason:
@@ -159,6 +164,7 @@ async def abort(store: Store, *, caller: Caller, attached_id: int, reason: str) 
     """Stop a runbook for good, with the reason: its steps can no longer be marked."""
     async with incident_command(store, caller) as (tx, incident):
         attached, runbook = await _abortable(tx, incident, attached_id)
+        await permit(tx, caller, Action.RUNBOOK, incident, runbook=runbook.id, abort=True)
         reason = check_reason(reason, ABORT_REASON_LIMIT)
         await tx.append(event(tx, incident, caller.user_id, ABORTED,
                               f"{runbook.id} {runbook.title}: {reason}",
@@ -176,15 +182,18 @@ async def request_step_access(store: Store, *, caller: Caller, attached_id: int,
     return await access.request_access(
         store, caller=caller, what=f"{runbook.id} step {number}: {step.title}",
         duration=timedelta(hours=1), reason="high-risk runbook step",
-        step=step_key(runbook.id, number), policy=policy)
+        step=step_key(runbook.id, number), risk=step.risk, policy=policy)
 
 
 async def check(store: Store, *, caller: Caller, attached_id: int, number: int, snapshot: bool,
                 allow_commands: bool) -> CheckResult:
     """Run the step's declared check; a snapshot is kept, immutable, on the timeline."""
     async with store.transaction() as tx:
-        attached, runbook, step, _ = await _step(tx, await _incident(tx, caller), attached_id,
-                                                 number)
+        incident = await _incident(tx, caller)
+        attached, runbook, step, _ = await _step(tx, incident, attached_id, number)
+        # Asked before the check runs: running it is the action.
+        await permit(tx, caller, Action.STEP, incident, runbook=runbook.id, step=number,
+                     status="snapshot" if snapshot else "check", risk=step.risk)
     if not step.check:
         raise IncidentError(f"Step {number} declares no check.")
     result = await run_check(runbook.checks[step.check], allow_commands=allow_commands)

@@ -2,10 +2,12 @@
 offers to resolve it there too, and only a click does."""
 
 from bot.domain import notices
+from bot.domain.authz import Action
 from bot.domain.errors import IncidentError
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.domain.timeline import TimelineEvent
+from bot.services.authz import permit
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command, record_caller
 from bot.storage.store import Store, Tx
@@ -33,6 +35,7 @@ async def publish(store: Store, *, caller: Caller, status: str, text: str,
     if status not in STATUSES:
         raise IncidentError(f"`{status}` is not a Statuspage status: " + ", ".join(STATUSES) + ".")
     async with incident_command(store, caller) as (tx, incident):
+        await permit(tx, caller, Action.STATUSPAGE, incident, status=status)
         if incident.drill:
             raise IncidentError(f"{incident.ref} is a drill: nothing of it goes on the public "
                                 "status page.")
@@ -60,6 +63,7 @@ async def resolve_public(store: Store, *, caller: Caller, incident_id: int,
         if incident is None:
             raise IncidentError(f"INC-{incident_id} does not exist.")
         await record_caller(tx, caller, incident.id)
+        await permit(tx, caller, Action.STATUSPAGE, incident, status="resolved")
         status = public_status(await tx.events(incident.id))
         if status is None:
             raise IncidentError(f"{incident.ref} has no public incident on Statuspage.")

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.domain.authz import Judge
 from bot.domain.policy import Policy
 from bot.runbooks.library import Library
 from bot.services.exporter import Exporter
@@ -16,3 +17,4 @@ class Deps:
     exporter: Exporter
     policy: Policy
     library: Library
+    judge: Judge

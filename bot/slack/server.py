@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -37,6 +37,22 @@ class RunbooksBroken(Collector):
                                 value=self.library.broken)
 
 
+class PolicyDenials(Collector):
+    """Refusals of the incident policy, by action, counted from the record at scrape time:
+    every replica reports the same, whichever one refused."""
+
+    def __init__(self) -> None:
+        self.by_action: dict[str, int] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        denials = CounterMetricFamily("incident_bot_policy_denials",
+                                      "Actions the incident policy refused, by action",
+                                      labels=["action"])
+        for action, count in sorted(self.by_action.items()):
+            denials.add_metric([action], count)
+        yield denials
+
+
 async def dispatch(request: AsyncBoltRequest, *, events: AsyncApp,
                    commands: AsyncApp) -> BoltResponse:
     """Hand one Slack request to its Bolt app: a slash command to the app that answers once
@@ -58,6 +74,8 @@ def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
         registry.register(alerts)
     for collector in collectors:
         registry.register(collector)
+    denials = PolicyDenials()
+    registry.register(denials)
     pending = Gauge("incident_bot_outbox_pending", "Outbound calls owed", registry=registry)
     failed = Gauge("incident_bot_outbox_failed",
                    "Outbound calls given up or parked (`incident-bot db outbox`), by kind",
@@ -83,6 +101,8 @@ def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
         for kind, count in (await delivery.outbox.failed_by_kind()).items():
             failed.labels(kind=kind).set(count)
         delivered.set(delivery.delivered)
+        async with store.reading() as tx:
+            denials.by_action = await tx.denials_by_action()
         return web.Response(body=generate_latest(registry),
                             headers={"Content-Type": CONTENT_TYPE_LATEST})
 

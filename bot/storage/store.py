@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
+from bot.domain.authz import Denial, Denied
 from bot.domain.timeline import ChainLink
 from bot.storage.engine import Database, open_database
 from bot.storage.queues import WriteQueues
@@ -49,7 +50,8 @@ class Store:
     async def transaction(self, *, queue: str | None = None) -> AsyncIterator[Tx]:
         """`queue`: transactions that would wait for the same row lock (one incident's) wait
         in this process instead, so a busy incident holds one database connection, not all."""
-        async with self._queues.turn(queue), self.writing() as session:
+        async with self._keeping_denials(), self._queues.turn(queue), \
+                self.writing() as session:
             tx = self._tx(session)
             yield tx
             await tx.write_owed()
@@ -67,8 +69,21 @@ class Store:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
         """A transaction that only reads: on SQLite it waits for no writer."""
-        async with self.database.session(write=False) as session:
+        async with self._keeping_denials(), self.database.session(write=False) as session:
             yield self._tx(session)
+
+    @asynccontextmanager
+    async def _keeping_denials(self) -> AsyncIterator[None]:
+        """A refusal of the incident policy, once the transaction it ended has rolled back
+        everything the action did, is kept itself in one of its own: what was refused is on
+        record, nothing else."""
+        try:
+            yield
+        except Denied as denied:
+            async with self.writing() as session:
+                kept = self._tx(session)
+                await kept.keep_denial(denied.delivery, Denial.of(denied, kept.now))
+            raise
 
     def _tx(self, session: Any) -> Tx:
         return Tx(session, self.clock(), dialect=self.dialect, names=self._stored_names,

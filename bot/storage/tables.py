@@ -52,7 +52,9 @@ class IncidentRow(SQLModel, table=True):
 
 class EventRow(SQLModel, table=True):
     __tablename__ = "timeline_events"
-    __table_args__ = (UniqueConstraint("incident_id", "seq"),)
+    # By action: who holds which role is read from the assignments, for every decision.
+    __table_args__ = (UniqueConstraint("incident_id", "seq"),
+                      Index("ix_timeline_events_action", "incident_id", "action"))
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incidents.id")
@@ -115,6 +117,22 @@ class CommandRow(SQLModel, table=True):
     command: str = Field(max_length=40)
     text: str = Field(sa_type=Text)
     at: datetime = _at()
+
+
+class PolicyDenialRow(SQLModel, table=True):
+    """What the incident policy refused, kept although nothing the action asked for was:
+    who, what, on which incident, why, when. `delivery` keeps a repeat of it once."""
+
+    __tablename__ = "policy_denials"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery: str = Field(max_length=200, unique=True)
+    at: datetime = _at(index=True)
+    user_id: str = Field(max_length=32)
+    action: str = Field(max_length=40)
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id", index=True)
+    reason: str = Field(sa_type=Text)
+    args: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class SlackEventRow(SQLModel, table=True):

@@ -11,6 +11,7 @@ from bot.export.render import Renderer
 from bot.services import access, incidents, people
 from bot.services.caller import Caller
 from bot.services.exporter import Exporter
+from tests.support.judges import default_judge
 
 GOLDEN = Path(__file__).parent / "golden"
 POLICY = Policy(approvers=("U9",))
@@ -19,7 +20,7 @@ _trigger = iter(range(10**6))
 
 def by(user: str, name: str, channel: str = "C0INC1") -> Caller:
     return Caller(user_id=user, user_name=name, channel_id=channel,
-                  trigger_id=f"t-{next(_trigger)}")
+                  trigger_id=f"t-{next(_trigger)}", judge=default_judge(POLICY.approvers))
 
 
 async def play_incident(store, clock, exporter: Exporter, slug: str = "db-outage",

@@ -22,6 +22,7 @@ from bot.services.caller import Caller
 from bot.services.exporter import Exporter
 from bot.storage.store import Store
 from tests.support.clock import ManualClock
+from tests.support.judges import default_judge
 
 POLICY = Policy(approvers=("U9",))
 SECTIONS = ["## Summary", "## Timeline", "## Alerts", "## Approvals", "## Runbook", "## Snapshots", "## Participants",
@@ -40,7 +41,7 @@ _channel = iter(range(10**9))
 
 
 def by(user: str, name: str, channel: str) -> Caller:
-    return Caller(user_id=user, user_name=name, channel_id=channel, trigger_id=f"f-{next(_trigger)}")
+    return Caller(user_id=user, user_name=name, channel_id=channel, trigger_id=f"f-{next(_trigger)}", judge=default_judge(POLICY.approvers))
 
 
 def alert_into(store: Store, incident_id: int, fields: dict):
@@ -60,7 +61,7 @@ def alert_into(store: Store, incident_id: int, fields: dict):
                           generator_url=fields["alert_source"], fingerprint="fp1")
             group = AlertGroup(group_key=fields["alert_group"], status=status, alerts=[alert])
             await alerts.receive(store, group=group, body_sha256=f"{status}-{next(_trigger)}", severities={},
-                                 policy=POLICY, library=Library())
+                                 policy=POLICY, library=Library(), judge=default_judge())
 
     return deliver()
 

@@ -12,6 +12,7 @@ from bot.outbound.codec import decode
 from bot.services import incidents
 from bot.services.caller import Caller
 from bot.storage.tables import OutboxRow
+from tests.support.judges import default_judge
 
 N = TypeVar("N", bound=Notice)
 
@@ -23,7 +24,7 @@ _triggers = itertools.count()
 
 def by(user: str, channel: str = CHANNEL) -> Caller:
     return Caller(user_id=user, user_name=user.removeprefix("U0").lower(), channel_id=channel,
-                  trigger_id=f"trigger-{next(_triggers)}")
+                  trigger_id=f"trigger-{next(_triggers)}", judge=default_judge(POLICY.approvers))
 
 
 async def open_incident(store, *, channel: str = CHANNEL, severity: int = 1,

@@ -12,6 +12,7 @@ from bot.export.render import Renderer
 from bot.services import incidents
 from bot.services.caller import Caller
 from bot.services.exporter import Exporter
+from tests.support.judges import default_judge
 
 CHANNEL = "C0INC1"
 POLICY = Policy(approvers=("U9",))
@@ -20,7 +21,7 @@ _trigger = iter(range(10**6))
 
 def by(user: str, name: str, channel: str = CHANNEL, text: str = "") -> Caller:
     return Caller(user_id=user, user_name=name, channel_id=channel,
-                  trigger_id=f"trigger-{next(_trigger)}", text=text)
+                  trigger_id=f"trigger-{next(_trigger)}", judge=default_judge(POLICY.approvers), text=text)
 
 
 async def open_incident(store, clock) -> int:

@@ -61,12 +61,12 @@ async def test_listing_hides_a_private_incident_from_those_outside_it(store):
     def ids(shown: listing.Listing) -> list[int]:
         return sorted(i.id for i in shown.incidents)
 
-    assert ids(await listing.listed_to(store, user_id="U0ALICE")) == [public, private]
-    assert ids(await listing.listed_to(store, user_id="U0CAROL")) == [public, private]
-    assert ids(await listing.listed_to(store, user_id="U0MALLORY")) == [public]
+    assert ids(await listing.listed_to(store, caller=by("U0ALICE"))) == [public, private]
+    assert ids(await listing.listed_to(store, caller=by("U0CAROL"))) == [public, private]
+    assert ids(await listing.listed_to(store, caller=by("U0MALLORY"))) == [public]
     await incidents.participant_joined(store, event_id="Ev1", channel_id="C0LEAK",
                                        user_id="U0MALLORY")
-    assert ids(await listing.listed_to(store, user_id="U0MALLORY")) == [public, private]
+    assert ids(await listing.listed_to(store, caller=by("U0MALLORY"))) == [public, private]
 
 
 async def test_a_private_incident_owes_no_announcement_at_any_turn(store):

@@ -13,14 +13,14 @@ from bot.slack.listeners import home
 from bot.slack.listeners.answers import click_answer
 
 
-def clicker(body: dict, action: dict) -> Caller:
+def clicker(body: dict, action: dict, deps: Deps) -> Caller:
     user = body["user"]
     # action_ts names one click: a repeated delivery of it is recognised. A click on the
     # App Home comes from no channel.
     return Caller(user_id=user["id"], user_name=user.get("username") or user.get("name", ""),
                   channel_id=(body.get("channel") or {}).get("id", ""),
                   trigger_id=f"click:{action['action_ts']}:{user['id']}",
-                  command="button", text=action["action_id"])
+                  judge=deps.judge, command="button", text=action["action_id"])
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -38,7 +38,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_click(ack: AsyncAck, respond: AsyncRespond, body: dict, action: dict,
                        client: AsyncWebClient) -> None:
         await ack()
-        caller, action_id = clicker(body, action), action["action_id"]
+        caller, action_id = clicker(body, action, deps), action["action_id"]
         clicked = work(action_id, caller, f"AR-{action['value']}")
         if (body.get("view") or {}).get("type") == "home":
             # No response_url on the App Home: the page itself shows how the click went.

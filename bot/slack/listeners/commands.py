@@ -30,10 +30,10 @@ UPDATE_FORM_FAILED = ("Slack did not open the update form. Post the update with 
                       "`/incident update <text>` instead.")
 
 
-def caller_of(command: dict) -> Caller:
+def caller_of(command: dict, deps: Deps) -> Caller:
     return Caller(user_id=command["user_id"], user_name=command.get("user_name", ""),
                   channel_id=command["channel_id"], trigger_id=command["trigger_id"],
-                  command=command["command"], text=command.get("text", ""))
+                  judge=deps.judge, command=command["command"], text=command.get("text", ""))
 
 
 def said(command: dict) -> Redacted:
@@ -75,7 +75,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await open_update_form(ack, respond, command, client)
             return
         await ack(response_type="ephemeral", text=told(
-            await run(deps, caller_of(command | {"text": text}), request), heard))
+            await run(deps, caller_of(command | {"text": text}, deps), request), heard))
 
     async def open_update_form(ack: AsyncAck, respond: AsyncRespond, command: dict,
                                client: AsyncWebClient) -> None:
@@ -98,7 +98,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(response_type="ephemeral", text=refusal(error, what=text).text)
             return
         await ack(response_type="ephemeral", text=told(
-            await run(deps, caller_of(command | {"text": text}), request), heard))
+            await run(deps, caller_of(command | {"text": text}, deps), request), heard))
 
 
 async def open_form(client: AsyncWebClient, respond: AsyncRespond, trigger_id: str,

@@ -5,6 +5,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.domain.captures import PIN, Via
 from bot.services import capture, incidents
 from bot.slack.deps import Deps
+from bot.slack.listeners.answers import attempt
 
 
 def _bot_users(body: dict) -> set[str]:
@@ -29,8 +30,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.event("reaction_added")
     async def reaction_added(body: dict, event: dict) -> None:
         if _pinned_message(event, body):
-            await capture.ask(deps.store, delivery=body["event_id"], channel_id=event["item"]["channel"],
-                              ts=event["item"]["ts"], by=event["user"], via=Via.PIN)
+            # Nobody to answer a reaction: a refusal of the policy is only kept.
+            await attempt(capture.ask(deps.store, delivery=body["event_id"],
+                                      channel_id=event["item"]["channel"], ts=event["item"]["ts"],
+                                      by=event["user"], via=Via.PIN, judge=deps.judge),
+                          what="a 📌 capture")
 
     @app.event("reaction_removed")
     async def reaction_removed(body: dict, event: dict) -> None:

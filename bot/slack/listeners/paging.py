@@ -20,5 +20,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
             where = f"<#{incident.channel_id}>" if incident.channel_id else "its channel"
             await tell(respond, f"Inviting you to {where} ({incident.ref}).")
 
-        await click_answer(respond, invite(clicker(body, action), action["value"]),
+        await click_answer(respond, invite(clicker(body, action, deps), action["value"]),
                            what=f"button {ids.JOIN}")

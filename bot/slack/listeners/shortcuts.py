@@ -28,7 +28,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return await capture.ask(
                 deps.store, delivery=f"shortcut:{body['trigger_id']}",
                 channel_id=body["channel"]["id"], ts=message["ts"], by=user["id"],
-                by_name=user.get("username") or user.get("name", ""), via=Via.SHORTCUT,
+                by_name=user.get("username") or user.get("name", ""), via=Via.SHORTCUT, judge=deps.judge,
                 said=heard.said, reply_to=body.get("response_url"))
 
         asked = await attempt(ask(), what="add to timeline")

@@ -21,7 +21,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                                                        incident_id=int(value), policy=deps.policy)
             await tell(respond, f"Resolving {incident.ref} on Statuspage.")
 
-        await click_answer(respond, publish(clicker(body, action), action["value"]),
+        await click_answer(respond, publish(clicker(body, action, deps), action["value"]),
                            what=f"button {ids.STATUSPAGE_RESOLVE}")
 
     @app.action(ids.STATUSPAGE_KEEP_OPEN)

@@ -28,7 +28,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         step = ids.read_step_action(action["action_id"])  # Bolt matched STEP_ACTION
         attached, number = step.attached_id, step.number
-        caller = clicker(body, action)
+        caller = clicker(body, action, deps)
 
         async def request_access() -> None:
             request = await runbooks.request_step_access(
@@ -69,7 +69,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                        client: AsyncWebClient) -> None:
         await ack()
         attached = ids.read_abort_action(action["action_id"])  # Bolt matched ABORT_ACTION
-        caller = clicker(body, action)
+        caller = clicker(body, action, deps)
 
         async def ask_why() -> None:
             runbook = await runbooks.runbook_to_abort(deps.store, caller=caller,

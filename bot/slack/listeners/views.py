@@ -27,11 +27,12 @@ from bot.slack.parsing import (
 )
 
 
-def _submitter(body: dict, view: dict, command: str, text: str) -> Caller:
+def _submitter(body: dict, view: dict, command: str, text: str, deps: Deps) -> Caller:
     """Who submitted a form, from where; the view's id makes a repeated submission one."""
     user = body["user"]
     return Caller(user_id=user["id"], user_name=user.get("username") or user.get("name", ""),
                   channel_id=view.get("private_metadata") or "", trigger_id=f"view:{view['id']}",
+                  judge=deps.judge,
                   command=command, text=text)
 
 
@@ -87,7 +88,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await form_errors(ack, errors)
             return
         caller = _submitter(body, view, "step failed form",
-                            f"step {form.attached_id}:{form.number} failed")
+                            f"step {form.attached_id}:{form.number} failed", deps)
         await form_answer(ack, _told(runbooks.mark_step(
             deps.store, caller=caller, attached_id=form.attached_id, number=form.number,
             status="failed", reason=form.reason), client, caller, kinds),
@@ -102,7 +103,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         except FormErrors as errors:
             await form_errors(ack, errors)
             return
-        caller = _submitter(body, view, "abort runbook form", f"abort runbook {form.attached_id}")
+        caller = _submitter(body, view, "abort runbook form",
+                            f"abort runbook {form.attached_id}", deps)
         await form_answer(ack, _told(runbooks.abort(
             deps.store, caller=caller, attached_id=form.attached_id, reason=form.reason),
             client, caller, kinds), field=ids.REASON_FIELD, what=caller.command)
@@ -117,7 +119,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await form_errors(ack, errors)
             return
         caller = _submitter(body, view, "declare form",
-                            f"declare sev{form.severity} {form.slug} {form.title}".strip())
+                            f"declare sev{form.severity} {form.slug} {form.title}".strip(), deps)
         await form_answer(ack, _told(incidents.declare(
             deps.store, caller=caller, severity=form.severity, slug=form.slug, title=form.title,
             policy=deps.policy, runbooks=_runbooks(deps, form.slug, form.runbook),
@@ -134,7 +136,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await form_errors(ack, errors)
             return
         caller = _submitter(body, view, "update form",
-                            f"update {form.impact} / {form.doing} / {form.next_text}")
+                            f"update {form.impact} / {form.doing} / {form.next_text}", deps)
         # A refusal here: the incident's channel is gone from the record.
         await form_answer(ack, _told(incidents.post_form_update(
             deps.store, caller=caller, impact=form.impact, doing=form.doing,

@@ -20,6 +20,7 @@ from bot.slack.parsing.requests import (
     ActionDue,
     Approve,
     AttachRunbook,
+    Can,
     Commander,
     CommandRequest,
     Declare,
@@ -51,7 +52,7 @@ from bot.slack.parsing.requests import (
 from bot.slack.parsing.usage import USAGE, UsageError, help_text
 
 __all__ = [
-    "USAGE", "AbortForm", "Action", "ActionDone", "ActionDue", "Approve", "AttachRunbook",
+    "USAGE", "AbortForm", "Action", "ActionDone", "ActionDue", "Approve", "AttachRunbook", "Can",
     "CommandRequest", "Commander", "Declare", "DeclareForm", "DenyAccess", "FormErrors",
     "FormRequest", "Handoff", "Help", "IncidentCommand", "Invite", "ListAccess", "ListIncidents",
     "Log", "Page", "Request", "RequestAccess", "Resolve", "RevokeAccess", "Role", "RootCause",

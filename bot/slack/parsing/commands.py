@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from bot.slack.parsing.access import parse_access
+from bot.slack.parsing.can import parse_can
 from bot.slack.parsing.incident import (
     parse_action,
     parse_declare,
@@ -64,4 +65,5 @@ PARSERS: dict[str, Callable[[str], IncidentCommand]] = {
     "statuspage": parse_statuspage,
     "timeline": parse_timeline,
     "list": parse_list,
+    "can": parse_can,
 }

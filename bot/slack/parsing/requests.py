@@ -5,6 +5,7 @@ each by its type."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.domain import authz
 from bot.domain.lifecycle import Status
 
 
@@ -126,6 +127,14 @@ class Timeline:
 
 
 @dataclass(frozen=True)
+class Can:
+    """Would the policy let me do this here?"""
+
+    action: authz.Action
+    args: tuple[tuple[str, authz.Arg], ...] = ()
+
+
+@dataclass(frozen=True)
 class ListIncidents:
     drills: bool = False
 
@@ -193,7 +202,7 @@ class AbortForm:
 IncidentCommand = (
     Declare | Log | SetStatus | SetSeverity | Commander | Role | Handoff | Invite | Update
     | Action | ActionDone | ActionDue | Resolve | RootCause | Statuspage | Page | AttachRunbook
-    | Help | Timeline | ListIncidents | RequestAccess | DenyAccess | RevokeAccess | ListAccess
+    | Help | Timeline | ListIncidents | Can | RequestAccess | DenyAccess | RevokeAccess | ListAccess
 )
 """What `/incident …` can ask."""
 

@@ -25,6 +25,8 @@ USAGE = {
     "approve": "/approve [AR-n] [for <duration>]",
     "timeline": "/incident timeline [n]   (the last n events, default 15)",
     "list": "/incident list [--drills]   (open incidents, from any channel)",
+    "can": "/incident can <action> [args]   (would the policy let you? e.g. "
+           "`can resolve`, `can severity sev3`, `can approve AR-2`)",
     "help": "/incident help",
 }
 

@@ -1,4 +1,5 @@
-"""users.info and usergroups.users.list: who someone is, and who is in a group."""
+"""users.info, usergroups.list and usergroups.users.list: who someone is, which groups there
+are, and who is in a group."""
 
 from bot.standin.slack_api.records import SlackError
 from bot.standin.slack_api.workspace import Method, Workspace
@@ -20,7 +21,21 @@ def group_members(ws: Workspace, params: dict) -> dict:
     return {"users": list(group["users"])}
 
 
+def list_groups(ws: Workspace, params: dict) -> dict:
+    """Disabled groups are not kept here; `include_users` adds each group's members."""
+    with_users = str(params.get("include_users", "")).lower() in ("1", "true")
+    groups = []
+    for group in ws.usergroups.values():
+        shown = {"id": group["id"], "handle": group["handle"], "is_usergroup": True,
+                 "user_count": len(group["users"]), "date_delete": 0}
+        if with_users:
+            shown["users"] = list(group["users"])
+        groups.append(shown)
+    return {"usergroups": groups}
+
+
 METHODS: dict[str, Method] = {
     "users.info": user_info,
+    "usergroups.list": list_groups,
     "usergroups.users.list": group_members,
 }

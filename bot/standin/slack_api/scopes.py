@@ -23,6 +23,7 @@ SCOPES: dict[str, str | dict[str, str]] = {
     "reactions.get": "reactions:read",
     "users.info": "users:read",
     "usergroups.users.list": "usergroups:read",
+    "usergroups.list": "usergroups:read",
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
 }

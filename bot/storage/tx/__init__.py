@@ -9,6 +9,7 @@ from bot.storage.tx.alerts import Alerts
 from bot.storage.tx.base import AfterAppend, to_domain
 from bot.storage.tx.captures import Captures
 from bot.storage.tx.commands import Commands
+from bot.storage.tx.denials import Denials
 from bot.storage.tx.incidents import Incidents
 from bot.storage.tx.owed import AsRow, OwedCalls
 from bot.storage.tx.people import People
@@ -21,7 +22,7 @@ __all__ = ["AfterAppend", "AsRow", "Tx", "to_domain"]
 
 
 class Tx(Incidents, Timeline, People, ActionItems, Access, Runbooks, StatuspageIds, Captures,
-         Alerts, Reminders, Commands, OwedCalls):
+         Alerts, Reminders, Commands, Denials, OwedCalls):
     async def append(self, event: TimelineEvent) -> TimelineEvent:
         """Chain and store an event, then what the use cases ask to follow every change.
         The caller holds the incident's lock."""

@@ -1,11 +1,11 @@
 """Runbooks (list or attach), the timeline, the incident list, and help."""
 
-from bot.services import listing, runbooks
+from bot.services import authz, listing, runbooks
 from bot.services.caller import Caller
 from bot.slack import overview
 from bot.slack.deps import Deps
 from bot.slack.listeners.registry import handles
-from bot.slack.parsing import AttachRunbook, Help, ListIncidents, Timeline, help_text
+from bot.slack.parsing import AttachRunbook, Can, Help, ListIncidents, Timeline, help_text
 
 
 @handles(AttachRunbook)
@@ -20,14 +20,25 @@ async def runbook(deps: Deps, caller: Caller, request: AttachRunbook) -> str:
 
 @handles(Timeline)
 async def timeline(deps: Deps, caller: Caller, request: Timeline) -> str:
-    return overview.timeline(await listing.recent(deps.store, channel_id=caller.channel_id,
+    return overview.timeline(await listing.recent(deps.store, caller=caller,
                                                   count=request.count))
 
 
 @handles(ListIncidents)
 async def incident_list(deps: Deps, caller: Caller, request: ListIncidents) -> str:
-    shown = await listing.listed_to(deps.store, user_id=caller.user_id, drills=request.drills)
+    shown = await listing.listed_to(deps.store, caller=caller, drills=request.drills)
     return overview.incident_list(shown, drills=request.drills)
+
+
+@handles(Can)
+async def can(deps: Deps, caller: Caller, request: Can) -> str:
+    decision, incident = await authz.would_permit(deps.store, caller=caller,
+                                                  action=request.action, args=dict(request.args))
+    asked = f"`{request.action}`" + "".join(f" {k}={v}" for k, v in request.args)
+    where = f" in {incident.ref}" if incident else ""
+    if decision.allow:
+        return f"Allowed: you may {asked}{where}."
+    return f"Not allowed: {asked}{where}. {decision.reason}"
 
 
 @handles(Help)
