@@ -1,19 +1,25 @@
 """`incident-bot demo`: one incident end to end, no Slack workspace needed.
 
-Starts the bot and a local stand-in of the Slack Web API in this process, then
-plays an incident through signed requests, as Slack would send them.
+Starts the bot and local stand-ins of Slack's Web API, PagerDuty and Alertmanager in this
+process, then plays an incident through signed requests, as Slack would send them. What it
+leaves (the database and the committed postmortem draft) stays in one folder, emptied at the
+start of the next run, so that the command line can be tried on it afterwards.
 """
 
 import asyncio
+import html
+import json
+import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from shlex import quote
 
 from bot import shipped
 from bot.config import load_settings
+from bot.export import canonical
 from bot.runtime import BotRuntime
 from bot.slack import ids
 from bot.standin.alertmanager import AlertmanagerSender, FiredAlert
@@ -22,11 +28,16 @@ from bot.standin.slack_api import FakeSlackAPI, Message
 from bot.standin.slack_sender import SlackSender
 from bot.storage.migrate import upgrade
 
+FOLDER = Path("incident-bot-demo")
+# Only a folder holding this file is emptied: one of the same name the demo did not make is
+# someone's, and is left alone.
+MARK = ".incident-bot-demo"
 SIGNING_SECRET = "demo-signing-secret"
 PEOPLE = {"U0ALICE": "alice", "U0BOB": "bob", "U0CAROL": "carol", "U0DAVE": "dave"}
 ROUTING_KEY = "R0DEMO" + "0" * 26  # an Events API v2 integration key is 32 characters
 # Short, so the demo shows a SEV1 nobody acknowledged being escalated.
 ACK_DEADLINE = timedelta(seconds=2)
+RUNBOOK = "RUN-001"
 
 ALERT_TOKEN = "demo-alert-token"
 BEFORE_STEPS = [
@@ -58,25 +69,52 @@ AFTER_STEPS = [
     ("U0CAROL", "/incident", "action Alert on idle-in-transaction sessions <@U0CAROL|carol>"),
     ("U0BOB", "/incident", "resolve Batch worker leaked transactions after the 2.14 deploy"),
 ]
+INTRO = ("A SEV1 from alert to committed postmortem, played against local stand-ins of Slack, "
+         "PagerDuty and Alertmanager (no workspace needed):")
 
 
-async def run_demo(say: Callable[[str], None]) -> Path:
-    workdir = Path(tempfile.mkdtemp(prefix="incident-bot-demo-"))
+class DemoError(Exception):
+    """The demo cannot run here; the message says why."""
+
+
+def fresh_folder(folder: Path) -> None:
+    """Empty the folder the last run left, or make it; refuse one the demo did not make."""
+    if folder.exists():
+        if not (folder / MARK).is_file() and (not folder.is_dir() or any(folder.iterdir())):
+            raise DemoError(f"{folder} exists and was not made by the demo; move it away or "
+                            f"run the demo from another folder")
+    try:
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        (folder / MARK).write_text("Made by `incident-bot demo`, which empties this folder at "
+                                   "each run.\n")
+    except OSError as error:
+        raise DemoError(f"cannot prepare {folder} ({error.strerror or error}); run the demo "
+                        f"from a folder you can write to") from None
+
+
+async def run_demo(say: Callable[[str], None], folder: Path = FOLDER) -> Path:
+    """Play the incident, keeping what it leaves in `folder`; returns the export's path."""
+    fresh_folder(folder)
+    say(INTRO)
+    say("")
+    record, database = folder / "record", folder / "incident-bot.db"
     async with FakeSlackAPI() as slack, FakePagerDuty() as pagerduty:
         for user_id, name in PEOPLE.items():
             slack.add_user(user_id, name)
         ops = slack.add_channel("ops", creator="U0ALICE", members=list(PEOPLE))
-        database_url = f"sqlite:///{workdir / 'incident-bot.db'}"
+        database_url = f"sqlite:///{database}"
         # The postmortem drafts land in a git repository, as a team would keep them.
         committing = shutil.which("git") is not None
+        record.mkdir()
         if committing:
-            (workdir / "record").mkdir()
-            await asyncio.to_thread(_git, workdir / "record", "init", "--quiet")
+            await asyncio.to_thread(_git, record, "init", "--quiet")
         upgrade(database_url)
         settings = load_settings(
             slack_bot_token=slack.bot_token, slack_signing_secret=SIGNING_SECRET,
             slack_api_url=slack.url, database_url=database_url, runbooks_dir=shipped.runbooks_dir(),
-            export_dir=workdir / "record" / "incidents", announce_channel=ops, slack_app_token="",
+            export_dir=record / "incidents", announce_channel=ops, slack_app_token="",
             approvers="U0DAVE", ack_deadline_sev1=ACK_DEADLINE, escalation_users="U0CAROL",
             pagerduty_routing_key=ROUTING_KEY, pagerduty_events_url=pagerduty.url,
             alert_webhook_token=ALERT_TOKEN, export_debounce=EXPORT_DEBOUNCE,
@@ -86,11 +124,22 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             sender = SlackSender(events_url=f"{runtime.url}/slack/events",
                                  signing_secret=SIGNING_SECRET, api=slack)
             slack.deliver_events(sender)
+            runbook = runtime.runbooks.library.find(RUNBOOK)
+            assert runbook is not None, f"the shipped runbooks have no {RUNBOOK}"
+
+            def plain(text: str) -> str:
+                return _plain(text, slack)
+
+            def bot_says(where: str, text: str) -> None:
+                first, *more = plain(text).splitlines() or [""]
+                say(f"{'bot':>6} > {where}: {first}")
+                for line in more:
+                    say(f"{'':>9}{line}")
 
             async def command(user: str, name: str, text: str, channel: str) -> None:
                 response = await sender.slash(name, text, user=user, channel=channel)
-                say(f"{PEOPLE[user]:>6} > {name} {text}")
-                say(f"{'':>9}{response.json['text']}  ({response.elapsed * 1000:.0f} ms)")
+                say(f"{PEOPLE[user]:>6} > {name} {plain(text)}")
+                say(f"{'':>9}{plain(response.json['text'])}  ({response.elapsed * 1000:.0f} ms)")
                 await runtime.delivery.drain()
 
             async def click(user: str, message: Message, number: int, what: str, label: str) -> None:
@@ -104,7 +153,9 @@ async def run_demo(say: Callable[[str], None]) -> Path:
                 await sender.block_action(user=user, channel=channel, message_ts=message.ts,
                                           action_id=ids.step_action(int(found[1]), number, what),
                                           value=label, block_id=block["block_id"])
-                say(f"{PEOPLE[user]:>6} clicks [{label}]")
+                step = runbook.step(number)
+                title = step.title if step else "?"
+                say(f"{PEOPLE[user]:>6} clicks [{label}] on step {number}: {title}")
                 await runtime.delivery.drain()
 
             def pagerduty_says(before: int) -> None:
@@ -115,13 +166,15 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             alertmanager = AlertmanagerSender(url=f"{runtime.url}/alerts/alertmanager",
                                               token=ALERT_TOKEN)
             answer = await alertmanager.notify([database_alert()])
+            reply = json.loads(answer.body)
             say(f"{'Alertmanager':>12} > POST /alerts/alertmanager DbOutage (critical): "
-                f"HTTP {answer.status} {answer.body}")
+                f"HTTP {answer.status}, {'opened' if reply.get('opened') else 'recorded in'} "
+                f"{reply.get('incident')}")
             await runtime.delivery.drain()
             opened = slack.channel_by_name("inc-1-db-outage")
             assert opened is not None, "the alert opened no channel"
             channel = opened.id
-            say(f"{'bot':>6} > #inc-1-db-outage: {_last(slack, channel)}")
+            bot_says("#inc-1-db-outage", _first_line(slack.messages(channel)[-1]))
             for joiner in ("U0ALICE", "U0BOB", "U0CAROL"):
                 await slack.join(channel, joiner)
                 say(f"{PEOPLE[joiner]:>6} joins #inc-1-db-outage")
@@ -134,7 +187,7 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             say(f"{'alice':>6} pins it with :pushpin:")
             await _until(lambda: any("to the timeline" in m.text for m in slack.messages(channel)))
             await runtime.delivery.drain()
-            say(f"{'bot':>6} > #inc-1-db-outage: {_last(slack, channel)}")
+            bot_says("#inc-1-db-outage", _first_line(slack.messages(channel)[-1]))
             say(f"{'':>9}(nobody acknowledges the SEV1 within {ACK_DEADLINE.seconds} s)")
             def overdue() -> list[Message]:
                 return [m for m in slack.messages(channel) if "Not acknowledged" in m.text]
@@ -142,26 +195,26 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             await _until(lambda: bool(pagerduty.events and overdue()
                                       and slack.direct_messages("U0CAROL")))
             notice = next(line for line in overdue()[0].text.splitlines() if "Not acknowledged" in line)
-            say(f"{'bot':>6} > #inc-1-db-outage: {notice}")
+            bot_says("#inc-1-db-outage", notice)
             pagerduty_says(0)
-            say(f"{'bot':>6} > DM to carol: {slack.direct_messages('U0CAROL')[-1].text}")
+            bot_says("DM to carol", slack.direct_messages("U0CAROL")[-1].text)
             for user, name, text in ACKNOWLEDGE_STEPS:
                 before = len(pagerduty.events)
                 await command(user, name, text, channel)
                 pagerduty_says(before)
-            steps = next(m for m in slack.messages(channel) if "RUN-001" in m.text)
+            steps = next(m for m in slack.messages(channel) if RUNBOOK in m.text)
             await click("U0BOB", steps, 1, "started", "Start")
             await click("U0BOB", steps, 1, "done", "Done")
             await click("U0BOB", steps, 2, "done", "Done")
             await click("U0BOB", steps, 4, "access", "Request access")
             copy = slack.direct_messages("U0DAVE")[-1]
-            say(f"{'bot':>6} > DM to dave: {copy.text}")
+            bot_says("DM to dave", copy.text)
             await sender.block_action(user="U0DAVE", channel=copy.channel, message_ts=copy.ts,
                                       action_id=ids.ACCESS_APPROVE, value="1",
                                       block_id=ids.access_block(1))
             say(f"{'dave':>6} clicks [Approve] in his DM")
             await runtime.delivery.drain()
-            say(f"{'bot':>6} > DM to bob: {slack.direct_messages('U0BOB')[-1].text}")
+            bot_says("DM to bob", slack.direct_messages("U0BOB")[-1].text)
             await click("U0BOB", steps, 4, "done", "Done")
             for user, name, text in AFTER_STEPS:
                 before = len(pagerduty.events)
@@ -172,23 +225,49 @@ async def run_demo(say: Callable[[str], None]) -> Path:
             await command("U0BOB", "/incident", LATER_ROOT_CAUSE, channel)
             await _until(lambda: any("draft updated" in f.initial_comment for f in slack.files))
             await runtime.delivery.drain()
-            say(f"{'bot':>6} > #inc-1-db-outage: (file) {slack.files[-1].initial_comment}")
+            bot_says("#inc-1-db-outage", f"(file) {slack.files[-1].initial_comment}")
         say("")
         say(f"#{slack.channels[channel].name} as Slack shows it:")
         for message in slack.messages(channel):
-            say(f"  {message.text.splitlines()[0]}")
-        export = next((workdir / "record" / "incidents").glob("*.md"))
+            say(f"  {plain(_first_line(message))}")
+        export = next((record / "incidents").glob("*.md"))
         if committing:
             say("")
-            say(f"git log in {workdir / 'record'}:")
-            log = await asyncio.to_thread(_git, workdir / "record", "log", "--format=%h %s")
+            say(f"git log in {record}:")
+            log = await asyncio.to_thread(_git, record, "log", "--format=%h %s")
             for line in log.splitlines():
                 say(f"  {line}")
         say("")
-        say(f"Export written to {export}:")
+        say(f"The postmortem draft, {export}:")
         say("")
-        say(export.read_text())
+        _show_export(say, export.read_text())
+        say("")
+        _what_next(say, folder, database, export)
         return export
+
+
+def _show_export(say: Callable[[str], None], text: str) -> None:
+    """What a reader reads; the hashed events that follow are for `verify`, not for people."""
+    readable, hashed = text.split(canonical.BEGIN, 1)
+    say(readable.rstrip("\n"))
+    say("")
+    events = len(hashed.split(canonical.END, 1)[0].strip("\n").splitlines()) - 1  # less the names
+    say(f"<!-- {events} events in the form their hashes were computed from, for "
+        f"`incident-bot verify` -->")
+    say(text.rstrip("\n").splitlines()[-1])
+
+
+def _what_next(say: Callable[[str], None], folder: Path, database: Path, export: Path) -> None:
+    """Where things are, and the commands that read them: they need only these two settings."""
+    say(f"The demo left its files in {folder}/ (emptied when the demo runs again):")
+    say(f"  database  {database}")
+    say(f"  export    {export}")
+    say("")
+    say("Try next, from this folder:")
+    say(f"  export DATABASE_URL={quote(f'sqlite:///{database}')} EXPORT_DIR={quote(str(export.parent))}")
+    say("  incident-bot list")
+    say(f"  incident-bot verify {quote(str(export))}")
+    say("  incident-bot stats")
 
 
 def _git(folder: Path, *args: str) -> str:
@@ -205,5 +284,26 @@ async def _until(done: Callable[[], bool], timeout: float = 20) -> None:
     raise TimeoutError("what the demo waited for did not arrive")
 
 
-def _last(slack: FakeSlackAPI, channel: str) -> str:
-    return slack.messages(channel)[-1].text.splitlines()[0]
+def _first_line(message: Message) -> str:
+    return message.text.splitlines()[0]
+
+
+# Slack's markup for people, channels and links: <@U0BOB>, <@U0BOB|bob>, <#C0002>,
+# <https://…|label>, <!here>.
+_MARKUP = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def _plain(text: str, slack: FakeSlackAPI) -> str:
+    """Slack's markup as a person reads it in the client: names, not ids."""
+    def shown(found: re.Match[str]) -> str:
+        sigil, ref, label = found[1], found[2], found[3]
+        if sigil == "@":
+            user = slack.users.get(ref)
+            return "@" + (user["name"] if user else (label or ref))
+        if sigil == "#":
+            channel = slack.channels.get(ref)
+            return "#" + (channel.name if channel else (label or ref))
+        if sigil == "!":
+            return label or "@" + ref
+        return label or ref
+    return html.unescape(_MARKUP.sub(shown, text))
