@@ -140,7 +140,7 @@ def test_lint_command_on_a_clean_folder_prints_one_line_even_when_strict():
     # Ten years, so the shipped files' dates do not age this test; the test above pins the day.
     result = run_lint(str(SHIPPED), "--strict", stale_after="3650d")
     assert result.returncode == 0
-    assert result.stdout.strip() == f"{SHIPPED}: 8 runbooks, no problems"
+    assert result.stdout.strip() == f"{SHIPPED}: 15 runbooks, no problems"
 
 
 def test_warnings_alone_are_printed_and_exit_0(tmp_path):
