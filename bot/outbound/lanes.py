@@ -216,6 +216,11 @@ class Outbox:
         async with self.store.reading() as tx:
             return await tx.session.scalar(select(func.count()).where(_pending())) or 0
 
+    async def oldest_owed(self) -> datetime | None:
+        """When the longest-waiting owed call was made; None when nothing is owed."""
+        async with self.store.reading() as tx:
+            return await tx.session.scalar(select(func.min(_T.c.created_at)).where(_pending()))
+
     async def failed_by_kind(self) -> dict[str, int]:
         async with self.store.reading() as tx:
             rows = await tx.session.execute(

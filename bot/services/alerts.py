@@ -15,7 +15,7 @@ from bot.runbooks.library import Library
 from bot.services.authz import permit
 from bot.services.caller import Caller
 from bot.services.context import event
-from bot.services.incidents import open_incident
+from bot.services.incidents import Source, open_incident
 from bot.storage.store import Store, Tx
 
 
@@ -55,7 +55,7 @@ async def receive(store: Store, *, group: AlertGroup, body_sha256: str,
             incident = await open_incident(
                 tx, declarer=ALERT_ACTOR, severity=severity.level, slug=group.slug,
                 title=group.title, policy=policy, runbooks=_runbooks(group, library),
-                invite_declarer=False)
+                invite_declarer=False, source=Source.ALERT)
             await tx.set_alert_group_incident(group_id, incident.id)
             opened = True
         firing, resolved = await _log_alerts(tx, incident, group, note)

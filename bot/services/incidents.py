@@ -1,11 +1,13 @@
 """Incident use cases: declare, log, status, severity, commander, update, action, resolve."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 
 from bot.domain import notices, updates
 from bot.domain.access import AccessRequest
+from bot.domain.alerts import ALERT_ACTOR
 from bot.domain.authz import Action
 from bot.domain.errors import IncidentError
 from bot.domain.incident import ActionItem, Incident, Participant
@@ -23,6 +25,27 @@ from bot.services.exporter import Exporter, ExportResult
 from bot.services.reminders import plan_nudge, plan_postmortem
 from bot.services.runbooks import attach
 from bot.storage.store import Store, Tx
+
+
+class Source(StrEnum):
+    """Where a declare came from: `/incident declare`, the declare form, or an alert."""
+
+    COMMAND = "command"
+    FORM = "form"
+    ALERT = "alert"
+
+
+# The command a declare form's submission is recorded as (bot/slack/listeners/views.py).
+DECLARE_FORM = "declare form"
+
+
+def declared_source(declared_by: str, data: Mapping[str, object]) -> Source:
+    """The `declared` event's source; events from before sources were kept have none, and
+    then only an alert's declarer tells it apart from a command."""
+    kept = data.get("source")
+    if kept:
+        return Source(str(kept))
+    return Source.ALERT if declared_by == ALERT_ACTOR else Source.COMMAND
 
 
 @dataclass
@@ -46,13 +69,15 @@ async def declare(store: Store, *, caller: Caller, severity: int, slug: str, tit
         return await open_incident(tx, declarer=caller.user_id, severity=severity, slug=slug,
                                    title=title, policy=policy, runbooks=runbooks,
                                    private=private, drill=drill,
-                                   origin_channel_id=caller.channel_id)
+                                   origin_channel_id=caller.channel_id,
+                                   source=Source.FORM if caller.command == DECLARE_FORM
+                                   else Source.COMMAND)
 
 
 async def open_incident(tx: Tx, *, declarer: str, severity: int, slug: str, title: str,
                         policy: Policy, runbooks: Sequence[Runbook] = (), private: bool = False,
                         drill: bool = False, origin_channel_id: str | None = None,
-                        invite_declarer: bool = True) -> Incident:
+                        invite_declarer: bool = True, source: Source = Source.COMMAND) -> Incident:
     """Declare inside a transaction the caller holds; `invite_declarer` is off for a
     declarer that is not a Slack user (an alert source)."""
     incident = await tx.add_incident(
@@ -60,8 +85,11 @@ async def open_incident(tx: Tx, *, declarer: str, severity: int, slug: str, titl
                  declared_at=tx.now, declared_by=declarer,
                  origin_channel_id=origin_channel_id, private=private, drill=drill)
     )
+    # A command's declare keeps no source, as every declare did before sources were told
+    # apart: what it records stays as it was, and declared_source() reads both alike.
+    kept = {} if source is Source.COMMAND else {"source": str(source)}
     await tx.append(event(tx, incident, declarer, "declared",
-                          f"{incident.severity_label} {slug}: {incident.title}"))
+                          f"{incident.severity_label} {slug}: {incident.title}", **kept))
     tx.notify(notices.CreateChannel(incident_id=incident.id))
     if invite_declarer:
         tx.notify(notices.Invite(incident_id=incident.id, user=declarer))

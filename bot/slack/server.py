@@ -1,7 +1,7 @@
 """aiohttp wiring: `POST /slack/events`, `GET /healthz`, `GET /metrics`."""
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
@@ -15,6 +15,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.alertmanager.webhook import PATH as ALERTS_PATH
 from bot.alertmanager.webhook import AlertWebhook
+from bot.incident_metrics import IncidentFigures
 from bot.outbound.loop import DeliveryLoop
 from bot.redaction import REDACTIONS
 from bot.runbooks.library import Library
@@ -65,7 +66,10 @@ def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
                  commands: AsyncApp,
                  alerts: AlertWebhook | None = None,
                  runbooks: Library | None = None,
-                 collectors: Sequence[Collector] = ()) -> web.Application:
+                 collectors: Sequence[Collector] = (),
+                 slack: Callable[[], dict[str, object]] | None = None) -> web.Application:
+    """`slack`: what the bot knows of Slack now, shown by /healthz; a Slack that does not
+    answer leaves the bot healthy, since what it owes Slack waits in the outbox."""
     registry = CollectorRegistry()
     registry.register(REDACTIONS)
     if runbooks is not None:
@@ -76,6 +80,8 @@ def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
         registry.register(collector)
     denials = PolicyDenials()
     registry.register(denials)
+    figures = IncidentFigures(store, delivery.outbox)
+    registry.register(figures)
     pending = Gauge("incident_bot_outbox_pending", "Outbound calls owed", registry=registry)
     failed = Gauge("incident_bot_outbox_failed",
                    "Outbound calls given up or parked (`incident-bot db outbox`), by kind",
@@ -88,12 +94,14 @@ def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
         return await to_aiohttp_response(answer)
 
     async def healthz(_: web.Request) -> web.Response:
+        said = {} if slack is None else {"slack": slack()}
         try:
             await ping(store.database)
         except Exception as exc:
             log.warning("health check: database unavailable: %s", exc)
-            return web.json_response({"ok": False, "database": "unavailable"}, status=503)
-        return web.json_response({"ok": True, "database": "ok"})
+            return web.json_response({"ok": False, "database": "unavailable", **said},
+                                     status=503)
+        return web.json_response({"ok": True, "database": "ok", **said})
 
     async def metrics(_: web.Request) -> web.Response:
         pending.set(await delivery.outbox.pending())
@@ -103,6 +111,7 @@ def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
         delivered.set(delivery.delivered)
         async with store.reading() as tx:
             denials.by_action = await tx.denials_by_action()
+        await figures.read()
         return web.Response(body=generate_latest(registry),
                             headers={"Content-Type": CONTENT_TYPE_LATEST})
 

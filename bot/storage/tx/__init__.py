@@ -16,13 +16,14 @@ from bot.storage.tx.people import People
 from bot.storage.tx.reminders import Reminders
 from bot.storage.tx.runbooks import Runbooks
 from bot.storage.tx.statuspage import StatuspageIds
+from bot.storage.tx.tallies import Tallies
 from bot.storage.tx.timeline import Timeline
 
 __all__ = ["AfterAppend", "AsRow", "Tx", "to_domain"]
 
 
 class Tx(Incidents, Timeline, People, ActionItems, Access, Runbooks, StatuspageIds, Captures,
-         Alerts, Reminders, Commands, Denials, OwedCalls):
+         Alerts, Reminders, Commands, Denials, OwedCalls, Tallies):
     async def append(self, event: TimelineEvent) -> TimelineEvent:
         """Chain and store an event, then what the use cases ask to follow every change.
         The caller holds the incident's lock."""
