@@ -1,6 +1,7 @@
 """Settings from the environment or `.env`; a bad value stops start-up with one line."""
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,7 @@ from bot.domain.alerts import DEFAULT_SEVERITY_MAP, parse_severity_map
 from bot.domain.durations import parse_duration
 from bot.domain.policy import Policy
 from bot.domain.roles import all_roles, check_role_name
+from bot.logs import FORMATS, LEVELS
 
 
 def _duration(value: object) -> object:
@@ -21,6 +23,21 @@ def _duration(value: object) -> object:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+def _one_of(choices: tuple[str, ...], what: str, case: Callable[[str], str]) -> BeforeValidator:
+    def check(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        if case(value.strip()) not in choices:
+            raise ValueError(f"`{value}` is not a {what} (use {', '.join(choices[:-1])} "
+                             f"or {choices[-1]})")
+        return case(value.strip())
+    return BeforeValidator(check)
+
+
 # The rules' defaults are written once, in the domain's Policy; the settings start from them.
 _RULES = Policy()
 
@@ -39,6 +56,9 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
+    # The bot's own lines from this level (unset: WARNING, INFO for serve); json: one a line.
+    log_level: Annotated[str | None, _one_of(LEVELS, "log level", str.upper)] = None
+    log_format: Annotated[str | None, _one_of(FORMATS, "log format", str.lower)] = None
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str | None = None

@@ -62,6 +62,6 @@ def db_outbox_retry(ids: tuple[int, ...], every: bool) -> None:
     async def action(store: Store) -> int:
         return await Outbox(store).send_again(None if every else list(ids))
 
-    count = with_store(action)
+    count = with_store(action, migrate=True)
     click.echo(f"{count} call{'s' if count != 1 else ''} owed again; a running bot sends "
                f"{'them' if count != 1 else 'it'} within seconds")

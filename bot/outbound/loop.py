@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from bot.domain.notices import incident_of
+from bot.logs import about_incident
 from bot.outbound.codec import TooNew, decode
 from bot.outbound.errors import GiveUp, Retry
 from bot.outbound.lanes import LEASE, PACE, Outbox, Row
@@ -141,6 +142,11 @@ class DeliveryLoop:
 
     # one batch ------------------------------------------------------------------
     async def _attempt(self, rows: list[Row]) -> None:
+        # Its own task: whatever it logs, here or in a delivery, names the lane's incident.
+        with about_incident(incident_of(rows[0].lane)):
+            await self._attempt_batch(rows)
+
+    async def _attempt_batch(self, rows: list[Row]) -> None:
         head = rows[0]
         try:
             batch, delivery = self._read(rows)

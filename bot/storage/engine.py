@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +28,43 @@ class Database(Protocol):
     async def close(self) -> None: ...
 
 
+# The drivers installed with the bot; bot/config.py turns the URLs operators know into these.
+DRIVERS = ("sqlite", "sqlite+aiosqlite", "postgresql+psycopg")
+SUPPORTED = "sqlite:///path, postgresql+psycopg://… or postgres://…"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or read, or this release cannot use it as it is. The
+    message names DATABASE_URL and what to do, for one line on the command line."""
+
+
+def check_url(url: str) -> None:
+    try:
+        driver = make_url(url).drivername
+    except ArgumentError:
+        driver = None
+    if driver not in DRIVERS:
+        raise DatabaseUnavailable(f"DATABASE_URL {shown(url)} is not supported "
+                                  f"(use {SUPPORTED})")
+
+
+def shown(url: str) -> str:
+    """The URL as a message may show it: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def unreachable(url: str, error: Exception) -> DatabaseUnavailable:
+    """A driver's failure to connect or read, in one line: its first, which says why."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return DatabaseUnavailable(f"cannot use the database at DATABASE_URL {shown(url)}: "
+                               f"{reason[0] if reason else type(error).__name__}")
+
+
 def open_database(url: str) -> Database:
+    check_url(url)
     if url.startswith("sqlite"):
         return InlineSQLite(url)
     return AsyncPostgres(url)
