@@ -211,8 +211,11 @@ class Settings(BaseSettings):
         return bool(self.statuspage_page_id and self.statuspage_api_key)
 
     def require_slack(self) -> None:
-        """Only talking to Slack needs the secrets; export, verify and stats do not."""
-        for name in ("slack_bot_token", "slack_signing_secret"):
+        """Only talking to Slack needs the secrets; export, verify and stats do not. In Socket
+        Mode (SLACK_APP_TOKEN) Slack's requests come over the bot's own WebSocket, unsigned:
+        no signing secret is needed (without one, requests over HTTP are refused)."""
+        needed = ["slack_bot_token"] + ([] if self.slack_app_token else ["slack_signing_secret"])
+        for name in needed:
             if not getattr(self, name):
                 raise ConfigError(f"{name.upper()} is not set")
 

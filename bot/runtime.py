@@ -3,9 +3,11 @@ stopped together. The one place that knows every adapter."""
 
 import asyncio
 import logging
+import os
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+import jinja2
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -26,6 +28,7 @@ from bot.export.metrics import ExportGitOutcomes
 from bot.export.render import Renderer
 from bot.outbound.lanes import PACE
 from bot.outbound.loop import MAX_BACKOFF, DeliveryLoop
+from bot.outbound.metrics import OutboundCalls
 from bot.outbound.registry import Registry
 from bot.paging.metrics import PagerDutyEvents
 from bot.paging.pagerduty import PagerDuty
@@ -33,11 +36,13 @@ from bot.runbooks.live import POLL, LiveLibrary
 from bot.scheduler.ticker import TICK, ReminderTicker
 from bot.services.export_again import owe_export_again
 from bot.services.exporter import Exporter
-from bot.slack.app import build_app, build_command_app
+from bot.slack.app import RejectedSignatures, build_app, build_command_app
 from bot.slack.deliveries.workspace import Workspace
 from bot.slack.deps import Deps
 from bot.slack.groups import UserGroups
+from bot.slack.health import SlackCheck, SlackGauges
 from bot.slack.server import make_web_app
+from bot.slack.socket_mode import SocketMode
 from bot.slack.webapi import WebApi
 from bot.statuspage.api import Statuspage
 from bot.statuspage.metrics import StatuspageCalls
@@ -45,15 +50,39 @@ from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
-if TYPE_CHECKING:
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-
-def statuspage_of(settings: Settings) -> Statuspage | None:
+def statuspage_of(settings: Settings, calls: OutboundCalls | None = None) -> Statuspage | None:
     if not (settings.statuspage_page_id and settings.statuspage_api_key):
         return None
     return Statuspage(url=settings.statuspage_api_url, page_id=settings.statuspage_page_id,
-                      api_key=settings.statuspage_api_key)
+                      api_key=settings.statuspage_api_key, calls=calls)
+
+
+def check_exports(settings: Settings, renderer: Renderer) -> None:
+    """EXPORT_TEMPLATE read and parsed, EXPORT_DIR writable: found wanting at start, in one
+    line naming the setting, rather than at the first export, mid-incident."""
+    template = settings.export_template
+    if template is not None:
+        try:
+            template.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"EXPORT_TEMPLATE: cannot read {template}: "
+                              f"{getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        renderer.check()
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"EXPORT_TEMPLATE: {template}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise ConfigError(f"EXPORT_TEMPLATE: {template}: {exc}") from None
+    # Not created yet: the folder that will hold it decides.
+    folder = Path(os.path.abspath(settings.export_dir))
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"EXPORT_DIR: {settings.export_dir} cannot be a folder: {folder} is a file")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"EXPORT_DIR: {settings.export_dir} is not writable by this process "
+                          f"({folder})")
 
 
 def judge_of(settings: Settings, client: AsyncWebClient) -> PolicyJudge:
@@ -93,7 +122,7 @@ class BotRuntime:
         )
         self.judge = judge_of(settings, self.client)
         renderer = Renderer(settings.export_template)
-        renderer.check()
+        check_exports(settings, renderer)
         self.runbooks = LiveLibrary(settings.runbooks_dir, every=runbook_poll)
         self.runbooks.load()
         library = self.runbooks.library
@@ -102,18 +131,27 @@ class BotRuntime:
                          exporter=Exporter(export_dir=settings.export_dir, renderer=renderer,
                                            git=settings.export_git))
         self.ticker = ReminderTicker(self.store, policy, every=tick, exporter=self.deps.exporter)
-        # The adapters' clients, each registering the deliveries of the notices it serves.
-        self.slack_api = WebApi(self.client)
+        # The adapters' clients, each registering the deliveries of the notices it serves,
+        # and counting its calls in one tally.
+        self.outbound_calls = OutboundCalls()
+        self.slack_api = WebApi(self.client, calls=self.outbound_calls, channel_settings={
+            channel: name for name, channel in (("ANNOUNCE_CHANNEL", settings.announce_channel),
+                                                ("EXEC_CHANNEL", settings.exec_channel))
+            if channel})
+        self.slack_check = SlackCheck(self.slack_api, api_url=settings.slack_api_url)
         self.pager = PagerDuty(url=settings.pagerduty_events_url,
                                routing_key=settings.pagerduty_routing_key,
-                               services=settings.pagerduty_services)
-        self.statuspage = statuspage_of(settings)
-        self.git = git.ExportGit(push=settings.export_git_push) if settings.export_git else None
+                               services=settings.pagerduty_services, calls=self.outbound_calls)
+        self.statuspage = statuspage_of(settings, self.outbound_calls)
+        self.git = git.ExportGit(push=settings.export_git_push, calls=self.outbound_calls) \
+            if settings.export_git else None
         registry = Registry()
-        bot.slack.deliveries.register(registry, Workspace(
+        self.workspace = Workspace(
             store=self.store, api=self.slack_api, announce_channel=settings.announce_channel,
             approvers=list(policy.approvers), exec_channel=settings.exec_channel,
-            runbook_stale_after=policy.runbook_stale_after))
+            runbook_stale_after=policy.runbook_stale_after)
+        self.slack_check.on_answer.append(self._bot_user)
+        bot.slack.deliveries.register(registry, self.workspace)
         bot.paging.deliveries.register(registry, store=self.store, pager=self.pager)
         bot.statuspage.deliveries.register(registry, store=self.store, statuspage=self.statuspage)
         bot.export.deliveries.register(registry, store=self.store, git=self.git)
@@ -123,22 +161,38 @@ class BotRuntime:
         # keeps one source of truth for the token (its authorize function).
         bolt_client = AsyncWebClient(base_url=settings.slack_api_url, timeout=self.client.timeout,
                                      retry_handlers=[])
-        self.bolt = build_app(self.deps, bolt_client)
-        self.commands = build_command_app(self.deps, bolt_client)
+        self.signatures = RejectedSignatures()
+        self.bolt = build_app(self.deps, bolt_client, self.signatures)
+        self.commands = build_command_app(self.deps, bolt_client, self.signatures)
         self.alerts = AlertWebhook(store=self.store, token=settings.alert_webhook_token,
                                    severities=settings.alert_severity_map, policy=policy,
                                    library=library, judge=self.judge)
-        collectors = [PagerDutyEvents(self.pager),
+        collectors = [PagerDutyEvents(self.pager), self.outbound_calls,
+                      SlackGauges(self.slack_api),
                       *([StatuspageCalls(self.statuspage)] if self.statuspage else []),
                       *([ExportGitOutcomes(self.git)] if self.git else [])]
         self.web = make_web_app(self.bolt, self.store, self.delivery, alerts=self.alerts,
                                 runbooks=library, collectors=collectors,
-                                commands=self.commands)
+                                commands=self.commands, slack=self.slack_status)
         self._runner: web.AppRunner | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
-        self._socket_mode: AsyncSocketModeHandler | None = None
+        self._ticking = False
+        self._socket_mode: SocketMode | None = None
         self.url = ""
+
+    def slack_status(self) -> dict[str, object]:
+        return self.slack_check.status()
+
+    def _bot_user(self, user_id: str) -> None:
+        # auth.test said who the bot is: the deliveries need not ask again.
+        self.workspace.bot_user_id = self.workspace.bot_user_id or user_id
+
+    async def check_slack(self) -> None:
+        """auth.test before serving: raises ConfigError naming SLACK_BOT_TOKEN when Slack
+        refuses the token; a Slack that does not answer is checked again in the background."""
+        if not await self.slack_check.at_start():
+            self._tasks.append(asyncio.create_task(self.slack_check.until_answered(self._stop)))
 
     async def start(self, host: str = "0.0.0.0", port: int | None = None) -> str:
         self._runner = web.AppRunner(self.web, access_log=None)
@@ -150,27 +204,24 @@ class BotRuntime:
         self._tasks.append(asyncio.create_task(self.delivery.run(self._stop)))
         self._tasks.append(asyncio.create_task(self.runbooks.run(self._stop)))
         self.ticker.start()
+        self._ticking = True
         if isinstance(self.judge.policy, OpaPolicy) and (problem := await self.judge.policy.check()):
             # It starts all the same: until OPA answers, every decision refuses, saying why.
             log.warning("OPA_URL: %s", problem)
         if self.settings.slack_app_token:
-            await self._start_socket_mode()
+            self._socket_mode = SocketMode(self.bolt, self.settings.slack_app_token,
+                                           api_url=self.settings.slack_api_url,
+                                           timeout=self.settings.slack_timeout)
+            await self._socket_mode.start()
         return self.url
 
-    async def _start_socket_mode(self) -> None:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        self._socket_mode = AsyncSocketModeHandler(
-            self.bolt, self.settings.slack_app_token,
-            web_client=AsyncWebClient(base_url=self.settings.slack_api_url),
-        )
-        await self._socket_mode.connect_async()
-
     async def stop(self) -> None:
+        """Stops what start (and check_slack) started, however far they got."""
         self._stop.set()
-        await self.ticker.stop()
+        if self._ticking:
+            await self.ticker.stop()
         if self._socket_mode is not None:
-            await self._socket_mode.close_async()
+            await self._socket_mode.stop()
         for task in self._tasks:
             await task
         if self._runner is not None:

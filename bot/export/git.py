@@ -8,22 +8,35 @@ draft that is already committed is no change and no error, so a retry is harmles
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import subprocess
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bot.outbound.metrics import ERROR, OK, REFUSED, RETRY, OutboundCalls
+
+SYSTEM = "git"
 TIMEOUT = timedelta(seconds=30)
 # Used only where the repository names nobody: commits need an author.
 IDENTITY = ("-c", "user.name=incident-bot", "-c", "user.email=incident-bot@localhost")
 # A push that wants a password fails at once rather than waiting for a terminal.
 ENV = {"GIT_TERMINAL_PROMPT": "0"}
+# A remote that was not reached, as git says it: worth another try, not a refusal.
+UNREACHABLE = re.compile(r"unable to access|could not resolve|connection (refused|timed out)|"
+                         r"network is unreachable|operation timed out", re.IGNORECASE)
 
 
 class GitFailed(Exception):
-    """git refused, could not run, or took too long; the message says which, in one line."""
+    """git refused, could not run, or took too long; the message says which, in one line, and
+    `outcome` counts it (bot/outbound/metrics.py)."""
+
+    def __init__(self, reason: str, outcome: str = REFUSED) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
 
 
 @dataclass
@@ -33,11 +46,13 @@ class Ran:
 
 
 class ExportGit:
-    def __init__(self, *, push: bool, timeout: timedelta = TIMEOUT) -> None:
+    def __init__(self, *, push: bool, timeout: timedelta = TIMEOUT,
+                 calls: OutboundCalls | None = None) -> None:
         self.push = push
         self.timeout = timeout
         # committed, pushed, failed: read by /metrics.
         self.counts: Counter[str] = Counter()
+        self.calls = calls or OutboundCalls()
         # git holds the work tree's index lock while it runs: one command at a time here.
         self._turn = asyncio.Lock()
 
@@ -51,6 +66,25 @@ class ExportGit:
                 raise
 
     async def _commit(self, path: Path, message: str) -> None:
+        async with self._counted("commit"):
+            await self._add_and_commit(path, message)
+        if self.push:
+            async with self._counted("push"):
+                await self._push(path.parent)
+
+    @contextlib.asynccontextmanager
+    async def _counted(self, step: str) -> AsyncIterator[None]:
+        try:
+            yield
+        except GitFailed as failed:
+            self.calls.add(SYSTEM, step, failed.outcome)
+            raise
+        except Exception:
+            self.calls.add(SYSTEM, step, ERROR)
+            raise
+        self.calls.add(SYSTEM, step, OK)
+
+    async def _add_and_commit(self, path: Path, message: str) -> None:
         folder, name = path.parent, path.name
         await self._git(folder, "add", "--", name)
         # Exit status 1: the file differs from its last commit; 0: nothing to commit.
@@ -60,8 +94,8 @@ class ExportGit:
             await self._git(folder, "commit", "--quiet", "-m", message, "--", name,
                             config=() if named else IDENTITY)
             self.counts["committed"] += 1
-        if not self.push:
-            return
+
+    async def _push(self, folder: Path) -> None:
         # Pushed every time, not only after a commit: a commit whose push failed goes out
         # with the next try.
         upstream = await self._git(folder, "rev-parse", "--abbrev-ref", "@{upstream}", ok=(0, 128))
@@ -79,23 +113,24 @@ class ExportGit:
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 start_new_session=True)  # its own process group: a timeout ends ssh too
         except OSError as exc:
-            raise GitFailed(f"git {args[0]} could not run in {folder}: {exc.strerror or exc}") \
-                from None
+            raise GitFailed(f"git {args[0]} could not run in {folder}: {exc.strerror or exc}",
+                            ERROR) from None
         try:
             out, err = await asyncio.wait_for(process.communicate(), self.timeout.total_seconds())
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
-            raise GitFailed(f"git {args[0]} took longer than {self.timeout.total_seconds():g}s") \
-                from None
+            raise GitFailed(f"git {args[0]} took longer than {self.timeout.total_seconds():g}s",
+                            RETRY) from None
         if process.returncode not in ok:
             said = [line.strip() for line in err.decode(errors="replace").splitlines()
                     if line.strip()]
             # git says what went wrong first, then hints at fixes.
             reason = next((line for line in said if line.startswith(("fatal:", "error:"))),
                           said[-1] if said else f"exit status {process.returncode}")
-            raise GitFailed(f"git {args[0]}: {reason[:300]}")
+            raise GitFailed(f"git {args[0]}: {reason[:300]}",
+                            RETRY if UNREACHABLE.search(reason) else REFUSED)
         return Ran(process.returncode or 0, out.decode(errors="replace"))
 
 

@@ -14,12 +14,14 @@ import aiohttp
 
 from bot.domain.incident import Incident
 from bot.domain.notices import PagerDutyEvent
+from bot.outbound.metrics import ERROR, OK, REFUSED, RETRY, OutboundCalls
 
 log = logging.getLogger(__name__)
 
 SOURCE = "incident-bot"
 SUMMARY_LIMIT = 1024
 SEVERITY = {1: "critical", 2: "error", 3: "warning", 4: "info"}
+SYSTEM = "pagerduty"
 
 
 class Busy(Exception):
@@ -77,14 +79,15 @@ class PagerDuty:
     """The Events API client: which routing key, one POST, the answer sorted and counted."""
 
     def __init__(self, *, url: str, routing_key: str | None = None,
-                 services: dict[str, str] | None = None, timeout: timedelta = timedelta(seconds=10)
-                 ) -> None:
+                 services: dict[str, str] | None = None, timeout: timedelta = timedelta(seconds=10),
+                 calls: OutboundCalls | None = None) -> None:
         self.url = url
         self.routing_key = routing_key
         self.services = {name.lower(): key for name, key in (services or {}).items()}
         self.timeout = timeout
         # (action, outcome) → how many: /metrics shows them.
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.calls = calls or OutboundCalls()
 
     def key_for(self, service: str) -> str:
         """The routing key of a service by name; "" names PAGERDUTY_ROUTING_KEY."""
@@ -105,7 +108,22 @@ class PagerDuty:
 
     async def send(self, body: dict) -> str:
         """POST one event; returns the dedup_key PagerDuty filed it under."""
-        action = body.get("event_action", "?")
+        action = str(body.get("event_action", "?"))
+        try:
+            key = await self._send(action, body)
+        except Busy:
+            self.calls.add(SYSTEM, action, RETRY)
+            raise
+        except Refused:
+            self.calls.add(SYSTEM, action, REFUSED)
+            raise
+        except Exception:
+            self.calls.add(SYSTEM, action, ERROR)
+            raise
+        self.calls.add(SYSTEM, action, OK)
+        return key
+
+    async def _send(self, action: str, body: dict) -> str:
         try:
             async with aiohttp.ClientSession() as session, session.post(
                     self.url, json=body,

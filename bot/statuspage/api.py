@@ -15,11 +15,14 @@ from typing import Any
 
 import aiohttp
 
+from bot.outbound.metrics import ERROR, OK, REFUSED, RETRY, OutboundCalls
+
 log = logging.getLogger(__name__)
 
 MARKER = "incident_bot"
 NAME_LIMIT = 255
 LOOKUP_LIMIT = 100
+SYSTEM = "statuspage"
 
 
 class Busy(Exception):
@@ -47,13 +50,15 @@ class Statuspage:
     """One page's incidents: create, update, find; every answer sorted and counted."""
 
     def __init__(self, *, url: str, page_id: str, api_key: str,
-                 timeout: timedelta = timedelta(seconds=10)) -> None:
+                 timeout: timedelta = timedelta(seconds=10),
+                 calls: OutboundCalls | None = None) -> None:
         self.url = url.rstrip("/")
         self.page_id = page_id
         self.api_key = api_key
         self.timeout = timeout
         # (call, outcome) → how many: /metrics shows them.
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.calls = calls or OutboundCalls()
 
     @property
     def _incidents(self) -> str:
@@ -94,6 +99,21 @@ class Statuspage:
         return found
 
     async def _call(self, call: str, method: str, url: str, **kwargs: Any) -> Any:
+        try:
+            answer = await self._request(call, method, url, **kwargs)
+        except Busy:
+            self.calls.add(SYSTEM, call, RETRY)
+            raise
+        except Refused:
+            self.calls.add(SYSTEM, call, REFUSED)
+            raise
+        except Exception:
+            self.calls.add(SYSTEM, call, ERROR)
+            raise
+        self.calls.add(SYSTEM, call, OK)
+        return answer
+
+    async def _request(self, call: str, method: str, url: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"OAuth {self.api_key}"}
         try:
             async with aiohttp.ClientSession() as session, session.request(

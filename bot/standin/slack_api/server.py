@@ -27,6 +27,8 @@ class FakeSlackAPI(Workspace, Faults, SocketMode):
         Faults.__init__(self)
         SocketMode.__init__(self)
         self.bot_token, self.app_token = bot_token, app_token
+        # Tokens Slack no longer takes (the app uninstalled, the token rotated out).
+        self.revoked: set[str] = set()
         # The bot token's scopes (None: every scope): a method needing another is refused
         # with `missing_scope`, as Slack refuses an app whose manifest forgot it.
         self.scopes = None if scopes is None else set(scopes)
@@ -116,11 +118,17 @@ class FakeSlackAPI(Workspace, Faults, SocketMode):
              error: str | None) -> None:
         self.calls.append(Call(method, arguments, status, ok, error, time.time()))
 
-    @staticmethod
-    def _authorize(request: web.Request, arguments: dict, expected: str) -> None:
+    def revoke(self, token: str) -> None:
+        """Every call with `token` is refused from now on with token_revoked, as Slack does
+        once the app is uninstalled from the workspace."""
+        self.revoked.add(token)
+
+    def _authorize(self, request: web.Request, arguments: dict, expected: str) -> None:
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip() if header else arguments.get("token", "")
         if not token:
             raise SlackError("not_authed")
+        if token in self.revoked:
+            raise SlackError("token_revoked")
         if token != expected:
             raise SlackError("invalid_auth")
