@@ -26,6 +26,9 @@ from regopy import rego_shared as native
 PACKAGE = "incident.authz"
 QUERY = (f"allow := [x | x := data.{PACKAGE}.allow]; "
          f"reason := [y | y := data.{PACKAGE}.reason]")
+# Built-ins whose answer is not the input's alone: a policy calling one is never remembered.
+_UNSTABLE = re.compile(r"\b(?:time\.|http\.send|rand\.|uuid\.|opa\.runtime|net\.lookup)")
+ANSWERS_KEPT = 4096
 _TEST_RULE = re.compile(r"^\s*(test_[A-Za-z0-9_]+)\b", re.MULTILINE)
 _PACKAGE_LINE = re.compile(r"^\s*package\s+([A-Za-z0-9_.]+)", re.MULTILINE)
 _ERROR_AT = re.compile(r"\(error (\d+):")
@@ -155,6 +158,8 @@ class RegoPolicy:
         if not re.search(rf"^\s*package\s+{re.escape(PACKAGE)}\s*$", text, re.MULTILINE):
             raise PolicyError(f"{self.sources[0].name}: no `package {PACKAGE}`: "
                               "decisions are read from data.incident.authz.allow and .reason")
+        self._deterministic = not _UNSTABLE.search(_without_comments(text))
+        self._answers: dict[str, tuple[bool, str]] = {}
         # What the decisions read of the input: the rest is never worked out for them.
         self.reads = frozenset(word for word in ("groups", "roles", "member")
                                if re.search(rf"\b{word}\b", _without_comments(text)))
@@ -163,7 +168,21 @@ class RegoPolicy:
         return self.answer(document)
 
     def answer(self, document: dict) -> tuple[bool, str]:
-        """(allow, reason) for an input document; PolicyError if the policy fails on it."""
+        """(allow, reason) for an input document; PolicyError if the policy fails on it.
+        A policy answers from its input and its compiled data alone, so the same input gets
+        the answer it got before without asking the engine (a busy channel asks the same
+        question line after line), unless the policy reads the clock, chance or the network."""
+        if not self._deterministic:
+            return self._ask(document)
+        key = json.dumps(document, sort_keys=True, separators=(",", ":"))
+        known = self._answers.get(key)
+        if known is None:
+            known = self._answers[key] = self._ask(document)
+            if len(self._answers) > ANSWERS_KEPT:
+                self._answers.pop(next(iter(self._answers)))
+        return known
+
+    def _ask(self, document: dict) -> tuple[bool, str]:
         self._interpreter.set_input(document)
         output = native.rego.regoBundleQuery(self._interpreter._impl, self._bundle._impl)
         answer = _answer(self._interpreter, output)

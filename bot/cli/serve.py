@@ -105,6 +105,9 @@ def _first_line(error: Exception) -> str:
 @click.command()
 def demo() -> None:
     """Play one incident end to end against a local stand-in of Slack; print the export."""
-    from bot.demo import run_demo
+    from bot.demo import DemoError, run_demo
 
-    asyncio.run(run_demo(click.echo))
+    try:
+        asyncio.run(run_demo(click.echo))
+    except DemoError as error:
+        fail(str(error))
