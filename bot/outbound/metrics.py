@@ -10,6 +10,7 @@ An answer the caller acts on as a step of its own (a Slack channel name taken: t
 is tried) is `ok`: nothing there to look into.
 """
 
+import contextlib
 from collections import Counter
 from collections.abc import Iterator
 
@@ -27,6 +28,24 @@ class OutboundCalls(Collector):
 
     def add(self, system: str, method: str, outcome: str) -> None:
         self.counts[(system, method, outcome)] += 1
+
+    @contextlib.contextmanager
+    def counting(self, system: str, method: str, *, retry: type[Exception],
+                 refused: type[Exception]) -> Iterator[None]:
+        """Count the call made in the block by how it ended: `retry` and `refused` are the
+        adapter's own exceptions for those outcomes; any other is `error`."""
+        try:
+            yield
+        except retry:
+            self.add(system, method, RETRY)
+            raise
+        except refused:
+            self.add(system, method, REFUSED)
+            raise
+        except Exception:
+            self.add(system, method, ERROR)
+            raise
+        self.add(system, method, OK)
 
     def count(self, system: str, method: str | None = None, outcome: str | None = None) -> int:
         """How many calls of `system` (of `method`, with `outcome`) were counted."""

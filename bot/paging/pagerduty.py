@@ -14,7 +14,7 @@ import aiohttp
 
 from bot.domain.incident import Incident
 from bot.domain.notices import PagerDutyEvent
-from bot.outbound.metrics import ERROR, OK, REFUSED, RETRY, OutboundCalls
+from bot.outbound.metrics import OutboundCalls
 
 log = logging.getLogger(__name__)
 
@@ -109,19 +109,8 @@ class PagerDuty:
     async def send(self, body: dict) -> str:
         """POST one event; returns the dedup_key PagerDuty filed it under."""
         action = str(body.get("event_action", "?"))
-        try:
-            key = await self._send(action, body)
-        except Busy:
-            self.calls.add(SYSTEM, action, RETRY)
-            raise
-        except Refused:
-            self.calls.add(SYSTEM, action, REFUSED)
-            raise
-        except Exception:
-            self.calls.add(SYSTEM, action, ERROR)
-            raise
-        self.calls.add(SYSTEM, action, OK)
-        return key
+        with self.calls.counting(SYSTEM, action, retry=Busy, refused=Refused):
+            return await self._send(action, body)
 
     async def _send(self, action: str, body: dict) -> str:
         try:

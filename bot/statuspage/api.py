@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.outbound.metrics import ERROR, OK, REFUSED, RETRY, OutboundCalls
+from bot.outbound.metrics import OutboundCalls
 
 log = logging.getLogger(__name__)
 
@@ -99,19 +99,8 @@ class Statuspage:
         return found
 
     async def _call(self, call: str, method: str, url: str, **kwargs: Any) -> Any:
-        try:
-            answer = await self._request(call, method, url, **kwargs)
-        except Busy:
-            self.calls.add(SYSTEM, call, RETRY)
-            raise
-        except Refused:
-            self.calls.add(SYSTEM, call, REFUSED)
-            raise
-        except Exception:
-            self.calls.add(SYSTEM, call, ERROR)
-            raise
-        self.calls.add(SYSTEM, call, OK)
-        return answer
+        with self.calls.counting(SYSTEM, call, retry=Busy, refused=Refused):
+            return await self._request(call, method, url, **kwargs)
 
     async def _request(self, call: str, method: str, url: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"OAuth {self.api_key}"}
