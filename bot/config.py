@@ -16,6 +16,7 @@ from bot.domain.durations import parse_duration
 from bot.domain.policy import Policy
 from bot.domain.roles import all_roles, check_role_name
 from bot.logs import FORMATS, LEVELS
+from bot.org_settings import OrgSettings
 
 
 def _duration(value: object) -> object:
@@ -53,7 +54,7 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message names it."""
 
 
-class Settings(BaseSettings):
+class Settings(OrgSettings, BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     # The bot's own lines from this level (unset: WARNING, INFO for serve); json: one a line.
