@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/policy.py [--database-url URL-of-an-empty-database] [--logs 2000]
                                      [--concurrency 1,10] [--rounds 3] [--decisions 3000]
-                                     [--profile] [--what-if] [--no-analyze]
+                                     [--profile] [--no-analyze]
                                      [--skip-decisions | --skip-logs]
 
 1. Decision CPU (`time.process_time()`): the input document built from a question and
@@ -12,15 +12,11 @@
 2. `/incident log` through the use case (bot.services.incidents.log on a Store: what a slash
    command runs once parsed; no HTTP, no Slack), on one incident, sent by C concurrent
    clients, under three judges: one that allows everything and builds nothing (standing for
-   "no policy"), the default policy, and the strict one (which reads `roles`, so every
-   decision also reads the role assignments from the timeline). The judges take turns over
-   the rounds, each run on a fresh database, and the medians are compared.
+   "no policy"), the default policy, and the strict one (which reads `roles`: the roles the
+   person holds, kept on the incident). The judges take turns over the rounds, each run on
+   a fresh database, and the medians are compared.
 3. When the strict policy is more than 10 % slower than the reference (or with --profile),
-   one more strict run under cProfile, and the roles query timed alone: what the difference
-   is made of. --what-if adds three runs of the strict policy that change the bot in this
-   process only: the roles query ordered in Python instead of by the database; no roles
-   query at all (what the engine alone costs); and no roles query with the policy's answers
-   memoized by input document.
+   one more strict run under cProfile: what the difference is made of.
 
 SQLite by default (a file in a temporary folder); PostgreSQL with --database-url, whose
 database is emptied before every run (bench/throwaway_pg.sh starts one) and analyzed after
@@ -29,29 +25,25 @@ the warm-up, as a database in service is (--no-analyze: not).
 
 import argparse
 import asyncio
-import contextlib
 import cProfile
 import itertools
-import json
 import pstats
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, select  # noqa: E402
+from sqlalchemy import create_engine  # noqa: E402
 from sqlalchemy import text as sql  # noqa: E402
-from sqlmodel import col  # noqa: E402
 
 from bot import shipped  # noqa: E402
-from bot.authz.engine import RegoPolicy  # noqa: E402
 from bot.authz.judge import PolicyJudge  # noqa: E402
 from bot.authz.policy_files import compile_policy  # noqa: E402
 from bot.domain.authz import Action, Asker, Decision, Judge, Question  # noqa: E402
@@ -59,16 +51,12 @@ from bot.domain.clock import SystemClock  # noqa: E402
 from bot.domain.incident import Incident  # noqa: E402
 from bot.domain.lifecycle import Status  # noqa: E402
 from bot.domain.policy import Policy  # noqa: E402
-from bot.domain.roles import ASSIGNED, COMMS, holders  # noqa: E402
-from bot.domain.timeline import TimelineEvent  # noqa: E402
+from bot.domain.roles import COMMS  # noqa: E402
 from bot.services import incidents, people  # noqa: E402
 from bot.services.caller import Caller  # noqa: E402
 from bot.services.export_again import owe_export_again  # noqa: E402
 from bot.storage.migrate import sync_url, upgrade  # noqa: E402
 from bot.storage.store import Store  # noqa: E402
-from bot.storage.tables import EventRow  # noqa: E402
-from bot.storage.tx.base import to_domain  # noqa: E402
-from bot.storage.tx.denials import Denials  # noqa: E402
 
 COMMANDER, DECLARER, COMMS_HOLDER, APPROVER = "U0ALICE", "U0ALICE", "U0CAROL", "U0DAVE"
 APPROVERS = (APPROVER, "U0ERIN")
@@ -103,61 +91,6 @@ class HandWritten:
 
 def allow(document: dict) -> tuple[bool, str]:
     return True, ""
-
-
-class Memoized:
-    """What-if: a policy's answers kept by input document. A policy answers from its input and
-    the data given when it compiled, so the same input gets the same answer (a policy calling
-    time or http builtins would not qualify)."""
-
-    def __init__(self, policy: RegoPolicy, *, reads: frozenset[str] | None = None,
-                 keep: int = 1024) -> None:
-        self.reads = policy.reads if reads is None else reads
-        self._policy, self._keep = policy, keep
-        self._answers: dict[str, tuple[bool, str]] = {}
-
-    async def evaluate(self, document: dict) -> tuple[bool, str]:
-        key = json.dumps(document, sort_keys=True)
-        answer = self._answers.get(key)
-        if answer is None:
-            if len(self._answers) >= self._keep:
-                self._answers.clear()
-            answer = self._answers[key] = self._policy.answer(document)
-        return answer
-
-
-class RolesUnread:
-    """What-if: the policy as it is, but the record is not asked for roles (as if they were
-    known without a query); every input says the person holds none, which does not change a
-    `log` decision of the strict policy."""
-
-    def __init__(self, policy: RegoPolicy) -> None:
-        self.reads = policy.reads - {"roles"}
-        self.evaluate = policy.evaluate
-
-
-async def _roles_sorted_in_python(self: Denials, incident_id: int,
-                                  user_id: str) -> tuple[str, ...]:
-    """What-if: Tx.roles_held with the assignments put in order here rather than by the
-    query, so SQLite searches the (incident_id, action) index instead of walking the whole
-    timeline in seq order to avoid a sort."""
-    rows = await self.session.execute(
-        select(EventRow)
-        .where(col(EventRow.incident_id) == incident_id, col(EventRow.action).in_(ASSIGNED)))
-    events = sorted((to_domain(TimelineEvent, row) for row in rows.scalars()),
-                    key=lambda e: e.seq)
-    return tuple(role for role, holder in holders(events).items() if holder == user_id)
-
-
-@contextlib.contextmanager
-def roles_sorted_in_python() -> Iterator[None]:
-    """Only for the what-if runs; bot/ is left as it is."""
-    original = Denials.roles_held
-    Denials.roles_held = _roles_sorted_in_python  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        Denials.roles_held = original  # type: ignore[method-assign]
 
 
 def strict_file() -> Path:
@@ -352,44 +285,25 @@ async def run_logs(databases: Databases, judge: Judge, logs: int, concurrency: i
     return Run(logs / wall, cpu / logs)
 
 
-@dataclass
-class Contender:
-    judge: Judge
-    # What-if runs change a piece of the bot for their duration only.
-    changed: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
-
-
-def contenders(what_if: bool = False) -> dict[str, Contender]:
-    def strict() -> RegoPolicy:
-        return compile_policy(strict_file(), list(APPROVERS))
-
-    found = {
-        "reference (no policy)": Contender(AllowAll()),
-        "default policy": Contender(PolicyJudge(compile_policy(None, list(APPROVERS)),
-                                                approvers=APPROVERS)),
-        "strict policy": Contender(PolicyJudge(strict(), approvers=APPROVERS)),
+def contenders() -> dict[str, Judge]:
+    return {
+        "reference (no policy)": AllowAll(),
+        "default policy": PolicyJudge(compile_policy(None, list(APPROVERS)), approvers=APPROVERS),
+        "strict policy": PolicyJudge(compile_policy(strict_file(), list(APPROVERS)),
+                                     approvers=APPROVERS),
     }
-    if what_if:
-        found["strict, roles sorted in Python"] = Contender(
-            PolicyJudge(strict(), approvers=APPROVERS), roles_sorted_in_python)
-        found["strict, roles not read"] = Contender(
-            PolicyJudge(RolesUnread(strict()), approvers=APPROVERS))
-        found["strict, roles not read, memoized"] = Contender(
-            PolicyJudge(Memoized(strict(), reads=frozenset()), approvers=APPROVERS))
-    return found
 
 
 async def throughput(databases: Databases, logs: int, concurrency: list[int],
-                     rounds: int, what_if: bool) -> dict[int, dict[str, list[Run]]]:
+                     rounds: int) -> dict[int, dict[str, list[Run]]]:
     print(f"## /incident log through the use case, {databases.name}: {logs} logs a run, "
           f"{rounds} rounds, judges in turn, each run on a fresh database\n")
     results: dict[int, dict[str, list[Run]]] = {}
     for clients in concurrency:
-        runs: dict[str, list[Run]] = {name: [] for name in contenders(what_if)}
+        runs: dict[str, list[Run]] = {name: [] for name in contenders()}
         for round_ in range(rounds):
-            for name, contender in contenders(what_if).items():
-                with contender.changed():
-                    run = await run_logs(databases, contender.judge, logs, clients)
+            for name, judge in contenders().items():
+                run = await run_logs(databases, judge, logs, clients)
                 runs[name].append(run)
                 print(f"  {clients:>3} clients, round {round_ + 1}, {name:<32} "
                       f"{run.rate:8.0f} logs/s  {run.cpu * 1e6:7.0f} µs CPU a log", flush=True)
@@ -420,7 +334,6 @@ PIECES = (
     ("incidents.log's transaction work (write)", "bot/services/incidents.py", "write"),
     ("permit", "bot/services/authz.py", "permit"),
     ("  the question (_question)", "bot/services/authz.py", "_question"),
-    ("    Tx.roles_held (the roles query)", "bot/storage/tx/denials.py", "roles_held"),
     ("  PolicyJudge.decide", "bot/authz/judge.py", "decide"),
     ("    Question.document (the input)", "bot/domain/authz.py", "document"),
     ("    RegoPolicy.answer (the engine)", "bot/authz/engine.py", "answer"),
@@ -435,7 +348,7 @@ async def explain(databases: Databases, logs: int, clients: int) -> None:
           "cumulative figures (a frame can be charged with another's time): read them as "
           "proportions, and the timed figures above as the costs.\n")
     profile = cProfile.Profile()
-    strict = contenders()["strict policy"].judge
+    strict = contenders()["strict policy"]
     await run_logs(databases, strict, logs, clients, profile=profile)
     stats = pstats.Stats(profile)
     table = stats.stats  # type: ignore[attr-defined]
@@ -450,36 +363,6 @@ async def explain(databases: Databases, logs: int, clients: int) -> None:
               f"{cumulative / total:>6.1%}")
     print("\nTop 15 by own time:")
     stats.sort_stats("tottime").print_stats(15)
-    await roles_query_alone(databases)
-
-
-async def roles_query_alone(databases: Databases, n: int = 2000) -> None:
-    """The query the strict policy adds to each decision, timed alone, on an incident with
-    the timeline a run leaves (its logs and two assignments): as shipped, and sorted in
-    Python."""
-    url = databases.fresh(f"roles-{next(_triggers)}")
-    store = Store.from_url(url, clock=SystemClock().now,
-                           after_append=owe_export_again(POLICY.export_debounce))
-    try:
-        incident_id = await open_incident(store)
-        await send_logs(store, AllowAll(), 2000, 10, "timeline")
-        await databases.settle(store)
-        for label, changed in (("as shipped", contextlib.nullcontext),
-                               ("sorted in Python", roles_sorted_in_python)):
-            with changed():
-                async with store.reading() as tx:
-                    held = await tx.roles_held(incident_id, COMMS_HOLDER)
-                    wall, cpu = time.perf_counter(), time.process_time()
-                    for _ in range(n):
-                        await tx.roles_held(incident_id, "U0LOG01")
-                    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            print(f"Tx.roles_held {label:<17} {n} calls in one transaction on a 2,100-event "
-                  f"timeline: {wall / n * 1e6:4.0f} µs wall, {cpu / n * 1e6:4.0f} µs CPU of this "
-                  f"process a call (the comms holder holds {held})")
-    finally:
-        await store.close()
-        databases.discard(url)
-    print()
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -490,8 +373,7 @@ async def main(args: argparse.Namespace) -> None:
             await decision_cpu(args.decisions, args.rounds)
         if args.skip_logs:
             return
-        results = await throughput(databases, args.logs, args.concurrency, args.rounds,
-                                   args.what_if)
+        results = await throughput(databases, args.logs, args.concurrency, args.rounds)
         worst = min(results, key=lambda c: _ratio(results[c]))
         if args.profile or _ratio(results[worst]) < TOO_SLOW:
             await explain(databases, args.logs, worst)
@@ -521,10 +403,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-analyze", action="store_true",
                         help="PostgreSQL: measure on tables without statistics (no ANALYZE "
                              "after the warm-up)")
-    parser.add_argument("--what-if", action="store_true",
-                        help="also run the strict policy with the roles query sorted in Python, "
-                             "without the roles query, and without it with its answers "
-                             "memoized (changed in this process only)")
     return parser.parse_args(argv)
 
 if __name__ == "__main__":

@@ -35,6 +35,12 @@ class Incident:
     private: bool = False
     # Run for practice: the whole flow, but nobody outside the channel hears of it or is paged.
     drill: bool = False
+    # Role → who holds it now (the commander too): the timeline's assignments, kept here
+    # because every policy decision asks what roles its asker holds.
+    roles: dict[str, str] = field(default_factory=dict)
+
+    def roles_of(self, user_id: str) -> tuple[str, ...]:
+        return tuple(role for role, holder in self.roles.items() if holder == user_id)
 
     @property
     def ref(self) -> str:

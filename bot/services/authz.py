@@ -52,10 +52,9 @@ async def _question(tx: Tx, user_id: str, judge: Judge, action: Action,
     roles: tuple[str, ...] = ()
     member = False
     if incident is not None:
-        if "roles" in judge.reads or "member" in judge.reads:
-            roles = await tx.roles_held(incident.id, user_id)
-            if incident.commander_id == user_id and COMMANDER not in roles:
-                roles = (COMMANDER, *roles)
+        roles = incident.roles_of(user_id)
+        if incident.commander_id == user_id and COMMANDER not in roles:
+            roles = (COMMANDER, *roles)
         if "member" in judge.reads:
             member = (user_id == incident.declared_by or bool(roles)
                       or await tx.is_participant(incident.id, user_id))

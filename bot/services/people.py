@@ -49,7 +49,8 @@ async def give_role(tx: Tx, incident: Incident, caller: Caller, role: str, user_
     await tx.remember_user(user_id, name)
     if role == COMMANDER:
         incident.commander_id = user_id
-        await tx.save_incident(incident)
+    incident.roles = {**incident.roles, role: user_id}
+    await tx.save_incident(incident)
     if action == "commander_assigned":
         await tx.append(event(tx, incident, caller.user_id, action, name or user_id,
                               commander=user_id))

@@ -48,11 +48,12 @@ class IncidentRow(SQLModel, table=True):
     last_update_text: str = Field(default="", sa_type=Text)
     private: bool = False
     drill: bool = False
+    roles: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class EventRow(SQLModel, table=True):
     __tablename__ = "timeline_events"
-    # By action: who holds which role is read from the assignments, for every decision.
+    # By action: /metrics tallies the events of a few kinds at every scrape.
     __table_args__ = (UniqueConstraint("incident_id", "seq"),
                       Index("ix_timeline_events_action", "incident_id", "action"))
 

@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -45,3 +46,27 @@ def test_a_restart_on_an_up_to_date_database_does_not_load_alembic(database_url)
     answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True)
     assert answer.stdout.strip() == "False"
+
+
+def test_roles_given_before_they_were_kept_on_the_incident_are_still_held(tmp_path):
+    url = f"sqlite:///{tmp_path / 'roles.db'}"
+    upgrade(url, "0011")
+    engine = create_engine(sync_url(url))
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO incidents (id, slug, title, severity, status, declared_at, declared_by,"
+            " root_cause, last_update_text, private, drill)"
+            " VALUES (1, 'db', 'db', 2, 'new', '2026-12-01 10:00:00', 'U0ALICE', '', '', 0, 0)")
+        assignments = [(1, "commander_assigned", '{"commander": "U0ALICE"}'),
+                       (2, "role_assigned", '{"role": "comms", "user": "U0BOB"}'),
+                       (3, "commander_assigned", '{"commander": "U0CAROL"}')]
+        for seq, action, data in assignments:
+            connection.exec_driver_sql(
+                "INSERT INTO timeline_events (incident_id, seq, at, actor_id, action, details,"
+                " data, prev_hash, hash) VALUES (1, ?, '2026-12-01 10:00:00', 'U0ALICE', ?, '',"
+                " ?, '', ?)", (seq, action, data, str(seq)))
+    upgrade(url)
+    with engine.connect() as connection:
+        roles = connection.exec_driver_sql("SELECT roles FROM incidents").scalar_one()
+    engine.dispose()
+    assert json.loads(roles) == {"commander": "U0CAROL", "comms": "U0BOB"}

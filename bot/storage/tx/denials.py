@@ -1,4 +1,4 @@
-"""What the incident policy refused, and who holds which role (what the policy is asked)."""
+"""What the incident policy refused."""
 
 from datetime import datetime
 
@@ -6,9 +6,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from bot.domain.authz import Denial
-from bot.domain.roles import ASSIGNED, holders
-from bot.domain.timeline import TimelineEvent
-from bot.storage.tables import EventRow, PolicyDenialRow, table_of
+from bot.storage.tables import PolicyDenialRow, table_of
 from bot.storage.tx.base import TxBase, insert_for, to_domain
 
 _DENIALS = table_of(PolicyDenialRow)
@@ -35,14 +33,3 @@ class Denials(TxBase):
         rows = await self.session.execute(
             select(col(PolicyDenialRow.action), func.count()).group_by(col(PolicyDenialRow.action)))
         return {action: count for action, count in rows.all()}
-
-    async def roles_held(self, incident_id: int, user_id: str) -> tuple[str, ...]:
-        """The roles `user_id` holds now: only the assignments are read, not the timeline."""
-        rows = await self.session.execute(
-            select(EventRow)
-            .where(col(EventRow.incident_id) == incident_id, col(EventRow.action).in_(ASSIGNED)))
-        # Sorted here: ORDER BY seq would make SQLite walk the whole timeline by seq instead
-        # of the few assignments by the action index.
-        events = sorted((to_domain(TimelineEvent, row) for row in rows.scalars()),
-                        key=lambda event: event.seq)
-        return tuple(role for role, holder in holders(events).items() if holder == user_id)
