@@ -60,6 +60,8 @@ class Settings(OrgSettings, BaseSettings):
     # The bot's own lines from this level (unset: WARNING, INFO for serve); json: one a line.
     log_level: Annotated[str | None, _one_of(LEVELS, "log level", str.upper)] = None
     log_format: Annotated[str | None, _one_of(FORMATS, "log format", str.lower)] = None
+    # Spans to this OTLP/HTTP collector (its base URL), with the `otel` extra installed.
+    otel_exporter_otlp_endpoint: str | None = None
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str | None = None
@@ -141,7 +143,7 @@ class Settings(OrgSettings, BaseSettings):
     @field_validator("export_template", "announce_channel", "slack_app_token", "exec_channel",
                      "pagerduty_routing_key", "statuspage_page_id", "statuspage_api_key",
                      "alert_webhook_token", "policy_file", "opa_url", "opa_token",
-                     mode="before")
+                     "otel_exporter_otlp_endpoint", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -180,9 +182,9 @@ class Settings(OrgSettings, BaseSettings):
             raise ValueError(f"{value} does not exist")
         return value
 
-    @field_validator("opa_url")
+    @field_validator("opa_url", "otel_exporter_otlp_endpoint")
     @classmethod
-    def _opa_base(cls, value: str | None) -> str | None:
+    def _http_base_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"`{value}` is not an http(s) URL")
         return value.rstrip("/") if value else value

@@ -15,12 +15,13 @@ import bot.export.deliveries
 import bot.paging.deliveries
 import bot.slack.deliveries
 import bot.statuspage.deliveries
-from bot import redaction
+from bot import redaction, tracing
 from bot.alertmanager.webhook import AlertWebhook
 from bot.authz.engine import PolicyError
 from bot.authz.judge import Evaluator, PolicyJudge
 from bot.authz.opa import OpaPolicy
 from bot.authz.policy_files import compile_policy
+from bot.cli.version import package_version
 from bot.config import ConfigError, Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.export import git
@@ -178,6 +179,7 @@ class BotRuntime:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._ticking = False
+        self._tracing = False
         self._socket_mode: SocketMode | None = None
         self.url = ""
 
@@ -195,6 +197,12 @@ class BotRuntime:
             self._tasks.append(asyncio.create_task(self.slack_check.until_answered(self._stop)))
 
     async def start(self, host: str = "0.0.0.0", port: int | None = None) -> str:
+        if self.settings.otel_exporter_otlp_endpoint:
+            try:
+                tracing.enable(self.settings.otel_exporter_otlp_endpoint, version=package_version())
+                self._tracing = True
+            except tracing.TracingUnavailable as exc:  # the bot works the same without
+                log.warning("%s", exc)
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, self.settings.port if port is None else port)
@@ -229,6 +237,8 @@ class BotRuntime:
         if isinstance(self.judge.policy, OpaPolicy):
             await self.judge.policy.close()
         await self.store.close()
+        if self._tracing:  # the last spans go out, the event loop not waiting for them
+            await asyncio.to_thread(tracing.disable)
 
     async def __aenter__(self) -> "BotRuntime":
         await self.start()

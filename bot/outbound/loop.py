@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from bot import tracing
 from bot.domain.notices import incident_of
 from bot.logs import about_incident
 from bot.outbound.codec import TooNew, decode
@@ -143,7 +144,11 @@ class DeliveryLoop:
     # one batch ------------------------------------------------------------------
     async def _attempt(self, rows: list[Row]) -> None:
         # Its own task: whatever it logs, here or in a delivery, names the lane's incident.
-        with about_incident(incident_of(rows[0].lane)):
+        incident_id = incident_of(rows[0].lane)
+        with about_incident(incident_id), tracing.span(
+                "outbound.deliver", kind=rows[0].kind, lane=rows[0].lane, calls=len(rows),
+                attempt=rows[0].attempts + 1):
+            tracing.incident(incident_id)
             await self._attempt_batch(rows)
 
     async def _attempt_batch(self, rows: list[Row]) -> None:

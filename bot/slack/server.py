@@ -1,7 +1,7 @@
 """aiohttp wiring: `POST /slack/events`, `GET /healthz`, `GET /metrics`."""
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
@@ -13,8 +13,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot import tracing
 from bot.alertmanager.webhook import PATH as ALERTS_PATH
 from bot.alertmanager.webhook import AlertWebhook
+from bot.catalog.library import Catalog
 from bot.incident_metrics import IncidentFigures
 from bot.outbound.loop import DeliveryLoop
 from bot.redaction import REDACTIONS
@@ -24,6 +26,7 @@ from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class RunbooksBroken(Collector):
@@ -36,6 +39,19 @@ class RunbooksBroken(Collector):
         yield GaugeMetricFamily("incident_bot_runbooks_broken",
                                 "Runbook files left out because they do not load",
                                 value=self.library.broken)
+
+
+class CatalogBroken(Collector):
+    """Catalog files with a service or incident type left out, read at scrape time."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily("incident_bot_catalog_broken_files",
+                                "Catalog files with a service or incident type left out "
+                                "because it does not load",
+                                value=self.catalog.broken)
 
 
 class PolicyDenials(Collector):
@@ -60,6 +76,25 @@ async def dispatch(request: AsyncBoltRequest, *, events: AsyncApp,
     the command is recorded, anything else to the app that acks first and works after."""
     app = commands if "command" in request.body else events
     return await app.async_dispatch(request)
+
+
+def what_slack_sent(body: dict) -> dict[str, str | None]:
+    """A span's attributes for a Slack request: what kind, and which command or action;
+    never the text typed, which may hold what the record keeps out."""
+    if "command" in body:
+        return {"slack.type": "slash_command", "slack.command": body.get("command")}
+    event = body.get("event") or {}
+    actions = body.get("actions") or [{}]
+    view = body.get("view") or {}
+    return {"slack.type": body.get("type"), "slack.event": event.get("type"),
+            "slack.action": actions[0].get("action_id"), "slack.view": view.get("callback_id")}
+
+
+def traced(name: str, handler: Handler) -> Handler:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        with tracing.span(name):
+            return await handler(request)
+    return handle
 
 
 def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
@@ -90,7 +125,9 @@ def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
                       "Outbound calls delivered by this process", registry=registry)
 
     async def slack_events(request: web.Request) -> web.Response:
-        answer = await dispatch(await to_bolt_request(request), events=bolt, commands=commands)
+        bolt_request = await to_bolt_request(request)
+        with tracing.span("slack.request", **what_slack_sent(bolt_request.body)):
+            answer = await dispatch(bolt_request, events=bolt, commands=commands)
         return await to_aiohttp_response(answer)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -120,5 +157,5 @@ def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     if alerts is not None:
-        app.router.add_post(ALERTS_PATH, alerts.handle)
+        app.router.add_post(ALERTS_PATH, traced("alertmanager.delivery", alerts.handle))
     return app

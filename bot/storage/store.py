@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
+from bot import tracing
 from bot.domain.authz import Denial, Denied
 from bot.domain.timeline import ChainLink
 from bot.storage.engine import Database, open_database
@@ -50,6 +51,12 @@ class Store:
     async def transaction(self, *, queue: str | None = None) -> AsyncIterator[Tx]:
         """`queue`: transactions that would wait for the same row lock (one incident's) wait
         in this process instead, so a busy incident holds one database connection, not all."""
+        with tracing.span("db.transaction", queue=queue):
+            async with self._transaction(queue) as tx:
+                yield tx
+
+    @asynccontextmanager
+    async def _transaction(self, queue: str | None) -> AsyncIterator[Tx]:
         async with self._keeping_denials(), self._queues.turn(queue), \
                 self.writing() as session:
             tx = self._tx(session)
@@ -69,8 +76,9 @@ class Store:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
         """A transaction that only reads: on SQLite it waits for no writer."""
-        async with self._keeping_denials(), self.database.session(write=False) as session:
-            yield self._tx(session)
+        with tracing.span("db.read"):
+            async with self._keeping_denials(), self.database.session(write=False) as session:
+                yield self._tx(session)
 
     @asynccontextmanager
     async def _keeping_denials(self) -> AsyncIterator[None]:

@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import redaction
+from bot import redaction, tracing
 from bot.redaction import Redacted
 from bot.services.caller import Caller
 from bot.services.listing import in_channel
@@ -50,8 +50,9 @@ def told(answer: str, heard: Redacted) -> str:
 
 async def run(deps: Deps, caller: Caller, request: CommandRequest) -> str:
     """Run one request; whatever happens, the answer is a sentence, never a traceback."""
-    return await command_answer(handler_for(request)(deps, caller, request),
-                                what=f"{caller.command} {caller.text.split(' ', 1)[0]}")
+    what = f"{caller.command} {caller.text.split(' ', 1)[0]}".strip()
+    with tracing.span("incident.command", command=what):
+        return await command_answer(handler_for(request)(deps, caller, request), what=what)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

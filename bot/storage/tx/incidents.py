@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlmodel import col
 
+from bot import tracing
 from bot.domain.incident import Incident
 from bot.domain.lifecycle import Status
 from bot.storage.tables import IncidentRow, table_of
@@ -37,6 +38,7 @@ class Incidents(TxBase):
         self.session.add(row)
         await self.session.flush()
         incident.id = row.id  # type: ignore[assignment]  # set by the flush
+        tracing.incident(incident.id)
         return incident
 
     async def incident(self, incident_id: int, *, lock: bool = False,
@@ -64,6 +66,7 @@ class Incidents(TxBase):
         return incident
 
     def _seen(self, incident: Incident) -> Incident:
+        tracing.incident(incident.id)
         self._read_status.setdefault(incident.id, incident.status)
         return incident
 
