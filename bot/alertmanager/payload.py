@@ -1,8 +1,9 @@
 """Alertmanager's webhook body (version 4), and Grafana alerting's, which has the same shape.
 
 Fields the bot does not use (receiver, externalURL, Grafana's title, state, orgId…) are
-accepted and ignored. What the bot keeps of the text (labels, annotations, the group key, the
-generator's URL) has any secret taken out first: an alert rule may template one in.
+accepted and ignored; Grafana's links on each alert (dashboardURL, panelURL, silenceURL) are
+kept beside the generator's. What the bot keeps of the text (labels, annotations, the group key, the
+generator's and Grafana's URLs) has any secret taken out first: an alert rule may template one in.
 """
 
 import hashlib
@@ -67,12 +68,18 @@ def _alert(data: object, n: int) -> Alert:
         # The same label set is the same alert: what Alertmanager's fingerprint stands for.
         fingerprint = hashlib.sha256(
             json.dumps(labels, sort_keys=True).encode()).hexdigest()[:16]
-    url = data.get("generatorURL")
     return Alert(status=status, labels=_clean(labels),
                  annotations=_clean(_strings(data.get("annotations"), f"{where}.annotations")),
                  starts_at=starts_at, ends_at=None if status == FIRING else ends_at,
-                 generator_url=redact(url).text if isinstance(url, str) else "",
-                 fingerprint=fingerprint[:200])
+                 generator_url=_url(data, "generatorURL"), fingerprint=fingerprint[:200],
+                 dashboard_url=_url(data, "dashboardURL"), panel_url=_url(data, "panelURL"),
+                 silence_url=_url(data, "silenceURL"))
+
+
+def _url(data: Mapping[str, object], name: str) -> str:
+    """A link the alert carries; anything but a string (Grafana's are strings) is none."""
+    url = data.get(name)
+    return redact(url).text if isinstance(url, str) else ""
 
 
 def _clean(strings: Mapping[str, str]) -> Mapping[str, str]:

@@ -3,9 +3,18 @@
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.domain import notices
-from bot.domain.alerts import ALERT_ACTOR, FIRING, RESOLVED, Alert, AlertGroup, group_severity
+from bot.domain.alerts import (
+    ALERT_ACTOR,
+    FIRING,
+    RESOLVED,
+    Alert,
+    AlertGroup,
+    alert_facts,
+    group_severity,
+)
 from bot.domain.authz import Action, Judge
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
@@ -17,6 +26,8 @@ from bot.services.caller import Caller
 from bot.services.context import event
 from bot.services.incidents import Source, open_incident
 from bot.storage.store import Store, Tx
+
+Line = TypeVar("Line", notices.AlertFiring, notices.AlertResolved)
 
 
 @dataclass(frozen=True)
@@ -81,28 +92,27 @@ async def _log_alerts(tx: Tx, incident: Incident, group: AlertGroup, note: str) 
             if before is not None and (before[0] == FIRING or before[1] == alert.starts_at):
                 continue
             details = _details(alert) + (f" ({note})" if note else "")
-            await tx.append(_event(tx, incident, "alert_firing", details, alert,
-                                   labels=dict(alert.labels), **({"note": note} if note else {})))
-            tx.notify(notices.AlertFiring(incident_id=incident.id, alertname=alert.name,
-                                          summary=alert.summary, note=note))
+            await tx.append(_event(tx, incident, "alert_firing", details, group, alert,
+                                   **({"note": note} if note else {})))
+            tx.notify(_line(notices.AlertFiring, incident, group, alert, note=note))
             note = ""  # said once, with the first alert
             firing += 1
         else:
             if before is not None and before[0] == RESOLVED:
                 continue
-            await tx.append(_event(tx, incident, "alert_resolved", _details(alert), alert))
-            tx.notify(notices.AlertResolved(incident_id=incident.id, alertname=alert.name,
-                                            summary=alert.summary))
+            await tx.append(_event(tx, incident, "alert_resolved", _details(alert), group,
+                                   alert))
+            tx.notify(_line(notices.AlertResolved, incident, group, alert))
             resolved += 1
         await tx.see_alert(incident.id, alert.fingerprint, alert.status, alert.starts_at)
         seen[alert.fingerprint] = (alert.status, alert.starts_at)
     return firing, resolved
 
 
-def _event(tx: Tx, incident: Incident, action: str, details: str, alert: Alert,
-           **extra: object) -> TimelineEvent:
+def _event(tx: Tx, incident: Incident, action: str, details: str, group: AlertGroup,
+           alert: Alert, **extra: object) -> TimelineEvent:
     recorded = event(tx, incident, ALERT_ACTOR, action, details)
-    recorded.data.update(_facts(alert), **extra)
+    recorded.data.update(alert_facts(group, alert), **extra)
     return recorded
 
 
@@ -110,10 +120,9 @@ def _details(alert: Alert) -> str:
     return f"{alert.name}: {alert.summary}" if alert.summary else alert.name
 
 
-def _facts(alert: Alert) -> dict[str, object]:
-    facts: dict[str, object] = {
-        "alertname": alert.name, "summary": alert.summary, "fingerprint": alert.fingerprint,
-        "generatorURL": alert.generator_url, "startsAt": alert.starts_at.isoformat()}
-    if alert.ends_at is not None:
-        facts["endsAt"] = alert.ends_at.isoformat()
-    return facts
+def _line(kind: type[Line], incident: Incident, group: AlertGroup, alert: Alert,
+          **extra: str) -> Line:
+    """The channel's line about the alert: the same facts its event keeps."""
+    return kind(incident_id=incident.id, alertname=alert.name, summary=alert.summary,
+                apart=group.apart(alert), description=alert.description, links=alert.links,
+                **extra)

@@ -201,9 +201,10 @@ async def test_export_and_stats_count_from_detection(world):
     doc = result.path.read_text()
     assert "detected: 2026-03-14T14:20:05Z" in doc.split("\n")
     table = doc.split("## Alerts\n", 1)[1].split("\n\n", 1)[0].split("\n")[1:]
-    assert table[0] == "| fired | resolved | alert | summary | source |"
-    assert table[2].startswith("| 03-14 14:20 | 03-14 14:40 | HighRequestLatency | API p99 ")
-    assert table[3].startswith("| 03-14 14:35 | - | HighRequestLatency |")
+    assert table[0] == "| fired | resolved | alert | told apart by | summary | description | links |"
+    assert table[2].startswith("| 03-14 14:20 | 03-14 14:40 | HighRequestLatency "
+                               "| instance=api-1:9090 | API p99 ")
+    assert table[3].startswith("| 03-14 14:35 | - | HighRequestLatency | instance=api-2:9090 |")
     async with world.bot.store.transaction() as tx:
         incident = await tx.incident(incident.id, lock=True)
         incident.acknowledged_at = incident.declared_at

@@ -1,6 +1,6 @@
 """What the incident channel is told as the incident goes on."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.lifecycle import Status
@@ -31,18 +31,27 @@ class CaptureRetracted(ChannelLine):
 
 
 @dataclass(frozen=True, kw_only=True)
-class AlertFiring(ChannelLine):
-    KIND = "alert_firing"
+class AlertLine(ChannelLine):
+    """An alert of the incident's group, with what tells it from the others: its labels
+    not common to the group (`apart`), its description, and its links by name (`graph`,
+    `runbook`, `dashboard`, `panel`, `silence`; web addresses only)."""
+
     alertname: str
     summary: str = ""
+    apart: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    links: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertFiring(AlertLine):
+    KIND = "alert_firing"
     note: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
-class AlertResolved(ChannelLine):
+class AlertResolved(AlertLine):
     KIND = "alert_resolved"
-    alertname: str
-    summary: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

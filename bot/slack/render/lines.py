@@ -1,6 +1,8 @@
 """Lines said in the incident channel as the incident goes on."""
 
 from bot.domain import notices as n
+from bot.domain.alerts import web_link
+from bot.domain.notices.lines import AlertLine
 from bot.domain.roles import COMMANDER
 from bot.slack import ids
 from bot.slack.render.said import Names, buttons, line
@@ -30,17 +32,29 @@ def _retracted(said: n.CaptureRetracted, names: Names) -> str:
             f"<{said.link}|a message>: the timeline marks its capture retracted.")
 
 
+def _alert(said: AlertLine) -> str:
+    """The alert as told from the others of its group: its name, its labels not common to
+    the group, its summary and description, and its links. Only a web address becomes a
+    link, percent-encoded where `|` or `>` would end it: a link never pings."""
+    apart = ", ".join(f"{name}={value}" for name, value in said.apart.items())
+    links = " · ".join(f"<{escape(safe)}|{escape(label)}>" for label, url in said.links.items()
+                       if (safe := web_link(url)))
+    description = " ".join(said.description.split())
+    return (f"*{escape(said.alertname)}*" + (f" ({escape(apart)})" if apart else "")
+            + (f": {escape(said.summary)}" if said.summary else "")
+            + (f" — {escape(description)}" if description else "")
+            + (f" · {links}" if links else ""))
+
+
 @line(n.AlertFiring)
 def _firing(said: n.AlertFiring, names: Names) -> str:
-    return (f":fire: Alert firing: *{escape(said.alertname)}*"
-            + (f": {escape(said.summary)}" if said.summary else "")
+    return (f":fire: Alert firing: {_alert(said)}"
             + (f" ({escape(said.note)})" if said.note else ""))
 
 
 @line(n.AlertResolved)
 def _alert_resolved(said: n.AlertResolved, names: Names) -> str:
-    return (f":white_check_mark: Alert resolved: *{escape(said.alertname)}*"
-            + (f": {escape(said.summary)}" if said.summary else ""))
+    return f":white_check_mark: Alert resolved: {_alert(said)}"
 
 
 @line(n.StatusChanged)
