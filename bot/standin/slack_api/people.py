@@ -1,5 +1,5 @@
-"""users.info, usergroups.list and usergroups.users.list: who someone is, which groups there
-are, and who is in a group."""
+"""users.info, users.lookupByEmail, usergroups.list and usergroups.users.list: who someone is,
+who has an email, which groups there are, and who is in a group."""
 
 from bot.standin.slack_api.records import SlackError
 from bot.standin.slack_api.workspace import Method, Workspace
@@ -10,6 +10,17 @@ def user_info(ws: Workspace, params: dict) -> dict:
     if user is None:
         raise SlackError("user_not_found")
     return {"user": user}
+
+
+def lookup_by_email(ws: Workspace, params: dict) -> dict:
+    """Slack matches the whole address, ignoring case; deleted users and bots have none."""
+    email = str(params.get("email", "")).strip().lower()
+    if not email:
+        raise SlackError("invalid_arguments")
+    for user in ws.users.values():
+        if str(user["profile"].get("email", "")).lower() == email:
+            return {"user": user}
+    raise SlackError("users_not_found")
 
 
 def group_members(ws: Workspace, params: dict) -> dict:
@@ -36,6 +47,7 @@ def list_groups(ws: Workspace, params: dict) -> dict:
 
 METHODS: dict[str, Method] = {
     "users.info": user_info,
+    "users.lookupByEmail": lookup_by_email,
     "usergroups.list": list_groups,
     "usergroups.users.list": group_members,
 }

@@ -22,6 +22,7 @@ SCOPES: dict[str, str | dict[str, str]] = {
     "pins.add": "pins:write",
     "reactions.get": "reactions:read",
     "users.info": "users:read",
+    "users.lookupByEmail": "users:read.email",
     "usergroups.users.list": "usergroups:read",
     "usergroups.list": "usergroups:read",
     "files.getUploadURLExternal": "files:write",

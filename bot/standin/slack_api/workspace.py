@@ -43,9 +43,14 @@ class Workspace:
         self._tasks: set[asyncio.Task] = set()
 
     # shaping it ----------------------------------------------------------------
-    def add_user(self, user_id: str, name: str, real_name: str | None = None) -> None:
+    def add_user(self, user_id: str, name: str, real_name: str | None = None,
+                 email: str | None = None) -> None:
+        """`email`: what users.lookupByEmail finds them by (Slack shows it in the profile)."""
+        profile = {"display_name": name, "real_name": real_name or name}
+        if email:
+            profile["email"] = email
         self.users[user_id] = {"id": user_id, "name": name, "real_name": real_name or name,
-                               "profile": {"display_name": name, "real_name": real_name or name}}
+                               "profile": profile}
 
     def add_usergroup(self, group_id: str, handle: str, users: Iterable[str]) -> str:
         """A user group, e.g. `add_usergroup("S0DB", "db-oncall", [...])`: `<!subteam^S0DB>`."""
