@@ -8,6 +8,7 @@ into a status of the "done" category closes, the first out of it reopens.
 """
 
 import base64
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.tickets.model import Draft, Ticket
 SUMMARY_LIMIT = 255
 LABEL_PREFIX = "incident-bot-"
 DONE = "done"
+ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-[0-9]+$")
 
 
 def marker_label(marker: str) -> str:
@@ -105,12 +107,14 @@ class JiraIssues(RestSession):
         return await self._move("reopen", key, into_done=False)
 
     async def set_due(self, key: str, due: date | None) -> None:
+        _check(key)
         await self.call("set_due", "PUT", f"/rest/api/3/issue/{key}",
                         json={"fields": {"duedate": due.isoformat() if due else None}})
 
     async def _move(self, call: str, key: str, *, into_done: bool) -> Ticket:
         """Take the first transition into (or out of) the done category; nothing to do when
         the issue is there already."""
+        _check(key)
         shown = await self.call(call, "GET", f"/rest/api/3/issue/{key}", params={"fields": "status"})
         if (_category(shown.body) == DONE) == into_done:
             return Ticket(key, self._url(key), into_done)
@@ -124,6 +128,11 @@ class JiraIssues(RestSession):
                 return Ticket(key, self._url(key), into_done)
         wanted = "into a done status" if into_done else "out of the done status"
         raise Refused(f"Jira {call}: {key}'s workflow offers no transition {wanted}")
+
+
+def _check(key: str) -> None:
+    if not ISSUE_KEY.match(key):
+        raise ValueError(f"`{key}` is not a Jira issue key (like OPS-7)")
 
 
 def _category(issue: Any) -> str | None:

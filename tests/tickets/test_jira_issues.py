@@ -98,6 +98,15 @@ async def test_rate_limits_and_server_errors_are_busy(jira, issues):
     assert issues.calls.count("jira", "create", "retry") == 2
 
 
+async def test_a_slow_answer_is_busy_and_may_have_been_applied(jira):
+    client = JiraIssues(url=jira.url, project="OPS", token=TOKEN, timeout=timedelta(seconds=0.2))
+    jira.fault(delay=1)
+    with pytest.raises(Busy) as busy:
+        await client.create(draft())
+    await client.aclose()
+    assert busy.value.maybe_applied and busy.value.in_flight
+
+
 async def test_a_wrong_token_is_refused_naming_the_settings(jira):
     client = JiraIssues(url=jira.url, project="OPS", token="wrong", email=EMAIL)
     with pytest.raises(Refused, match=r"JIRA_TOKEN \(with JIRA_EMAIL\)"):
