@@ -42,8 +42,13 @@ def edit(path: Path, old: str, new: str) -> int:
 def test_an_export_verifies_on_its_own_with_no_database(exported, tmp_path):
     result = run("verify", str(exported["path"]), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"{exported['path']}: 16 events, chain intact, head ")
-    assert result.stdout.strip().endswith("timeline rows match")
+    said = result.stdout.split("\n")
+    assert said[:2] == [
+        f"{exported['path']}: every generated line matches (the default template)",
+        f"{exported['path']}: lines 84–86 below the marker are the team's own writing, "
+        "not verified"]
+    assert said[2].startswith(f"{exported['path']}: 16 events, chain intact, head ")
+    assert said[2].endswith(", timeline rows match") and said[3:] == [""]
 
 
 def test_an_edited_timeline_row_is_reported_at_its_line(exported):

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import click
+import jinja2
 
 from bot.cli.running import fail, settings, with_store
 from bot.domain.errors import IncidentError
@@ -33,11 +34,15 @@ def export(incident: str) -> None:
 
 @click.command()
 @click.argument("target")
-def verify(target: str) -> None:
+@click.option("--template", "template", type=click.Path(path_type=Path), default=None,
+              help="The template FILE.md was written with (default: EXPORT_TEMPLATE, or the "
+                   "bot's own).")
+def verify(target: str, template: Path | None) -> None:
     """Recompute a timeline hash chain: INC-<n> from the database (and compare it with its
-    last export), or FILE.md on its own. Exit 1 at the first problem."""
+    last export), or FILE.md on its own, every generated line of it rendered again from the
+    events it carries. Exit 1 at the first problem."""
     if target.endswith(".md") or Path(target).is_file():
-        verify_file(Path(target))
+        verify_file(Path(target), template if template else settings().export_template)
         return
     config = settings()
 
@@ -60,14 +65,22 @@ def verify(target: str) -> None:
     with_store(action)
 
 
-def verify_file(path: Path) -> None:
+def verify_file(path: Path, template: Path | None) -> None:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         fail(f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
-    check = check_export(text)
+    renderer = Renderer(template)
+    try:
+        renderer.check()
+    except (OSError, jinja2.TemplateError) as error:
+        fail(f"cannot use the template {template}: {getattr(error, 'message', None) or error}")
+    check = check_export(text, renderer)
     if check.line:
         click.echo(f"{path}:{check.line}: {check.problem}")
         sys.exit(1)
+    for note in check.notes:
+        click.echo(f"{path}: {note}")
+    # Last, as it always was: scripts read the verdict from the final line.
     click.echo(f"{path}: {len(check.events)} events, chain intact, head {check.head}, "
-               f"timeline rows match")
+               "timeline rows match")

@@ -1,5 +1,7 @@
 """The Markdown postmortem draft: one Jinja2 environment, a template an operator may replace."""
 
+import functools
+import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -11,8 +13,9 @@ from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.roles import assignments
 from bot.domain.runbook_progress import Abort, aborts
 from bot.domain.timeline import GENESIS, TimelineEvent
-from bot.export import canonical
+from bot.export import canonical, carried
 from bot.export.lines import cell, fence, inline, quote, scalar
+from bot.export.people import MARKER
 from bot.export.summary import summary_lines
 from bot.runbooks.copies import runbook_views
 
@@ -67,19 +70,52 @@ class Renderer:
         """Fail at start-up, not at the first resolve, on a template that does not parse."""
         self.env.get_template(self.template_name)
 
-    def render(self, record: IncidentRecord) -> str:
+    @property
+    def shown(self) -> str:
+        """Which template this is, as `verify` says it."""
+        return "the default template" if self.template_name == DEFAULT_TEMPLATE and \
+            self.env.loader is not None and self.source_sha256() == _default_sha256() \
+            else f"template {self.template_name} (sha256 {self.source_sha256()[:12]})"
+
+    def source_sha256(self) -> str:
+        assert self.env.loader is not None
+        source, _, _ = self.env.loader.get_source(self.env, self.template_name)
+        return hashlib.sha256(source.encode()).hexdigest()
+
+    def render(self, record: IncidentRecord, people: str | None = None) -> str:
+        """`people`: what the team wrote below the marker in the file this one replaces."""
         lines = self.env.get_template(self.template_name).render(view(record)).rstrip("\n").split("\n")
         if lines[-1].startswith(CHAIN_LINE):
             lines.pop()
+        if MARKER in lines:
+            at = lines.index(MARKER)
+            lines, default = lines[:at], "\n".join(lines[at + 1:])
+        else:
+            default = DEFAULT_PEOPLE
+        generated = "\n".join(lines).rstrip("\n")
+        written = (default if people is None else people).strip("\n")
         head = record.events[-1].hash if record.events else GENESIS
-        # Whatever the template says, the events in their hashed form and the chain head
-        # close every export.
-        block = canonical.block(record.events, shown_names(record))
-        return "\n".join(lines).rstrip("\n") + f"\n\n{block}\n\n{CHAIN_LINE}{head}\n"
+        # Whatever the template says, the generated part ends at the marker; below it the
+        # team's writing, then the events in their hashed form, the record they were rendered
+        # with, and the chain head close every export.
+        names = carried.shown_names(record)
+        block = canonical.block(record.events, names, {
+            **carried.dump(record), "template": self.template_name,
+            "template_sha256": self.source_sha256()})
+        return (f"{generated}\n\n{MARKER}\n" + (f"{written}\n" if written else "")
+                + f"\n{block}\n\n{CHAIN_LINE}{head}\n")
+
+
+DEFAULT_PEOPLE = "## Analysis\n\n## Lessons learned"
+
+
+@functools.cache
+def _default_sha256() -> str:
+    return Renderer().source_sha256()
 
 
 def shown_names(record: IncidentRecord) -> dict[str, str]:
-    return {e.actor_id: record.name(e.actor_id) for e in record.events}
+    return carried.shown_names(record)
 
 
 def view(record: IncidentRecord) -> dict:

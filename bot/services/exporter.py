@@ -8,10 +8,13 @@ from pathlib import Path
 from bot.domain import notices
 from bot.domain.incident import Incident
 from bot.domain.reminders import ReminderKind
+from bot.export.people import people_part
 from bot.export.render import Renderer, export_filename
 from bot.storage.store import Store, Tx
 
 log = logging.getLogger(__name__)
+
+DRILLS = "drills"
 
 
 @dataclass
@@ -31,8 +34,8 @@ class Exporter:
         """Render from the record; a file that cannot be written never blocks resolve.
         `again`: rewritten after changes since resolve; with nothing new, nothing is said."""
         record = await tx.record(incident_id)
-        content = self.renderer.render(record)
         path = export_path(self.export_dir, record.incident)
+        content = self.renderer.render(record, kept_writing(path))
         if again and path.is_file() and path.read_text(encoding="utf-8") == content:
             return ExportResult(path)
         if upload:
@@ -44,7 +47,8 @@ class Exporter:
             write_file(path, content)
         except OSError as exc:
             return ExportResult(path, f"could not write {path}: {exc.strerror or exc}")
-        if self.git:
+        # A drill is practice: its export stays out of the postmortems' history.
+        if self.git and not record.incident.drill:
             incident = record.incident
             tx.notify(notices.CommitExport(
                 incident_id=incident_id, path=str(path.resolve()),
@@ -69,9 +73,18 @@ async def git_failed(store: Store, *, incident_id: int, path: str, reason: str) 
                                           reason=reason))
 
 
+def kept_writing(path: Path) -> str | None:
+    """What the team wrote below the marker of the export being replaced, kept as it is."""
+    try:
+        return people_part(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def export_path(export_dir: Path, incident: Incident) -> Path:
-    """The SPEC name, unless another incident declared the same minute took it."""
-    path = export_dir / export_filename(incident)
+    """The SPEC name, unless another incident declared the same minute took it; a drill's
+    in `drills/`, apart from real incidents."""
+    path = (export_dir / DRILLS if incident.drill else export_dir) / export_filename(incident)
     if path.exists() and f"\nid: {incident.ref}\n" not in path.read_text(encoding="utf-8"):
         return path.with_stem(f"{path.stem}-{incident.ref.lower()}")
     return path

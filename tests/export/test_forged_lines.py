@@ -13,6 +13,7 @@ from bot.domain.alerts import Alert, AlertGroup
 from bot.domain.policy import Policy
 from bot.export import canonical
 from bot.export.lines import inline
+from bot.export.people import MARKER
 from bot.export.render import CHAIN_LINE, Renderer
 from bot.export.verify import check_export
 from bot.runbooks.library import Library
@@ -26,7 +27,7 @@ from tests.support.judges import default_judge
 
 POLICY = Policy(approvers=("U9",))
 SECTIONS = ["## Summary", "## Timeline", "## Alerts", "## Approvals", "## Runbook", "## Snapshots", "## Participants",
-            "## Roles", "## Root cause", "## Action items"]
+            "## Roles", "## Root cause", "## Action items", "## Analysis", "## Lessons learned"]
 FRONT_MATTER_KEYS = ["id", "title", "severity", "status", "detected", "started", "acknowledged", "mitigated",
                      "resolved", "commander", "declared_by", "channel"]
 # What a forger would type, mixed into arbitrary text.
@@ -177,11 +178,13 @@ def test_every_grep_of_the_export_finds_exactly_what_the_record_holds(database_u
     assert [line for line in lines if line.startswith(CHAIN_LINE)] == [lines[-2]]
     assert lines[-2] == CHAIN_LINE + record.events[-1].hash and lines[-1] == ""
 
-    # The timeline block: one, closed once, and the file verifies on its own.
-    assert sum(line.startswith("<!--") for line in lines) == 1
+    # The marker and the timeline block: one each, the block closed once, and the file
+    # verifies on its own, every generated line of it.
+    assert [line for line in lines if line.startswith("<!--")] == [MARKER, canonical.BEGIN]
     assert sum(line == canonical.END for line in lines) == 1
     checked = check_export(doc)
     assert checked.line is None, checked.problem
+    assert checked.notes[0] == "every generated line matches (the default template)"
     assert [e.hash for e in checked.events] == [e.hash for e in record.events]
 
     # Multi-line text is quoted: every line of the root cause section starts with `>`.
