@@ -3,6 +3,7 @@
 import click
 
 from bot.cli.audit import audit
+from bot.cli.catalog import catalog
 from bot.cli.db import db
 from bot.cli.exports import export, verify
 from bot.cli.listing import list_incidents, stats
@@ -27,6 +28,6 @@ def main() -> None:
         setup_logging(config.log_level, config.log_format)
 
 
-for command in (serve, demo, db, runbooks, policy, export, verify, audit, stats,
+for command in (serve, demo, db, runbooks, catalog, policy, export, verify, audit, stats,
                 list_incidents):
     main.add_command(command)
