@@ -57,6 +57,8 @@ class Runbook:
     steps: tuple[Step, ...]
     path: str
     source: str
+    # How to undo the risky steps: free text like scope, kept so Slack can show it beside them.
+    rollback: str = ""
 
     @property
     def sha256(self) -> str:

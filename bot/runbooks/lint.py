@@ -31,6 +31,12 @@ def warnings_of(runbook: Runbook, *, today: date, stale_after: timedelta) -> lis
         escalation = heading_line(lines, "Escalation")
         warn(escalation or 1, "the '## Escalation' section is empty" if escalation
              else "no '## Escalation' section")
+    risky = next((step for step in runbook.steps if step.risk == "high"), None)
+    if risky is not None and not runbook.rollback:
+        # At the step, since that is where the author decides whether it can be undone.
+        state = "the '## Rollback' section is empty" if heading_line(lines, "Rollback") \
+            else "there is no '## Rollback' section"
+        warn(risky.line, f"step {risky.number} is risk: high but {state}: say how to undo it")
     for step in runbook.steps:
         if not step.verification:
             warn(step.line, f"step {step.number} has no 'Verification:' checklist ('- [ ] …')")

@@ -41,7 +41,7 @@ def parse_runbook(source: str, path: str) -> tuple[Runbook | None, list[Problem]
     return Runbook(**fields, scope=sections.get("scope", ""),
                    prerequisites=sections.get("prerequisites", ""),
                    escalation=sections.get("escalation", ""), steps=tuple(steps), path=path,
-                   source=source), []
+                   source=source, rollback=sections.get("rollback", "")), []
 
 
 def _front_matter(lines: list[str], report: _Report) -> tuple[dict | None, int]:

@@ -1,4 +1,5 @@
-"""A runbook as a team writes it, every field and section filled in."""
+"""A runbook as a team writes it, every field and section filled in. Rollback comes last so
+that the line numbers of everything else stay where the tests expect them."""
 
 GOOD = """---
 id: RUN-042
@@ -41,5 +42,11 @@ Verification:
 
 ## Escalation
 Page the platform on-call.
+
+## Rollback
+The key is rebuilt from the database on its next read:
+```
+redis-cli get hot-key
+```
 """
 

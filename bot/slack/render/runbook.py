@@ -33,8 +33,8 @@ STEP_TEXT_LIMIT = 1800
 RUNBOOK_MESSAGE_BLOCKS = 50
 # Characters of blocks in one runbook message; Slack refuses a message past about 13,200.
 RUNBOOK_MESSAGE_BUDGET = 12_000
-# Scope, prerequisites and escalation are shown up to this, like a step's text: the file
-# has the rest.
+# Scope, prerequisites, rollback and escalation are shown up to this, like a step's text:
+# the file has the rest.
 CONTEXT_TEXT_LIMIT = 1800
 _WORST_BY = "U" * 11
 _WORST_AT = datetime(2000, 1, 1, tzinfo=UTC)
@@ -101,8 +101,9 @@ def runbook_message(view: RunbookView, part: int, names: Mapping[str, str], *, t
                     ) -> tuple[str, list[dict]]:
     """One message of a runbook's steps: a section, buttons and a status line per step. The
     first message also says what the runbook is for, what it needs, whose it is, when it was
-    last tested (flagged when that is longer ago than `stale_after` on `today`) and how to
-    escalate. Aborted, a runbook shows who stopped it and why, and no buttons."""
+    last tested (flagged when that is longer ago than `stale_after` on `today`), how to undo
+    its risky steps and how to escalate. Aborted, a runbook shows who stopped it and why, and
+    no buttons."""
     runbook, attached = view.runbook, view.attached
     parts = runbook_parts(view)
     shown = [item for item in view.steps if item.step.number in parts[part]]
@@ -155,7 +156,7 @@ def _runbook_head(view: RunbookView, part: int, *, title: str, progress: str,
                            f"{escape(aborted.reason)}")
     if part == 0:
         for heading, text in (("Scope", runbook.scope), ("Prerequisites", runbook.prerequisites),
-                              ("Escalation", runbook.escalation)):
+                              ("Rollback", runbook.rollback), ("Escalation", runbook.escalation)):
             if text:
                 blocks.append(section(_runbook_text(heading, text, runbook.path)))
     return blocks
