@@ -99,6 +99,9 @@ class Settings(OrgSettings, BaseSettings):
     ack_deadline_sev4: Duration = _RULES.ack_deadlines[4]
     escalate_after_sev1: Duration = _RULES.escalate_after[1]
     escalate_after_sev2: Duration = _RULES.escalate_after[2]
+    # Unset: a SEV3 or SEV4 still open is never taken to EXEC_CHANNEL.
+    escalate_after_sev3: Duration | None = None
+    escalate_after_sev4: Duration | None = None
     escalation_users: Annotated[list[str], NoDecode, BeforeValidator(lambda v: _split_ids(v))] = []
     exec_channel: str | None = None
     pagerduty_routing_key: str | None = None
@@ -143,7 +146,8 @@ class Settings(OrgSettings, BaseSettings):
     @field_validator("export_template", "announce_channel", "slack_app_token", "exec_channel",
                      "pagerduty_routing_key", "statuspage_page_id", "statuspage_api_key",
                      "alert_webhook_token", "policy_file", "opa_url", "opa_token",
-                     "otel_exporter_otlp_endpoint", mode="before")
+                     "otel_exporter_otlp_endpoint", "escalate_after_sev3", "escalate_after_sev4",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -231,7 +235,8 @@ class Settings(OrgSettings, BaseSettings):
             roles=all_roles(self.roles),
             invite_on_declare={n: tuple(getattr(self, f"invite_sev{n}")) for n in range(1, 5)},
             ack_deadlines={n: getattr(self, f"ack_deadline_sev{n}") for n in range(1, 5)},
-            escalate_after={n: getattr(self, f"escalate_after_sev{n}") for n in range(1, 3)},
+            escalate_after={n: after for n in range(1, 5)
+                            if (after := getattr(self, f"escalate_after_sev{n}")) is not None},
             escalation_users=tuple(self.escalation_users),
             page_on_escalation=self.pagerduty_routing_key is not None,
             paging_services=tuple(self.pagerduty_services),

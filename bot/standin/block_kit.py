@@ -60,6 +60,9 @@ def _input(block: dict, pointer: str) -> None:
             _fail(f"must have between 1 and {limit} items", pointer + "/element/options")
         for o, option in enumerate(options):
             _text(option.get("text"), f"{pointer}/element/options/{o}/text", 75)
+            if "description" in option:
+                _text(option["description"], f"{pointer}/element/options/{o}/description", 75,
+                      plain_only=True)
     if element["type"] == "plain_text_input" and element.get("max_length", 3000) > 3000:
         _fail("must be less than 3001", pointer + "/element/max_length")
 

@@ -3,6 +3,7 @@ deadline; acknowledging and resolving follow it to PagerDuty; executives hear on
 
 import asyncio
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.domain import notices as n
 from bot.domain.lifecycle import Status
@@ -200,3 +201,22 @@ async def test_paging_from_a_drill_is_recorded_as_what_it_would_have_done(store,
                                exporter=Exporter(export_dir=tmp_path, renderer=Renderer()),
                                policy=ESCALATING)
     assert await owed(store, n.PagerDutyEvent) == []  # nothing was triggered, nothing to resolve
+
+
+async def test_a_sev3_is_taken_to_executives_only_when_its_escalate_after_is_set(store, clock):
+    with_sev3 = replace(ESCALATING, escalate_after={**ESCALATING.escalate_after,
+                                                    3: timedelta(days=1)})
+    await open_incident(store, severity=3, policy=with_sev3)
+    clock.advance(hours=23)
+    await fire_due(store, with_sev3)
+    assert await owed(store, n.ToExecutives) == []
+    clock.advance(hours=1)
+    await fire_due(store, with_sev3)
+    assert [p.kind for p in await owed(store, n.ToExecutives)] == ["still_open"]
+
+
+async def test_a_sev4_with_no_escalate_after_never_reaches_executives(store, clock):
+    await open_incident(store, severity=4, policy=ESCALATING)
+    clock.advance(days=60)
+    await fire_due(store, ESCALATING)
+    assert await owed(store, n.ToExecutives) == []

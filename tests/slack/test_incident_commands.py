@@ -77,6 +77,14 @@ async def test_the_answer_to_declare_never_waits_for_slack_to_open_the_form(worl
     await eventually(opened)
 
 
+async def test_the_declare_form_says_what_each_severity_means(world):
+    _, view = await world.form("declare")
+    severity = next(b for b in view["blocks"] if b["block_id"] == "severity")
+    options = [(o["text"]["text"], o["description"]["text"]) for o in severity["element"]["options"]]
+    assert [name for name, _ in options] == ["SEV1 Critical", "SEV2 Major", "SEV3 Minor", "SEV4 Low"]
+    assert "no workaround" in options[1][1] and "no customer impact" in options[3][1]
+
+
 async def test_the_declare_form_refuses_an_empty_slug(world):
     _, view = await world.form("declare")
     submitted = await world.sender.view_submission(user=BOB, view={
@@ -202,6 +210,10 @@ async def test_help_lists_every_command(world):
     response = await world.incident("help")
     for sub in ("declare", "log", "status", "severity", "commander", "update", "action", "resolve"):
         assert f"/incident {sub}" in response.json["text"]
+    # and what each severity means, with the deadlines this bot keeps for it
+    severity = response.json["text"].split("Severity:\n", 1)[1].splitlines()
+    assert len(severity) == 4 and severity[0].startswith("• SEV1 Critical: a service down")
+    assert "acknowledge within 5m, status updates every 10m" in severity[0]
 
 
 async def test_a_taken_channel_name_gets_a_suffix_and_someone_elses_channel_is_left_alone(world):

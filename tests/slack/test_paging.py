@@ -391,6 +391,8 @@ def test_paging_settings_become_the_policy():
                                     3: timedelta(hours=2), 4: timedelta(days=1)}
     assert policy.escalate_after == {1: timedelta(hours=1), 2: timedelta(hours=4)}
     assert policy.escalation_users == ("U1", "U2")
+    every_level = load_settings(escalate_after_sev3="1d", escalate_after_sev4="").policy()
+    assert every_level.escalate_after[3] == timedelta(days=1) and 4 not in every_level.escalate_after
 
 
 @pytest.mark.parametrize(("text", "expected"), [

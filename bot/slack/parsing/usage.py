@@ -44,5 +44,9 @@ class UsageError(ValueError):
         return f"{self.problem}\nUsage:\n" + "\n".join(f"`{line}`" for line in usage)
 
 
-def help_text() -> str:
-    return "Incident commands:\n" + "\n".join(f"`{line}`" for line in USAGE.values())
+def help_text(severities: list[str] | None = None) -> str:
+    """Every command, then what each severity means (`criteria_lines`) when given."""
+    text = "Incident commands:\n" + "\n".join(f"`{line}`" for line in USAGE.values())
+    if severities:
+        text += "\n\nSeverity:\n" + "\n".join(f"• {line}" for line in severities)
+    return text

@@ -1,6 +1,7 @@
 """The forms: declare, status update, and the ones that ask why (a failed step, an abort)."""
 
 from bot.domain.runbook_progress import ABORT_REASON_LIMIT, FAILURE_REASON_LIMIT
+from bot.domain.severity import CRITERIA
 from bot.runbooks.format import Runbook, Step
 from bot.slack import ids
 from bot.slack.render.text import FIELD_LIMIT, cut, escape
@@ -41,7 +42,8 @@ def declare_modal(origin_channel: str, runbooks: list[Runbook] | None = None, *,
                   private: bool = False, drill: bool = False) -> dict:
     chosen = [option for option, on in ((PRIVATE_OPTION, private), (DRILL_OPTION, drill)) if on]
     severities = [
-        {"text": {"type": "plain_text", "text": f"SEV{n}"}, "value": f"sev{n}"} for n in range(1, 5)
+        {"text": {"type": "plain_text", "text": f"SEV{n} {c.name}"}, "value": f"sev{n}",
+         "description": {"type": "plain_text", "text": c.short}} for n, c in CRITERIA.items()
     ]
     return _modal(
         callback_id=ids.DECLARE_CALLBACK, channel=origin_channel, title="Declare an incident",

@@ -1,5 +1,6 @@
 """Runbooks (list or attach), the timeline, the incident list, and help."""
 
+from bot.domain.severity import criteria_lines
 from bot.services import authz, listing, runbooks
 from bot.services.caller import Caller
 from bot.slack import overview
@@ -43,4 +44,5 @@ async def can(deps: Deps, caller: Caller, request: Can) -> str:
 
 @handles(Help)
 async def usage(deps: Deps, caller: Caller, request: Help) -> str:
-    return help_text()
+    return help_text(criteria_lines(deps.policy.ack_deadlines,
+                                    deps.policy.status_update_intervals))
