@@ -48,7 +48,8 @@ def verify(target: str, template: Path | None) -> None:
 
     async def action(store: Store) -> None:
         number = records.parse_ref(target)
-        result = await records.verify(store, number, export_dir=config.export_dir)
+        result = await records.verify(store, number, export_dir=config.export_dir,
+                                      renderer=Renderer(config.export_template))
         if result.broken:
             event = result.broken.event
             click.echo(f"INC-{number}: chain broken at event {event.seq} ({event.action}, "

@@ -4,7 +4,7 @@ The events are sealed by the chain; the carried record is not. Every fact of the
 the events determine (status and its times, severity, root cause, commander, participants,
 action items, access decisions, runbook copies) is derived from them again here, so editing
 the record and the line it renders alike is still caught. What no event holds (the channel's
-name, private, drill, the names shown) is carried as it was written.
+name, the names shown; private and drill before declares kept them) is carried as written.
 """
 
 import hashlib
@@ -78,6 +78,8 @@ def _incident(record: IncidentRecord) -> str | None:
         _differs("it was mitigated at", carried.mitigated_at, derived.mitigated_at),
         _differs("it was resolved at", carried.resolved_at, derived.resolved_at),
         _differs("it was closed at", carried.closed_at, derived.closed_at),
+        *(_differs(f"{flag} is", getattr(carried, flag), True)
+          for flag in ("private", "drill") if declared.data.get(flag)),
         _differs("the commander is", carried.commander_id, commander),
         _differs("the root cause is", carried.root_cause, root_cause),
     ])

@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from bot.domain import notices, updates
 from bot.domain.access import AccessRequest
@@ -87,7 +88,10 @@ async def open_incident(tx: Tx, *, declarer: str, severity: int, slug: str, titl
     )
     # A command's declare keeps no source, as every declare did before sources were told
     # apart: what it records stays as it was, and declared_source() reads both alike.
-    kept = {} if source is Source.COMMAND else {"source": str(source)}
+    kept: dict[str, Any] = {} if source is Source.COMMAND else {"source": str(source)}
+    # Kept only when set, so a declare's event reads as it always did; an export's carried
+    # record is then held to them (export/agreement.py).
+    kept |= {flag: True for flag, on in (("private", private), ("drill", drill)) if on}
     await tx.append(event(tx, incident, declarer, "declared",
                           f"{incident.severity_label} {slug}: {incident.title}", **kept))
     tx.notify(notices.CreateChannel(incident_id=incident.id))

@@ -15,6 +15,7 @@ from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.domain.stats import Figures, missed_ack_deadline, month_of, report_order, rollups
 from bot.domain.timeline import ChainBreak, TimelineEvent, verify_chain
+from bot.export.render import Renderer
 from bot.export.verify import check_export
 from bot.services.exporter import Exporter, ExportResult, export_path
 from bot.storage.store import Store
@@ -37,7 +38,8 @@ class Verification:
     export_note: str = ""
 
 
-async def verify(store: Store, incident_id: int, *, export_dir: Path | None = None) -> Verification:
+async def verify(store: Store, incident_id: int, *, export_dir: Path | None = None,
+                 renderer: Renderer | None = None) -> Verification:
     """The chain in the database, and, when its export is found in `export_dir`, whether the
     database still holds every event that export was written from: a chain rewritten whole
     in the database is intact on its own, but no longer the one the file carries."""
@@ -53,7 +55,7 @@ async def verify(store: Store, incident_id: int, *, export_dir: Path | None = No
     if not path.exists():
         result.export_note = f"no export at {path} to compare with"
         return result
-    exported = check_export(path.read_text(encoding="utf-8"))
+    exported = check_export(path.read_text(encoding="utf-8"), renderer)
     if exported.line:
         result.export_problem = f"the export does not verify: {path}:{exported.line}: {exported.problem}"
         return result

@@ -263,3 +263,33 @@ def test_edits_below_the_marker_keep_it_passing(exported):
         assert found.line is None, found.problem
 
     still_passes()
+
+
+def test_a_drill_passed_off_as_a_real_incident_is_caught(database_url, tmp_path):
+    async def write() -> Path:
+        clock = ManualClock()
+        store = Store.from_url(database_url, clock=clock.now)
+        exporter = Exporter(export_dir=tmp_path / "incidents", renderer=Renderer())
+        drill = await incidents.declare(store, caller=by("U1", "alice", "C0OPS"), severity=1,
+                                        slug="failover", title="Failover practice",
+                                        policy=POLICY, drill=True)
+        async with store.transaction() as tx:
+            opened = await tx.incident(drill.id, lock=True)
+            opened.channel_id, opened.channel_name = CHANNEL, "drill-1-failover"
+            await tx.save_incident(opened)
+        clock.advance(minutes=5)
+        resolution = await incidents.resolve(store, caller=by("U1", "alice", CHANNEL),
+                                             root_cause="practised", exporter=exporter,
+                                             policy=POLICY)
+        await store.close()
+        assert resolution.export is not None
+        return resolution.export.path
+
+    path = asyncio.run(write())
+    assert path.parent.name == "drills"
+    doctor(path, "drill: true", "drill: false")
+    line = doctor(path, '"declared_by":"U1","drill":true', '"declared_by":"U1","drill":false')
+    result = run("verify", str(path))
+    assert result.returncode == 1
+    assert result.stdout.strip() == (
+        f"{path}:{line}: the carried record says drill is False, its events say True")
