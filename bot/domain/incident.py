@@ -38,6 +38,10 @@ class Incident:
     # Role → who holds it now (the commander too): the timeline's assignments, kept here
     # because every policy decision asks what roles its asker holds.
     roles: dict[str, str] = field(default_factory=dict)
+    # The catalog's services it hits, by their names, in the order they were named.
+    services: list[str] = field(default_factory=list)
+    # The catalog's incident type it was declared as (security, outage, …), if any.
+    kind: str | None = None
 
     def roles_of(self, user_id: str) -> tuple[str, ...]:
         return tuple(role for role, holder in self.roles.items() if holder == user_id)
@@ -96,6 +100,9 @@ class ActionItem:
     done_by: str | None = None
     due_on: date | None = None
     due_nudged_at: datetime | None = None
+    # The issue it became in TICKETS' tracker: its key (`123` on GitHub, `OPS-7` on Jira).
+    ticket_key: str | None = None
+    ticket_url: str | None = None
 
     @property
     def done(self) -> bool:

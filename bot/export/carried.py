@@ -66,14 +66,15 @@ def dump(record: IncidentRecord) -> dict[str, Any]:
             "commander": i.commander_id, "acknowledged_at": _when(i.acknowledged_at),
             "mitigated_at": _when(i.mitigated_at), "resolved_at": _when(i.resolved_at),
             "closed_at": _when(i.closed_at), "root_cause": i.root_cause,
-            "private": i.private, "drill": i.drill,
+            "private": i.private, "drill": i.drill, "services": i.services, "kind": i.kind,
         },
         "participants": [{"user": p.user_id, "joined": _when(p.joined_at)}
                          for p in record.participants],
         "action_items": [
             {"number": a.number, "text": a.text, "created_at": _when(a.created_at),
              "created_by": a.created_by, "owner": a.owner_id, "done_at": _when(a.done_at),
-             "done_by": a.done_by, "due": a.due_on.isoformat() if a.due_on else None}
+             "done_by": a.done_by, "due": a.due_on.isoformat() if a.due_on else None,
+             "ticket": a.ticket_key, "ticket_url": a.ticket_url}
             for a in record.action_items],
         "access_requests": [
             {"id": r.id, "what": r.what, "seconds": int(r.duration.total_seconds()),
@@ -102,7 +103,9 @@ def load(value: dict[str, Any], events: list[TimelineEvent], names: dict[str, st
         commander_id=_text(i["commander"]), acknowledged_at=_at(i["acknowledged_at"]),
         mitigated_at=_at(i["mitigated_at"]), resolved_at=_at(i["resolved_at"]),
         closed_at=_at(i["closed_at"]), root_cause=str(i["root_cause"]),
-        private=bool(i["private"]), drill=bool(i["drill"]))
+        private=bool(i["private"]), drill=bool(i["drill"]),
+        # Exports written before services and types were kept carry neither.
+        services=[str(name) for name in i.get("services", [])], kind=_text(i.get("kind")))
     return IncidentRecord(
         incident=incident, events=events, names=names,
         participants=[Participant(incident.id, str(p["user"]), _must(p["joined"]))
@@ -112,7 +115,8 @@ def load(value: dict[str, Any], events: list[TimelineEvent], names: dict[str, st
                        created_at=_must(a["created_at"]), created_by=str(a["created_by"]),
                        owner_id=_text(a["owner"]), done_at=_at(a["done_at"]),
                        done_by=_text(a["done_by"]),
-                       due_on=date.fromisoformat(a["due"]) if a["due"] else None)
+                       due_on=date.fromisoformat(a["due"]) if a["due"] else None,
+                       ticket_key=_text(a.get("ticket")), ticket_url=_text(a.get("ticket_url")))
             for a in value["action_items"]],
         access_requests=[
             AccessRequest(id=int(r["id"]), incident_id=incident.id, what=str(r["what"]),

@@ -49,6 +49,8 @@ class IncidentRow(SQLModel, table=True):
     private: bool = False
     drill: bool = False
     roles: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    services: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    kind: str | None = Field(default=None, max_length=64)
 
 
 class EventRow(SQLModel, table=True):
@@ -94,6 +96,8 @@ class ActionItemRow(SQLModel, table=True):
     due_on: date | None = None
     # When its owner was told it is overdue: once.
     due_nudged_at: datetime | None = _at(nullable=True)
+    ticket_key: str | None = Field(default=None, max_length=64)
+    ticket_url: str | None = Field(default=None, sa_type=Text)
 
 
 class UserRow(SQLModel, table=True):
