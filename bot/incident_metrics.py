@@ -20,7 +20,14 @@ from prometheus_client.utils import floatToGoString
 
 from bot.domain.alerts import detected_at
 from bot.domain.incident import Incident
-from bot.domain.runbook_progress import StepState, aborts, step_key, step_states
+from bot.domain.runbook_progress import (
+    StepState,
+    aborts,
+    all_ended,
+    completions,
+    step_key,
+    step_states,
+)
 from bot.domain.severity import parse_severity
 from bot.domain.stats import Figures
 from bot.domain.timeline import TimelineEvent
@@ -41,7 +48,6 @@ MTTA_MTTR_BUCKETS = (MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOU
 # A runbook is worked through in minutes to hours; one left a day is forgotten.
 RUN_BUCKETS = (MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR,
                4 * HOUR, 8 * HOUR, DAY)
-ENDED_STEP = ("done", "skipped")
 
 
 @dataclass
@@ -68,6 +74,7 @@ class IncidentFigures:
             incidents = [i for i in await tx.incidents() if not i.drill]
             events = await tx.tallied_events()
             attached = await tx.attached_runs()
+            completion_events = await tx.completion_events()
             await self._learn_steps(tx, attached)
             access = await tx.access_tally()
         oldest = await self.outbox.oldest_owed()
@@ -75,9 +82,12 @@ class IncidentFigures:
         by_incident: dict[int, list[TimelineEvent]] = defaultdict(list)
         for event in events:
             by_incident[event.incident_id].append(event)
+        turned: dict[int, list[TimelineEvent]] = defaultdict(list)
+        for event in completion_events:
+            turned[event.incident_id].append(event)
         self._families = [
             *_incident_families(incidents, by_incident),
-            *_runbook_families(self._runs(attached, by_incident), events, access),
+            *_runbook_families(self._runs(attached, by_incident, turned), events, access),
             GaugeMetricFamily("incident_bot_access_grants_live",
                               "Access grants in force now: approved, not expired, not revoked",
                               value=access.live),
@@ -96,8 +106,10 @@ class IncidentFigures:
                             copy.incident_id, exc)
                 self._steps[copy.sha256] = None
 
-    def _runs(self, attached: Iterable[AttachedRun],
-              by_incident: dict[int, list[TimelineEvent]]) -> Runs:
+    def _runs(self, attached: Iterable[AttachedRun], by_incident: dict[int, list[TimelineEvent]],
+              turned: dict[int, list[TimelineEvent]]) -> Runs:
+        """A run is completed as its runbook_completed says (and running again after a
+        runbook_reopened), so this figure, the summary and the export agree."""
         runs = Runs()
         marks: dict[int, dict[str, StepState]] = {}
         for run in attached:
@@ -105,8 +117,13 @@ class IncidentFigures:
             if run.incident_id not in marks:
                 marks[run.incident_id] = step_states(events)
             abort = aborts(events).get(run.runbook_id)
-            ended = abort.at if abort else _completed_at(
-                run, self._steps.get(run.sha256), marks[run.incident_id])
+            completion = completions(turned.get(run.incident_id, [])).get(run.runbook_id)
+            if abort:
+                ended: datetime | None = abort.at
+            elif completion is not None:
+                ended = completion.at if completion.completed else None
+            else:  # a run from before runbook_completed was recorded: its steps tell
+                ended = _completed_at(run, self._steps.get(run.sha256), marks[run.incident_id])
             runs.outcomes["aborted" if abort else "completed" if ended else "running"] += 1
             if ended:
                 runs.durations.append(ended - run.attached_at)
@@ -118,9 +135,9 @@ def _completed_at(run: AttachedRun, numbers: Sequence[int] | None,
     """When the run's last step was marked, if every step is done or skipped."""
     if numbers is None:
         return None
-    states = [marks.get(step_key(run.runbook_id, n)) for n in numbers]
-    if not all(s is not None and s.status in ENDED_STEP for s in states):
+    if not all_ended(run.runbook_id, numbers, marks):
         return None
+    states = [marks.get(step_key(run.runbook_id, n)) for n in numbers]
     return max((s.at for s in states if s is not None and s.at), default=run.attached_at)
 
 

@@ -11,7 +11,7 @@ import jinja2
 from bot.domain.alerts import alert_rows, detected_at
 from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.roles import assignments
-from bot.domain.runbook_progress import Abort, aborts
+from bot.domain.runbook_progress import Abort, Completion, aborts, completions
 from bot.domain.timeline import GENESIS, TimelineEvent
 from bot.export import canonical, carried
 from bot.export.lines import cell, fence, inline, quote, scalar
@@ -131,6 +131,13 @@ def view(record: IncidentRecord) -> dict:
             if abort else None
 
     stopped = aborts(record.events)
+    ended = completions(record.events)
+
+    def completion(done: Completion | None) -> dict | None:
+        if done is None:
+            return None
+        return {"state": "Completed" if done.completed else "Reopened", "at": at(done.at),
+                "who": record.name(done.by), "note": done.note}
 
     return {
         "incident": incident,
@@ -161,6 +168,7 @@ def view(record: IncidentRecord) -> dict:
         "runbooks": [
             {"id": v.runbook.id, "title": v.runbook.title, "sha256": v.attached.sha256,
              "aborted": aborted(stopped.get(v.runbook.id)),
+             "completion": completion(ended.get(v.runbook.id)),
              "steps": [{"number": s.step.number, "title": s.step.title, "risk": s.step.risk,
                         "status": s.state.status,
                         "who": record.name(s.state.by) if s.state.by else "",

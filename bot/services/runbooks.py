@@ -11,10 +11,14 @@ from bot.domain.policy import Policy
 from bot.domain.runbook_progress import (
     ABORT_REASON_LIMIT,
     ABORTED,
+    COMPLETED,
     FAILURE_REASON_LIMIT,
+    REOPENED,
     AttachedRunbook,
     aborts,
     check_reason,
+    completion_turn,
+    completions,
     ensure_running,
     step_key,
     step_states,
@@ -87,7 +91,7 @@ def _ensure_open(incident: Incident) -> None:
 
 
 async def _markable(tx: Tx, incident: Incident, attached_id: int, number: int, status: str
-                    ) -> tuple[AttachedRunbook, Runbook, Step]:
+                    ) -> tuple[AttachedRunbook, Runbook, Step, list[TimelineEvent]]:
     _ensure_open(incident)
     attached, runbook, step, events = await _step(tx, incident, attached_id, number)
     key = step_key(runbook.id, number)
@@ -99,7 +103,7 @@ async def _markable(tx: Tx, incident: Incident, attached_id: int, number: int, s
             f"Step {number} ({step.title}) is high risk: it can be marked Done only while an "
             f"approved access request for it is active. Use *Request access* on the step, "
             f"then ask an approver.")
-    return attached, runbook, step
+    return attached, runbook, step, events
 
 
 async def mark_step(store: Store, *, caller: Caller, attached_id: int, number: int,
@@ -108,7 +112,8 @@ async def mark_step(store: Store, *, caller: Caller, attached_id: int, number: i
     A failure is said in the channel with the runbook's escalation path, and its reason
     when one was given."""
     async with incident_command(store, caller) as (tx, incident):
-        attached, runbook, step = await _markable(tx, incident, attached_id, number, status)
+        attached, runbook, step, events = await _markable(tx, incident, attached_id, number,
+                                                          status)
         key = step_key(runbook.id, number)
         await permit(tx, caller, Action.STEP, incident, runbook=runbook.id, step=number,
                      status=status, risk=step.risk)
@@ -117,8 +122,10 @@ async def mark_step(store: Store, *, caller: Caller, attached_id: int, number: i
         if status == "failed" and reason:
             facts["reason"] = reason = check_reason(reason, FAILURE_REASON_LIMIT)
             details += f"; reason: {reason}"
-        await tx.append(event(tx, incident, caller.user_id, f"step_{status}", details, step=key,
-                              **facts))
+        marked = await tx.append(event(tx, incident, caller.user_id, f"step_{status}", details,
+                                       step=key, **facts))
+        await _turn_completion(tx, incident, caller.user_id, runbook, number, status,
+                               [*events, marked])
         tx.notify(notices.RefreshRunbook(incident_id=incident.id, attached=attached.id,
                                          step=number))
         if status == "failed":
@@ -128,12 +135,29 @@ async def mark_step(store: Store, *, caller: Caller, attached_id: int, number: i
         return key
 
 
+async def _turn_completion(tx: Tx, incident: Incident, by: str, runbook: Runbook, number: int,
+                           status: str, events: list[TimelineEvent]) -> None:
+    """The click that leaves every step done or skipped completes the run; one that sets a
+    step of a completed run back reopens it, so nothing says complete while a step is not."""
+    turn = completion_turn(runbook.id, [s.number for s in runbook.steps], events)
+    if turn == COMPLETED:
+        await tx.append(event(tx, incident, by, COMPLETED,
+                              f"{runbook.id} {runbook.title}: all {len(runbook.steps)} steps "
+                              f"done or skipped", runbook=runbook.id))
+    elif turn == REOPENED:
+        await tx.append(event(tx, incident, by, REOPENED,
+                              f"{runbook.id} {runbook.title}: step {number} set back to {status}",
+                              runbook=runbook.id, number=number, to=status))
+    if turn is not None:
+        tx.notify(notices.RefreshSummary(incident_id=incident.id))
+
+
 async def step_to_fail(store: Store, *, caller: Caller, attached_id: int, number: int
                        ) -> tuple[Runbook, Step]:
     """The step a Failed click names, if it may be marked failed: asked before the reason is."""
     async with store.reading() as tx:
         incident = await _incident(tx, caller)
-        _, runbook, step = await _markable(tx, incident, attached_id, number, "failed")
+        _, runbook, step, _ = await _markable(tx, incident, attached_id, number, "failed")
     return runbook, step
 
 
@@ -147,9 +171,15 @@ async def _incident(tx: Tx, caller: Caller) -> Incident:
 async def _abortable(tx: Tx, incident: Incident, attached_id: int) -> tuple[AttachedRunbook, Runbook]:
     _ensure_open(incident)
     attached, runbook = await _attached(tx, incident, attached_id)
-    abort = aborts(await tx.events(incident.id)).get(runbook.id)
+    events = await tx.events(incident.id)
+    abort = aborts(events).get(runbook.id)
     if abort is not None:
         raise IncidentError(f"{runbook.id} was already aborted: {abort.reason}")
+    done = completions(events).get(runbook.id)
+    if done is not None and done.completed:
+        # A run ends once: completed or aborted. To stop it after all, set a step back first.
+        raise IncidentError(f"{runbook.id} is completed: every step is done or skipped, so "
+                            f"there is nothing to abort.")
     return attached, runbook
 
 

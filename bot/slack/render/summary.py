@@ -2,6 +2,7 @@
 
 from bot.domain.incident import IncidentRecord
 from bot.domain.roles import COMMANDER, holders, label
+from bot.domain.runbook_progress import Completion, completions
 from bot.runbooks.copies import RunbookView
 from bot.slack.render.text import (
     FIELD_LIMIT,
@@ -42,9 +43,10 @@ def summary(record: IncidentRecord, runbooks: list[RunbookView] | None = None) -
         ("Last update", last),
     ]
     if runbooks:
+        ended = completions(record.events)
         fields.append(("Runbooks", "\n".join(
-            f"{view.runbook.id} {escape(view.runbook.title)} ({len(view.steps)} steps, below)"
-            for view in runbooks)))
+            f"{view.runbook.id} {escape(view.runbook.title)} "
+            f"{run_state(len(view.steps), ended.get(view.runbook.id))}" for view in runbooks)))
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": cut(head, HEADER_LIMIT)}},
         {
@@ -64,6 +66,14 @@ def summary(record: IncidentRecord, runbooks: list[RunbookView] | None = None) -
     if incident.root_cause:
         blocks[2:2] = sections(f"*Root cause*\n{escape(incident.root_cause)}")
     return cut(head, SECTION_TEXT_LIMIT), blocks
+
+
+def run_state(steps: int, completion: Completion | None) -> str:
+    """Said only where it changes: the summary is refreshed when a run completes or reopens,
+    never for the clicks between."""
+    if completion is not None and completion.completed:
+        return f":white_check_mark: completed at {hhmm(completion.at)} (all {steps} steps done or skipped)"
+    return f"({steps} steps, below)"
 
 
 def roles_line(record: IncidentRecord) -> str:

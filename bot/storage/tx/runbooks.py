@@ -5,8 +5,9 @@ import dataclasses
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.domain.runbook_progress import AttachedRunbook
-from bot.storage.tables import AttachedRunbookRow
+from bot.domain.runbook_progress import COMPLETED, REOPENED, AttachedRunbook
+from bot.domain.timeline import TimelineEvent
+from bot.storage.tables import AttachedRunbookRow, EventRow
 from bot.storage.tx.base import TxBase, to_domain
 
 
@@ -34,3 +35,16 @@ class Runbooks(TxBase):
         row = await self.session.get(AttachedRunbookRow, attached_id)
         assert row is not None
         row.message_ts = list(message_ts)
+
+    async def completion_events(self) -> list[TimelineEvent]:
+        """Every incident's runbook_completed and runbook_reopened, in order, each with the
+        runbook it is about: what /metrics counts a run complete by."""
+        rows = await self.session.execute(
+            select(col(EventRow.incident_id), col(EventRow.seq), col(EventRow.at),
+                   col(EventRow.actor_id), col(EventRow.action),
+                   col(EventRow.data)["runbook"].as_string().label("runbook"))
+            .where(col(EventRow.action).in_([COMPLETED, REOPENED]))
+            .order_by(col(EventRow.incident_id), col(EventRow.seq)))
+        return [TimelineEvent(incident_id=row.incident_id, seq=row.seq, at=row.at,
+                              actor_id=row.actor_id, action=row.action,
+                              data={"runbook": row.runbook}) for row in rows]
