@@ -2,7 +2,8 @@
 
 The events are sealed by the chain; the carried record is not. Every fact of the record that
 the events determine (status and its times, severity, root cause, commander, participants,
-action items, access decisions, runbook copies) is derived from them again here, so editing
+action items, access decisions, runbook copies, runs completed) is derived from them
+again here, so editing
 the record and the line it renders alike is still caught. What no event holds (the channel's
 name, the names shown; private and drill before declares kept them) is carried as written.
 """
@@ -14,12 +15,14 @@ from bot.domain.access import AccessRequest, AccessState
 from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.lifecycle import Status
 from bot.domain.roles import COMMANDER
+from bot.domain.runbook_progress import COMPLETED, REOPENED, STEP_ACTIONS, completion_turn
 from bot.domain.timeline import TimelineEvent
+from bot.runbooks.copies import runbook_of
 
 
 def disagreement(record: IncidentRecord) -> str | None:
     """The first carried fact the events contradict, said plainly; None when all agree."""
-    for check in (_incident, _participants, _action_items, _access, _runbooks):
+    for check in (_incident, _participants, _action_items, _access, _runbooks, _completions):
         found = check(record)
         if found:
             return found
@@ -181,3 +184,29 @@ def _runbooks(record: IncidentRecord) -> str | None:
                    f"its events say {rb.sha256}"
     return None
 
+
+
+def _completions(record: IncidentRecord) -> str | None:
+    """Each runbook_completed or runbook_reopened comes right after the step mark that made
+    the run, as its carried copy has it, complete or not complete any more. (A run completed
+    before these events existed has none: nothing is asked of it.)"""
+    steps: dict[str, list[int]] = {}
+    for rb in record.runbooks:
+        try:
+            steps[rb.runbook_id] = [s.number for s in runbook_of(rb).steps]
+        except ValueError as error:
+            return f"the carried copy of runbook {rb.runbook_id} does not read: {error}"
+    events = record.events
+    for n, event in enumerate(events):
+        if event.action not in (COMPLETED, REOPENED):
+            continue
+        runbook = str(event.data.get("runbook"))
+        mark = events[n - 1] if n else None
+        turned = None
+        if mark is not None and mark.action in STEP_ACTIONS and runbook in steps and \
+                (mark.step or "").startswith(f"{runbook}#"):
+            turned = completion_turn(runbook, steps[runbook], events[:n])
+        if turned != event.action:
+            return (f"event {event.seq} says {event.action} for {runbook}, but its steps as "
+                    f"carried and marked before it do not make it so")
+    return None
