@@ -2,10 +2,10 @@
 
 The events are sealed by the chain; the carried record is not. Every fact of the record that
 the events determine (status and its times, severity, root cause, commander, participants,
-action items, access decisions, runbook copies, runs completed) is derived from them
-again here, so editing
-the record and the line it renders alike is still caught. What no event holds (the channel's
-name, the names shown; private and drill before declares kept them) is carried as written.
+action items, access decisions, runbook copies, runs completed) is derived from them again
+here, so editing the record and the line it renders alike is still caught. What no event
+holds (the channel's name, the names shown; private and drill before declares kept them) is
+carried as written.
 """
 
 import hashlib
