@@ -15,6 +15,7 @@ import bot.export.deliveries
 import bot.paging.deliveries
 import bot.slack.deliveries
 import bot.statuspage.deliveries
+import bot.tickets.deliveries
 from bot import redaction, tracing
 from bot.alertmanager.webhook import AlertWebhook
 from bot.authz.engine import PolicyError
@@ -48,6 +49,8 @@ from bot.slack.webapi import WebApi
 from bot.statuspage.api import Statuspage
 from bot.statuspage.metrics import StatuspageCalls
 from bot.storage.store import Store
+from bot.tickets import tracker_of
+from bot.tickets.route import TicketWebhooks
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +159,9 @@ class BotRuntime:
         bot.paging.deliveries.register(registry, store=self.store, pager=self.pager)
         bot.statuspage.deliveries.register(registry, store=self.store, statuspage=self.statuspage)
         bot.export.deliveries.register(registry, store=self.store, git=self.git)
+        # Action items become tickets in TICKETS' tracker; None: they stay in the bot only.
+        self.tracker = tracker_of(settings, self.outbound_calls)
+        bot.tickets.deliveries.register(registry, store=self.store, tracker=self.tracker)
         self.delivery = DeliveryLoop(store=self.store, registry=registry, max_backoff=max_backoff,
                                      settle=2 * settings.slack_timeout, pace=pace)
         # Bolt puts the token on a copy per request; handing it a token-less client
@@ -172,7 +178,12 @@ class BotRuntime:
                       SlackGauges(self.slack_api),
                       *([StatuspageCalls(self.statuspage)] if self.statuspage else []),
                       *([ExportGitOutcomes(self.git)] if self.git else [])]
+        self.ticket_webhooks = TicketWebhooks(
+            store=self.store, github_secret=settings.github_webhook_secret,
+            github_repo=settings.github_repo, jira_secret=settings.jira_webhook_secret,
+            jira_project=settings.jira_project)
         self.web = make_web_app(self.bolt, self.store, self.delivery, alerts=self.alerts,
+                                tickets=self.ticket_webhooks,
                                 runbooks=library, collectors=collectors,
                                 commands=self.commands, slack=self.slack_status)
         self._runner: web.AppRunner | None = None
@@ -236,6 +247,8 @@ class BotRuntime:
             await self._runner.cleanup()
         if isinstance(self.judge.policy, OpaPolicy):
             await self.judge.policy.close()
+        if self.tracker is not None:
+            await self.tracker.aclose()
         await self.store.close()
         if self._tracing:  # the last spans go out, the event loop not waiting for them
             await asyncio.to_thread(tracing.disable)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from bot.domain.alerts import alert_rows, detected_at
+from bot.domain.alerts import alert_rows, detected_at, web_link
 from bot.domain.incident import Incident, IncidentRecord
 from bot.domain.roles import assignments
 from bot.domain.runbook_progress import Abort, Completion, aborts, completions
@@ -18,6 +18,7 @@ from bot.export.lines import cell, fence, inline, quote, scalar
 from bot.export.people import MARKER
 from bot.export.summary import summary_lines
 from bot.runbooks.copies import runbook_views
+from bot.tickets.model import ticket_label
 
 DEFAULT_TEMPLATE = "postmortem.md.j2"
 CHAIN_LINE = "timeline-sha256: "
@@ -191,7 +192,9 @@ def view(record: IncidentRecord) -> dict:
         ],
         "action_items": [
             {"text": a.text, "owner": record.name(a.owner_id) if a.owner_id else "",
-             "done": a.done, "due": a.due_on.isoformat() if a.due_on else ""}
+             "done": a.done, "due": a.due_on.isoformat() if a.due_on else "",
+             "ticket": ticket_label(a.ticket_key) if a.ticket_key else "",
+             "ticket_url": web_link(a.ticket_url or "")}
             for a in record.action_items
         ],
         "summary": summary_lines(record, at=at),

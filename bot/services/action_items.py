@@ -1,5 +1,9 @@
 """Follow-up action items after the record says what went wrong: ticked, dated, and an owner
-told once when one is overdue. Items can change after resolve: the postmortem follows them."""
+told once when one is overdue. Items can change after resolve: the postmortem follows them.
+
+With TICKETS set, each item is a ticket in the team's tracker too (bot/tickets): ticking it
+here closes the ticket, dating it dates the ticket where the tracker has due dates, and a
+ticket closed there ticks the item here. The tracker is told through the outbox, in order."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -7,12 +11,20 @@ from bot.domain import notices
 from bot.domain.authz import Action
 from bot.domain.errors import IncidentError
 from bot.domain.incident import ActionItem, Incident
+from bot.domain.notices.outside import (
+    TicketClose,
+    TicketClosedThere,
+    TicketDue,
+    TicketFailed,
+    TicketOpened,
+)
 from bot.domain.reminders import ReminderKind
 from bot.services import escalation
 from bot.services.authz import permit
 from bot.services.caller import Caller
 from bot.services.context import event, incident_command
 from bot.storage.store import Store, Tx
+from bot.tickets.model import ticket_label
 
 DUE = {ReminderKind.ACTION_DUE}
 
@@ -36,7 +48,9 @@ async def mark_done(store: Store, *, caller: Caller, number: int) -> ActionItem:
         await tx.append(event(tx, incident, caller.user_id, "action_done",
                               f"#{number} {item.text}", number=number))
         tx.notify(notices.ActionDone(incident_id=incident.id, user=caller.user_id,
-                                     number=number, text=item.text))
+                                     number=number, text=item.text),
+                  TicketClose(incident_id=incident.id, number=number),
+                  notices.RefreshSummary(incident_id=incident.id))
         await plan_due(tx, incident)
         return item
 
@@ -56,7 +70,8 @@ async def set_due(store: Store, *, caller: Caller, number: int, due_on: date) ->
                               f"#{number} due {due_on.isoformat()}", number=number,
                               due=due_on.isoformat()))
         tx.notify(notices.ActionDue(incident_id=incident.id, user=caller.user_id,
-                                    number=number, text=item.text, due=due_on.isoformat()))
+                                    number=number, text=item.text, due=due_on.isoformat()),
+                  TicketDue(incident_id=incident.id, number=number))
         await plan_due(tx, incident)
         return item
 
@@ -91,3 +106,73 @@ async def nudge_overdue(tx: Tx, incident: Incident) -> None:
                 incident_id=incident.id, number=item.number, text=item.text,
                 due=str(item.due_on), commander=incident.commander_id or incident.declared_by))
     await plan_due(tx, incident)
+
+
+# Tickets ----------------------------------------------------------------------------------
+
+async def ticket_subject(store: Store, incident_id: int,
+                         number: int) -> tuple[Incident, ActionItem, dict[str, str]]:
+    """What a ticket is written from: the incident, the item, and people's names."""
+    async with store.reading() as tx:
+        incident = await tx.incident(incident_id)
+        item = await tx.action_item(incident_id, number)
+        assert incident is not None and item is not None
+        return incident, item, await tx.names()
+
+
+async def ticket_opened(store: Store, *, incident_id: int, number: int, tracker: str,
+                        key: str, url: str) -> None:
+    """The tracker made the item's ticket: kept on the item, on the timeline, and said in
+    the channel. Once, however often it is told."""
+    async with store.transaction() as tx:
+        incident = await tx.incident(incident_id, lock=True)
+        item = await tx.action_item(incident_id, number)
+        assert incident is not None and item is not None
+        if item.ticket_key is not None:
+            return
+        item.ticket_key, item.ticket_url = key, url
+        await tx.save_action_item(item)
+        await tx.append(event(tx, incident, tracker, "ticket_opened",
+                              f"#{number} {ticket_label(key)} {url}", number=number,
+                              ticket=key, url=url, tracker=tracker))
+        tx.notify(TicketOpened(incident_id=incident_id, number=number, text=item.text,
+                               tracker=tracker, key=key, url=url),
+                  notices.RefreshSummary(incident_id=incident_id))
+
+
+async def ticket_refused(store: Store, *, incident_id: int, number: int, tracker: str,
+                         call: str, reason: str) -> None:
+    """The tracker will never take this call as it is: the channel hears it. The item stays."""
+    async with store.transaction() as tx:
+        item = await tx.action_item(incident_id, number)
+        assert item is not None
+        tx.notify(TicketFailed(incident_id=incident_id, number=number, text=item.text,
+                               tracker=tracker, call=call, reason=reason))
+
+
+async def ticket_changed(store: Store, *, tracker: str, key: str, closed: bool, by: str) -> bool:
+    """A ticket was closed (or reopened) in the tracker. Closing ours ticks its item, by the
+    tracker (`by`, who did it there, in the event's data). True when the item changed.
+
+    The bot has no way to un-tick an item, so a reopen changes nothing here; nor does a
+    close the bot made itself (`action done`), whose item is ticked already."""
+    async with store.transaction() as tx:
+        found = await tx.action_item_by_ticket(key)
+        if found is None or not closed:
+            return False
+        incident = await tx.incident(found.incident_id, lock=True)
+        item = await tx.action_item(found.incident_id, found.number)
+        assert incident is not None and item is not None
+        if item.done:
+            return False
+        item.done_at, item.done_by = tx.now, tracker
+        await tx.save_action_item(item)
+        await tx.append(event(tx, incident, tracker, "action_done",
+                              f"#{item.number} {item.text}", number=item.number,
+                              ticket=key, by=by))
+        tx.notify(TicketClosedThere(incident_id=incident.id, number=item.number,
+                                    text=item.text, tracker=tracker, key=key,
+                                    url=item.ticket_url or "", by=by),
+                  notices.RefreshSummary(incident_id=incident.id))
+        await plan_due(tx, incident)
+        return True

@@ -13,6 +13,7 @@ from bot.domain.authz import Action
 from bot.domain.errors import IncidentError
 from bot.domain.incident import ActionItem, Incident, Participant
 from bot.domain.lifecycle import Status, check_transition
+from bot.domain.notices.outside import TicketOpen
 from bot.domain.policy import Policy
 from bot.domain.roles import COMMANDER
 from bot.domain.severity import severity_label
@@ -270,7 +271,9 @@ async def add_action_item(store: Store, *, caller: Caller, text: str, owner_id: 
         await tx.append(event(tx, incident, caller.user_id, "action_item",
                               f"#{item.number} {text}{owner}", number=item.number, owner=owner_id))
         tx.notify(notices.ActionItemAdded(incident_id=incident.id, user=caller.user_id,
-                                          number=item.number, text=text, owner=owner_id))
+                                          number=item.number, text=text, owner=owner_id),
+                  TicketOpen(incident_id=incident.id, number=item.number),
+                  notices.RefreshSummary(incident_id=incident.id))
         return item
 
 

@@ -6,6 +6,7 @@ from bot.domain.durations import format_duration
 from bot.domain.incident import Incident
 from bot.services.listing import Home, Listing, Recent
 from bot.slack import ids
+from bot.slack.render.follow_up import ticket_link
 from bot.slack.render.text import button, cut, escape, hhmm, section
 
 # A home view holds at most 100 blocks; each list keeps room for the others.
@@ -61,8 +62,9 @@ def home_view(page: Home, *, note: str = "") -> dict:
     blocks.append(_header("Your action items"))
     for incident, item in page.action_items[:HOME_LIST_LIMIT]:
         due = f" · due {item.due_on.isoformat()}" if item.due_on else ""
+        ticket = f" · {ticket_link(item.ticket_key, item.ticket_url)}" if item.ticket_key else ""
         blocks.append(section(f"*#{item.number}* {escape(cut(item.text, DETAILS_SHOWN))} "
-                              f"· {incident.ref} {_where(incident)}{due}"))
+                              f"· {incident.ref} {_where(incident)}{due}{ticket}"))
     blocks += _more(len(page.action_items)) or ([] if page.action_items else [section("_None._")])
     if page.approvals:
         blocks.append(_header("Waiting for your approval"))

@@ -1,4 +1,5 @@
-"""aiohttp wiring: `POST /slack/events`, `GET /healthz`, `GET /metrics`."""
+"""aiohttp wiring: `POST /slack/events`, `GET /healthz`, `GET /metrics`, the alert and
+tracker webhooks."""
 
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -23,6 +24,7 @@ from bot.redaction import REDACTIONS
 from bot.runbooks.library import Library
 from bot.storage.engine import ping
 from bot.storage.store import Store
+from bot.tickets.route import PATHS, TicketWebhooks
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -100,6 +102,7 @@ def traced(name: str, handler: Handler) -> Handler:
 def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
                  commands: AsyncApp,
                  alerts: AlertWebhook | None = None,
+                 tickets: TicketWebhooks | None = None,
                  runbooks: Library | None = None,
                  collectors: Sequence[Collector] = (),
                  slack: Callable[[], dict[str, object]] | None = None) -> web.Application:
@@ -158,4 +161,7 @@ def make_web_app(bolt: AsyncApp, store: Store, delivery: DeliveryLoop, *,
     app.router.add_get("/metrics", metrics)
     if alerts is not None:
         app.router.add_post(ALERTS_PATH, traced("alertmanager.delivery", alerts.handle))
+    if tickets is not None:
+        app.router.add_post(PATHS["github"], traced("github.webhook", tickets.github))
+        app.router.add_post(PATHS["jira"], traced("jira.webhook", tickets.jira))
     return app

@@ -18,6 +18,11 @@ class Ticket:
     closed: bool
 
 
+def ticket_label(key: str) -> str:
+    """How a ticket is named where it is shown: `#123` on GitHub, `OPS-7` on Jira."""
+    return f"#{key}" if key.isdigit() else key
+
+
 @dataclass(frozen=True)
 class Draft:
     """A ticket to open. `marker` names it for good, across restarts, so a create whose

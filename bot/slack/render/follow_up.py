@@ -1,9 +1,14 @@
 """Lines about access, runbooks, action items and the postmortem, with their buttons."""
 
 from bot.domain import notices as n
+from bot.domain.alerts import web_link
+from bot.domain.notices.outside import TicketClosedThere, TicketFailed, TicketOpened
 from bot.slack import ids
 from bot.slack.render.said import Names, buttons, line
 from bot.slack.render.text import button, escape, hhmm, mention, name
+from bot.tickets.model import ticket_label
+
+TRACKERS = {"github": "GitHub", "jira": "Jira"}
 
 
 def _ref(said: n.AccessLine | n.ToRequester) -> str:
@@ -92,6 +97,44 @@ def _action_done(said: n.ActionDone, names: Names) -> str:
 def _action_due(said: n.ActionDue, names: Names) -> str:
     return (f":date: *{name(names, said.user)}* set action item #{said.number} due "
             f"{said.due}: {escape(said.text)}")
+
+
+def ticket_link(key: str | None, url: str | None) -> str:
+    """`#123` (GitHub) or `OPS-7` (Jira), a link when the tracker gave a web address."""
+    if not key:
+        return ""
+    label = escape(ticket_label(key))
+    address = web_link(url or "")
+    return f"<{address}|{label}>" if address else label
+
+
+def tracker_title(tracker: str) -> str:
+    return TRACKERS.get(tracker, tracker)
+
+
+@line(TicketOpened)
+def _ticket_opened(said: TicketOpened, names: Names) -> str:
+    kind = "issue" if said.tracker in TRACKERS else "ticket"
+    return (f":ticket: Action item #{said.number} is {tracker_title(said.tracker)} {kind} "
+            f"{ticket_link(said.key, said.url)}: {escape(said.text)}")
+
+
+@line(TicketFailed)
+def _ticket_failed(said: TicketFailed, names: Names) -> str:
+    what = {"open": f"could not become a {tracker_title(said.tracker)} issue",
+            "close": f"is ticked, but its {tracker_title(said.tracker)} issue could not be closed",
+            "due": f"is dated, but its {tracker_title(said.tracker)} issue could not be"}
+    return (f":warning: Action item #{said.number} {what.get(said.call, 'reached no tracker')}: "
+            f"{escape(said.reason)}. The item stays here; once that is fixed, "
+            "`incident-bot db outbox retry <id>` sends it again.")
+
+
+@line(TicketClosedThere)
+def _ticket_closed_there(said: TicketClosedThere, names: Names) -> str:
+    by = f" by {escape(said.by)}" if said.by else ""
+    return (f":ballot_box_with_check: {tracker_title(said.tracker)} issue "
+            f"{ticket_link(said.key, said.url)} was closed{by}: action item #{said.number} "
+            f"is ticked: {escape(said.text)}")
 
 
 @line(n.ActionOverdueUnowned)

@@ -4,6 +4,7 @@ from bot.domain.incident import IncidentRecord
 from bot.domain.roles import COMMANDER, holders, label
 from bot.domain.runbook_progress import Completion, completions
 from bot.runbooks.copies import RunbookView
+from bot.slack.render.follow_up import ticket_link
 from bot.slack.render.text import (
     FIELD_LIMIT,
     HEADER_LIMIT,
@@ -47,6 +48,8 @@ def summary(record: IncidentRecord, runbooks: list[RunbookView] | None = None) -
         fields.append(("Runbooks", "\n".join(
             f"{view.runbook.id} {escape(view.runbook.title)} "
             f"{run_state(len(view.steps), ended.get(view.runbook.id))}" for view in runbooks)))
+    if record.action_items:
+        fields.append(("Action items", action_items(record)))
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": cut(head, HEADER_LIMIT)}},
         {
@@ -74,6 +77,24 @@ def run_state(steps: int, completion: Completion | None) -> str:
     if completion is not None and completion.completed:
         return f":white_check_mark: completed at {hhmm(completion.at)} (all {steps} steps done or skipped)"
     return f"({steps} steps, below)"
+
+
+# Open items first, the newest last: beyond these the export and App Home have them all.
+ACTION_ITEMS_SHOWN = 6
+
+
+def action_items(record: IncidentRecord) -> str:
+    """Each item ticked or not, its owner and its ticket, open ones first."""
+    items = sorted(record.action_items, key=lambda a: (a.done, a.number))
+    lines = []
+    for item in items[:ACTION_ITEMS_SHOWN]:
+        owner = f" {mention(item.owner_id)}" if item.owner_id else ""
+        ticket = f" · {ticket_link(item.ticket_key, item.ticket_url)}" if item.ticket_key else ""
+        box = ":ballot_box_with_check:" if item.done else ":white_square:"
+        lines.append(f"{box} #{item.number} {escape(cut(item.text, 80))}{owner}{ticket}")
+    if len(items) > ACTION_ITEMS_SHOWN:
+        lines.append(f"_and {len(items) - ACTION_ITEMS_SHOWN} more_")
+    return "\n".join(lines)
 
 
 def roles_line(record: IncidentRecord) -> str:

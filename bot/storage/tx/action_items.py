@@ -46,4 +46,13 @@ class ActionItems(TxBase):
             .where(col(ActionItemRow.incident_id) == item.incident_id,
                    col(ActionItemRow.number) == item.number)
             .values(done_at=item.done_at, done_by=item.done_by, due_on=item.due_on,
-                    due_nudged_at=item.due_nudged_at))
+                    due_nudged_at=item.due_nudged_at, ticket_key=item.ticket_key,
+                    ticket_url=item.ticket_url))
+
+    async def action_item_by_ticket(self, key: str) -> ActionItem | None:
+        """The item that became ticket `key` in the tracker, if any: a tracker's webhook
+        tells of every ticket, ours or not."""
+        row = await self.session.scalar(
+            select(ActionItemRow).where(col(ActionItemRow.ticket_key) == key)
+            .order_by(col(ActionItemRow.id)).limit(1))
+        return to_domain(ActionItem, row) if row is not None else None
