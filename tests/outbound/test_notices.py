@@ -11,6 +11,7 @@ import bot.export.deliveries
 import bot.paging.deliveries
 import bot.slack.deliveries
 import bot.statuspage.deliveries
+import bot.tickets.deliveries
 from bot.domain import notices as n
 from bot.outbound.codec import TooNew, Unreadable, decode
 from bot.outbound.registry import Registry
@@ -33,6 +34,7 @@ def wired() -> Registry:
     bot.paging.deliveries.register(registry, store=None, pager=None)
     bot.statuspage.deliveries.register(registry, store=None, statuspage=None)
     bot.export.deliveries.register(registry, store=None, git=None)
+    bot.tickets.deliveries.register(registry, store=None, tracker=None)
     return registry
 
 
