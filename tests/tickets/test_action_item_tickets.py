@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.export.verify import check_export
 from bot.services import records
 from bot.standin.github import FakeGitHub
 from bot.standin.jira import FakeJira
@@ -141,8 +142,9 @@ async def test_a_ticket_closed_on_github_ticks_the_item_in_the_export(make_world
     assert (done.actor_id, done.data["by"]) == ("github", "octocat")
     assert said(world, channel, "GitHub issue <https://github.com/acme/ops/issues/1|#1> was "
                                 "closed by octocat: action item #1 is ticked")
-    assert "- [x] Alert on replica lag ([#1](https://github.com/acme/ops/issues/1))" in \
-        await export(world)
+    document = await export(world)
+    assert "- [x] Alert on replica lag ([#1](https://github.com/acme/ops/issues/1))" in document
+    assert check_export(document).line is None  # verify renders it again, ticket and all
 
     # The same close told again (a redelivery), or a reopen: nothing more changes.
     assert await github.close_as(1, "octocat") == 200
