@@ -263,3 +263,46 @@ async def test_without_tickets_an_action_item_stays_in_the_bot(world):
     await world.delivered()
     assert (await world.record()).action_items[0].ticket_key is None
     assert "- [x] Alert on replica lag\n" in await export(world)
+
+
+async def test_a_close_github_refuses_is_said_and_the_item_stays_ticked(make_world, github):
+    world = await github_world(make_world, github)
+    channel = await world.declare("sev2 db-lag Replica lag")
+    await world.incident("action Alert on replica lag", channel=channel)
+    await world.delivered()
+    github.can_write = False  # the token lost its write access meanwhile
+    await world.incident("action done 1", channel=channel)
+    await world.delivered()
+
+    assert github.issues[1].state == "open"
+    assert said(world, channel, "Action item #1 is ticked, but its GitHub issue could not be "
+                                "closed")
+    assert said(world, channel, "GITHUB_TOKEN lacks a permission")
+    assert (await world.record()).action_items[0].done
+
+
+async def test_a_due_date_set_before_the_jira_issue_is_made_is_on_it_from_the_start(
+        make_world, jira):
+    world = await jira_world(make_world, jira)
+    channel = await world.declare("sev2 db-lag Replica lag")
+    due = (world.bot.store.clock().date() + timedelta(days=3)).isoformat()
+    jira.fault(status=503)  # Jira is down when the item is added
+    await world.incident("action Alert on replica lag", channel=channel)
+    await world.incident(f"action due 1 {due}", channel=channel)
+    await world.delivered()
+
+    [issue] = jira.issues.values()
+    assert issue.duedate == due
+    creates = [r for r in jira.received if r.method == "POST" and r.path == "/rest/api/3/issue"]
+    assert creates[-1].body["fields"]["duedate"] == due
+
+
+async def test_a_jira_webhook_without_the_secret_changes_nothing(make_world, jira):
+    world = await jira_world(make_world, jira)
+    channel = await world.declare("sev2 db-lag Replica lag")
+    await world.incident("action Alert on replica lag", channel=channel)
+    await world.delivered()
+
+    jira.webhooks.send_to(f"{world.bot.url}/webhooks/jira", None)
+    assert await jira.transition_as("OPS-1", "Done", "Mallory") == 401
+    assert not (await world.record()).action_items[0].done
