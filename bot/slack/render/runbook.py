@@ -103,7 +103,7 @@ def runbook_message(view: RunbookView, part: int, names: Mapping[str, str], *, t
     first message also says what the runbook is for, what it needs, whose it is, when it was
     last tested (flagged when that is longer ago than `stale_after` on `today`), how to undo
     its risky steps and how to escalate. Aborted, a runbook shows who stopped it and why, and
-    no buttons."""
+    no buttons; completed, no **Abort runbook**."""
     runbook, attached = view.runbook, view.attached
     parts = runbook_parts(view)
     shown = [item for item in view.steps if item.step.number in parts[part]]
@@ -115,7 +115,9 @@ def runbook_message(view: RunbookView, part: int, names: Mapping[str, str], *, t
                            names=names, tested=tested, aborted=aborted)
     for item in shown:
         blocks += _step_blocks(attached.id, item, runbook.path, names, live=aborted is None)
-    if aborted is None:
+    # A run every step of which is done or skipped is over: nothing is left to abort.
+    complete = all(item.state.status in ("done", "skipped") for item in view.steps)
+    if aborted is None and not complete:
         blocks.append(_abort_row(attached.id))
     return cut(title, SECTION_TEXT_LIMIT), blocks
 
