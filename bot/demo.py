@@ -23,6 +23,7 @@ from bot.export import canonical
 from bot.runtime import BotRuntime
 from bot.slack import ids
 from bot.standin.alertmanager import AlertmanagerSender, FiredAlert
+from bot.standin.github import FakeGitHub
 from bot.standin.pagerduty import FakePagerDuty
 from bot.standin.slack_api import FakeSlackAPI, Message
 from bot.standin.slack_sender import SlackSender
@@ -49,7 +50,7 @@ def database_alert() -> FiredAlert:
     """The alert Prometheus fires when the primary database stops answering."""
     return FiredAlert(
         labels={"alertname": "DbOutage", "severity": "critical", "instance": "db-primary:5432",
-                "job": "postgres"},
+                "job": "postgres", "service": "orders-db"},
         annotations={"summary": "Primary database refuses connections"},
         starts_at=datetime.now(UTC) - timedelta(minutes=2),
         generator_url="http://prometheus.example.com:9090/graph?g0.expr=pg_up")
@@ -69,8 +70,21 @@ AFTER_STEPS = [
     ("U0CAROL", "/incident", "action Alert on idle-in-transaction sessions <@U0CAROL|carol>"),
     ("U0BOB", "/incident", "resolve Batch worker leaked transactions after the 2.14 deploy"),
 ]
+# The service the alert names, as the team's catalog describes it; who PagerDuty says is on
+# call for it, found in Slack by email.
+CATALOG = """name: orders-db
+aliases: [db-primary]
+owner_group: S0DBA
+escalation_policy: PDBA001
+runbooks: [RUN-001]
+tier: 1
+"""
+ONCALL = ("U0ERIN", "erin", "erin@example.com")
+# Action items become issues in the team's repository (a stand-in of GitHub's API).
+REPO, GITHUB_TOKEN = "acme/ops", "ghp_demo0token"
+PAGERDUTY_API_TOKEN = "demo-pagerduty-rest-token"
 INTRO = ("A SEV1 from alert to committed postmortem, played against local stand-ins of Slack, "
-         "PagerDuty and Alertmanager (no workspace needed):")
+         "PagerDuty, GitHub and Alertmanager (no workspace needed):")
 
 
 class DemoError(Exception):
@@ -100,9 +114,17 @@ async def run_demo(say: Callable[[str], None], folder: Path = FOLDER) -> Path:
     say(INTRO)
     say("")
     record, database = folder / "record", folder / "incident-bot.db"
-    async with FakeSlackAPI() as slack, FakePagerDuty() as pagerduty:
+    async with FakeSlackAPI() as slack, FakePagerDuty(api_token=PAGERDUTY_API_TOKEN) as pagerduty, \
+            FakeGitHub(repo=REPO, token=GITHUB_TOKEN) as github:
         for user_id, name in PEOPLE.items():
             slack.add_user(user_id, name)
+        erin, erin_name, erin_email = ONCALL
+        slack.add_user(erin, erin_name, real_name="Erin Example", email=erin_email)
+        slack.add_usergroup("S0DBA", "dba", ["U0CAROL"])
+        pagerduty.on_call("PDBA001", 1, "Erin Example", erin_email)
+        catalog = folder / "catalog"
+        catalog.mkdir()
+        (catalog / "orders-db.yaml").write_text(CATALOG)
         ops = slack.add_channel("ops", creator="U0ALICE", members=list(PEOPLE))
         database_url = f"sqlite:///{database}"
         # The postmortem drafts land in a git repository, as a team would keep them.
@@ -118,7 +140,10 @@ async def run_demo(say: Callable[[str], None], folder: Path = FOLDER) -> Path:
             approvers="U0DAVE", ack_deadline_sev1=ACK_DEADLINE, escalation_users="U0CAROL",
             pagerduty_routing_key=ROUTING_KEY, pagerduty_events_url=pagerduty.url,
             alert_webhook_token=ALERT_TOKEN, export_debounce=EXPORT_DEBOUNCE,
-            export_git=committing,
+            export_git=committing, catalog_dir=catalog, pagerduty_api_token=PAGERDUTY_API_TOKEN,
+            pagerduty_api_url=pagerduty.rest_url, meeting_url="https://meet.example.com/{channel}",
+            tickets="github", github_repo=REPO, github_token=GITHUB_TOKEN,
+            github_api_url=github.url,
         )
         async with BotRuntime(settings) as runtime:
             sender = SlackSender(events_url=f"{runtime.url}/slack/events",
@@ -174,7 +199,13 @@ async def run_demo(say: Callable[[str], None], folder: Path = FOLDER) -> Path:
             opened = slack.channel_by_name("inc-1-db-outage")
             assert opened is not None, "the alert opened no channel"
             channel = opened.id
-            bot_says("#inc-1-db-outage", _first_line(slack.messages(channel)[-1]))
+            def said_in_channel(words: str) -> str | None:
+                return next((line for m in slack.messages(channel) for line in m.text.splitlines()
+                             if words in line), None)
+
+            for words in (":fire:", "tied the incident to", "On call for"):
+                await _until(lambda: said_in_channel(words) is not None)  # noqa: B023
+                bot_says("#inc-1-db-outage", said_in_channel(words) or "")
             for joiner in ("U0ALICE", "U0BOB", "U0CAROL"):
                 await slack.join(channel, joiner)
                 say(f"{PEOPLE[joiner]:>6} joins #inc-1-db-outage")
@@ -221,6 +252,8 @@ async def run_demo(say: Callable[[str], None], folder: Path = FOLDER) -> Path:
                 await command(user, name, text, channel)
                 pagerduty_says(before)
             await runtime.delivery.drain()
+            await _until(lambda: bool(github.issues))
+            bot_says("#inc-1-db-outage", said_in_channel("Action item #1 is") or "")
             say(f"{'':>9}(the next morning, the postmortem finds more)")
             await command("U0BOB", "/incident", LATER_ROOT_CAUSE, channel)
             await _until(lambda: any("draft updated" in f.initial_comment for f in slack.files))
@@ -303,6 +336,9 @@ def _plain(text: str, slack: FakeSlackAPI) -> str:
         if sigil == "#":
             channel = slack.channels.get(ref)
             return "#" + (channel.name if channel else (label or ref))
+        if sigil == "!" and ref.startswith("subteam^"):
+            group = slack.usergroups.get(ref.removeprefix("subteam^"))
+            return "@" + (group["handle"] if group else (label or ref))
         if sigil == "!":
             return label or "@" + ref
         return label or ref

@@ -8,11 +8,11 @@ from typing import Annotated
 from pydantic import BeforeValidator, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
+from bot.domain.meeting import FIELDS, PLACEHOLDER
+
 TRACKERS = ("github", "jira")
-MEETING_FIELDS = ("channel", "incident")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,19}$")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def _tracker(value: object) -> object:
@@ -85,8 +85,8 @@ class OrgSettings(BaseSettings):
             return value
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"`{value}` is not an http(s) URL")
-        for name in _PLACEHOLDER.findall(value):
-            if name not in MEETING_FIELDS:
+        for name in PLACEHOLDER.findall(value):
+            if name not in FIELDS:
                 raise ValueError(f"`{{{name}}}` is not a field (use {{channel}} or {{incident}})")
         return value
 
@@ -99,9 +99,3 @@ class OrgSettings(BaseSettings):
             if not getattr(self, name):
                 raise ValueError(f"{name.upper()} is not set (TICKETS={self.tickets} is)")
         return self
-
-    def meeting_link(self, channel: str, incident: str) -> str | None:
-        if self.meeting_url is None:
-            return None
-        return _PLACEHOLDER.sub(lambda m: {"channel": channel, "incident": incident}[m.group(1)],
-                                self.meeting_url)

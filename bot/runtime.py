@@ -12,6 +12,7 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 import bot.export.deliveries
+import bot.oncall.deliveries
 import bot.paging.deliveries
 import bot.slack.deliveries
 import bot.statuspage.deliveries
@@ -22,12 +23,14 @@ from bot.authz.engine import PolicyError
 from bot.authz.judge import Evaluator, PolicyJudge
 from bot.authz.opa import OpaPolicy
 from bot.authz.policy_files import compile_policy
+from bot.catalog.live import LiveCatalog
 from bot.cli.version import package_version
 from bot.config import ConfigError, Settings
 from bot.domain.clock import Clock, SystemClock
 from bot.export import git
 from bot.export.metrics import ExportGitOutcomes
 from bot.export.render import Renderer
+from bot.oncall import oncall_of
 from bot.outbound.lanes import PACE
 from bot.outbound.loop import MAX_BACKOFF, DeliveryLoop
 from bot.outbound.metrics import OutboundCalls
@@ -43,7 +46,7 @@ from bot.slack.deliveries.workspace import Workspace
 from bot.slack.deps import Deps
 from bot.slack.groups import UserGroups
 from bot.slack.health import SlackCheck, SlackGauges
-from bot.slack.server import make_web_app
+from bot.slack.server import CatalogBroken, make_web_app
 from bot.slack.socket_mode import SocketMode
 from bot.slack.webapi import WebApi
 from bot.statuspage.api import Statuspage
@@ -130,14 +133,19 @@ class BotRuntime:
         self.runbooks = LiveLibrary(settings.runbooks_dir, every=runbook_poll)
         self.runbooks.load()
         library = self.runbooks.library
+        self.catalog = LiveCatalog(settings.catalog_dir, every=runbook_poll)
+        self.catalog.load()
+        # Made before the other clients below, as the commands ask it too (`/incident oncall`).
+        self.outbound_calls = OutboundCalls()
+        self.oncall = oncall_of(settings, self.outbound_calls)
         self.deps = Deps(settings=settings, store=self.store, policy=policy, library=library,
-                         judge=self.judge,
+                         judge=self.judge, catalog=self.catalog.catalog, oncall=self.oncall,
                          exporter=Exporter(export_dir=settings.export_dir, renderer=renderer,
-                                           git=settings.export_git))
+                                           git=settings.export_git,
+                                           templates=self.catalog.catalog.export_template))
         self.ticker = ReminderTicker(self.store, policy, every=tick, exporter=self.deps.exporter)
         # The adapters' clients, each registering the deliveries of the notices it serves,
-        # and counting its calls in one tally.
-        self.outbound_calls = OutboundCalls()
+        # and counting its calls in one tally (self.outbound_calls, above).
         self.slack_api = WebApi(self.client, calls=self.outbound_calls, channel_settings={
             channel: name for name, channel in (("ANNOUNCE_CHANNEL", settings.announce_channel),
                                                 ("EXEC_CHANNEL", settings.exec_channel))
@@ -145,7 +153,8 @@ class BotRuntime:
         self.slack_check = SlackCheck(self.slack_api, api_url=settings.slack_api_url)
         self.pager = PagerDuty(url=settings.pagerduty_events_url,
                                routing_key=settings.pagerduty_routing_key,
-                               services=settings.pagerduty_services, calls=self.outbound_calls)
+                               services=settings.pagerduty_services, calls=self.outbound_calls,
+                               meeting_url=settings.meeting_url)
         self.statuspage = statuspage_of(settings, self.outbound_calls)
         self.git = git.ExportGit(push=settings.export_git_push, calls=self.outbound_calls) \
             if settings.export_git else None
@@ -153,7 +162,7 @@ class BotRuntime:
         self.workspace = Workspace(
             store=self.store, api=self.slack_api, announce_channel=settings.announce_channel,
             approvers=list(policy.approvers), exec_channel=settings.exec_channel,
-            runbook_stale_after=policy.runbook_stale_after)
+            runbook_stale_after=policy.runbook_stale_after, meeting_url=settings.meeting_url)
         self.slack_check.on_answer.append(self._bot_user)
         bot.slack.deliveries.register(registry, self.workspace)
         bot.paging.deliveries.register(registry, store=self.store, pager=self.pager)
@@ -162,6 +171,7 @@ class BotRuntime:
         # Action items become tickets in TICKETS' tracker; None: they stay in the bot only.
         self.tracker = tracker_of(settings, self.outbound_calls)
         bot.tickets.deliveries.register(registry, store=self.store, tracker=self.tracker)
+        bot.oncall.deliveries.register(registry, store=self.store, oncall=self.oncall)
         self.delivery = DeliveryLoop(store=self.store, registry=registry, max_backoff=max_backoff,
                                      settle=2 * settings.slack_timeout, pace=pace)
         # Bolt puts the token on a copy per request; handing it a token-less client
@@ -173,8 +183,12 @@ class BotRuntime:
         self.commands = build_command_app(self.deps, bolt_client, self.signatures)
         self.alerts = AlertWebhook(store=self.store, token=settings.alert_webhook_token,
                                    severities=settings.alert_severity_map, policy=policy,
-                                   library=library, judge=self.judge)
+                                   library=library, judge=self.judge,
+                                   catalog=self.catalog.catalog,
+                                   service_label=settings.alert_service_label,
+                                   find_oncall=self.oncall is not None)
         collectors = [PagerDutyEvents(self.pager), self.outbound_calls,
+                      CatalogBroken(self.catalog.catalog),
                       SlackGauges(self.slack_api),
                       *([StatuspageCalls(self.statuspage)] if self.statuspage else []),
                       *([ExportGitOutcomes(self.git)] if self.git else [])]
@@ -222,6 +236,7 @@ class BotRuntime:
         self.url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{bound[1]}"
         self._tasks.append(asyncio.create_task(self.delivery.run(self._stop)))
         self._tasks.append(asyncio.create_task(self.runbooks.run(self._stop)))
+        self._tasks.append(asyncio.create_task(self.catalog.run(self._stop)))
         self.ticker.start()
         self._ticking = True
         if isinstance(self.judge.policy, OpaPolicy) and (problem := await self.judge.policy.check()):

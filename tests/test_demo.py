@@ -60,7 +60,15 @@ def test_the_demo_opens_from_an_alert_escalates_and_an_approver_decides_from_a_d
     assert said[0].startswith("A SEV1 from alert to committed postmortem") and said[1] == ""
     assert said[2] == ("Alertmanager > POST /alerts/alertmanager DbOutage (critical): "
                        "HTTP 200, opened INC-1")
-    assert "joins #inc-1-db-outage" in said[4]
+    # The alert names its service: the owning team and who is on call are brought in.
+    assert said[3].startswith("   bot > #inc-1-db-outage: :fire: Alert firing: *DbOutage*")
+    assert "tied the incident to *orders-db*. Its team @dba is invited." in said[4]
+    assert said[5].endswith("On call for *orders-db*: @erin, invited.")
+    assert "joins #inc-1-db-outage" in said[6]
+    assert "services: [orders-db]" in said
+    # The action item became an issue in the team's repository.
+    assert any(line.endswith("Action item #1 is GitHub issue #1: Alert on idle-in-transaction "
+                             "sessions") for line in said)
     assert "Not acknowledged* within 2s: escalated" in shown
     assert "PagerDuty < trigger INC-1" in shown and "PagerDuty < acknowledge INC-1" in shown
     assert "PagerDuty < resolve INC-1" in shown
@@ -93,8 +101,9 @@ def test_each_click_names_its_step_and_people_are_shown_by_name(played):
 
 def test_the_export_is_shown_for_people_and_its_hashed_events_are_summed_up(played):
     said = played.said
-    assert "- [ ] Alert on idle-in-transaction sessions @carol" in said
-    assert "<!-- 25 events in the form their hashes were computed from, for `incident-bot verify` -->" in said
+    assert ("- [ ] Alert on idle-in-transaction sessions @carol "
+            "([#1](https://github.com/acme/ops/issues/1))") in said
+    assert "<!-- 30 events in the form their hashes were computed from, for `incident-bot verify` -->" in said
     assert not any(line.startswith('{"action":') for line in said)
 
 

@@ -11,6 +11,9 @@ from prometheus_client.metrics_core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from bot.alertmanager.payload import BadPayload, parse
+from bot.catalog.library import Catalog
+from bot.catalog.model import Service
+from bot.domain.alerts import AlertGroup
 from bot.domain.authz import Denied, Judge
 from bot.domain.errors import DuplicateDelivery
 from bot.domain.policy import Policy
@@ -27,12 +30,23 @@ class AlertWebhook(Collector):
     """The route, and its tally read at scrape time."""
 
     def __init__(self, *, store: Store, token: str | None, severities: Mapping[str, int],
-                 policy: Policy, library: Library, judge: Judge) -> None:
+                 policy: Policy, library: Library, judge: Judge, catalog: Catalog | None = None,
+                 service_label: str = "service", find_oncall: bool = False) -> None:
         self.store, self.token, self.severities = store, token, severities
         self.policy, self.library, self.judge = policy, library, judge
+        self.catalog, self.service_label = catalog or Catalog(), service_label
+        self.find_oncall = find_oncall
         self.received = 0  # alerts in recorded deliveries
         self.opened = 0  # incidents opened by a delivery
         self.refused: Counter[str] = Counter()  # deliveries answered with an error, by reason
+
+    def _services(self, group: AlertGroup) -> list[Service]:
+        """The catalog's services its alerts name by ALERT_SERVICE_LABEL (a name or an alias);
+        a value the catalog does not know ties nothing."""
+        values = {alert.labels.get(self.service_label) for alert in group.alerts}
+        values.add(group.common_labels.get(self.service_label))
+        found = (self.catalog.find(value) for value in sorted(v for v in values if v))
+        return list(dict.fromkeys(service for service in found if service is not None))
 
     def collect(self) -> Iterator[Metric]:
         received = CounterMetricFamily("incident_bot_alerts_received",
@@ -84,7 +98,7 @@ class AlertWebhook(Collector):
             received = await alerts.receive(
                 self.store, group=group, body_sha256=hashlib.sha256(body).hexdigest(),
                 severities=self.severities, policy=self.policy, library=self.library,
-                judge=self.judge)
+                judge=self.judge, services=self._services(group), find_oncall=self.find_oncall)
         except DuplicateDelivery:
             return web.json_response({"ok": True, "recorded": "already"})
         except Denied as denied:

@@ -183,12 +183,21 @@ class Catalog:
         """Files with something left out because it does not load."""
         return len({problem.path for problem in self.problems if not problem.warning})
 
+    def components(self) -> dict[str, tuple[str, ...]]:
+        """Service name → its Statuspage component ids."""
+        return {service.name: service.components for service in self.services}
+
     def find(self, name_or_alias: str) -> Service | None:
         return self._index.get(name_or_alias.strip().lower())
 
     def suggest(self, query: str, n: int = 3) -> list[Service]:
         """Services whose name or an alias is close to `query`, for a 'did you mean'."""
         return _closest(query, self._index, n)
+
+    def export_template(self, type_name: str) -> Path | None:
+        """The export template of the type of that name, if it has one."""
+        kind = self.find_type(type_name)
+        return kind.export_template if kind else None
 
     def find_type(self, name: str) -> IncidentType | None:
         wanted = name.strip().lower()

@@ -7,8 +7,11 @@ from pathlib import Path
 import click
 import jinja2
 
+from bot.catalog.library import Catalog
 from bot.cli.running import fail, settings, with_store
+from bot.config import Settings
 from bot.domain.errors import IncidentError
+from bot.export import canonical
 from bot.export.render import Renderer
 from bot.export.verify import check_export
 from bot.services import records
@@ -23,8 +26,8 @@ def export(incident: str) -> None:
     config = settings()
 
     async def action(store: Store) -> None:
-        exporter = Exporter(export_dir=config.export_dir, renderer=Renderer(config.export_template))
-        result = await records.export_again(store, exporter, records.parse_ref(incident))
+        result = await records.export_again(store, exporter_of(config),
+                                            records.parse_ref(incident))
         if result.error:
             raise IncidentError(result.error)
         click.echo(str(result.path))
@@ -41,15 +44,16 @@ def verify(target: str, template: Path | None) -> None:
     """Recompute a timeline hash chain: INC-<n> from the database (and compare it with its
     last export), or FILE.md on its own, every generated line of it rendered again from the
     events it carries. Exit 1 at the first problem."""
-    if target.endswith(".md") or Path(target).is_file():
-        verify_file(Path(target), template if template else settings().export_template)
-        return
     config = settings()
+    if target.endswith(".md") or Path(target).is_file():
+        verify_file(Path(target), template or _type_template(config, Path(target))
+                    or config.export_template)
+        return
 
     async def action(store: Store) -> None:
         number = records.parse_ref(target)
         result = await records.verify(store, number, export_dir=config.export_dir,
-                                      renderer=Renderer(config.export_template))
+                                      renderer_for=exporter_of(config).renderer_for)
         if result.broken:
             event = result.broken.event
             click.echo(f"INC-{number}: chain broken at event {event.seq} ({event.action}, "
@@ -85,3 +89,20 @@ def verify_file(path: Path, template: Path | None) -> None:
     # Last, as it always was: scripts read the verdict from the final line.
     click.echo(f"{path}: {len(check.events)} events, chain intact, head {check.head}, "
                "timeline rows match")
+
+
+def exporter_of(config: Settings) -> Exporter:
+    """As `serve` exports: EXPORT_TEMPLATE, or the template of the incident's type."""
+    return Exporter(export_dir=config.export_dir, renderer=Renderer(config.export_template),
+                    templates=Catalog.load(config.catalog_dir).export_template)
+
+
+def _type_template(config: Settings, path: Path) -> Path | None:
+    """The template of the incident type the file's carried record names, if the catalog
+    gives that type one."""
+    try:
+        carried = canonical.read(path.read_text(encoding="utf-8").split("\n")).record
+    except (OSError, UnicodeDecodeError, canonical.CanonicalError):
+        return None  # verify_file says why
+    kind = (carried or {}).get("incident", {}).get("kind")
+    return Catalog.load(config.catalog_dir).export_template(str(kind)) if kind else None

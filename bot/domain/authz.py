@@ -39,6 +39,7 @@ class Action(StrEnum):
     TIMELINE = "timeline"
     LIST = "list"
     EXPORT = "export"
+    SERVICE = "service"
 
 
 # Alerts that open incidents ask as this user.

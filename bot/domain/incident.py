@@ -40,8 +40,13 @@ class Incident:
     roles: dict[str, str] = field(default_factory=dict)
     # The catalog's services it hits, by their names, in the order they were named.
     services: list[str] = field(default_factory=list)
-    # The catalog's incident type it was declared as (security, outage, …), if any.
+    # The catalog's incident type it was declared as (security, outage, …), if any, and what
+    # the type decided then: whether ANNOUNCE_CHANNEL and Statuspage hear of it, and the
+    # lowest severity that owes a postmortem (None: every one does).
     kind: str | None = None
+    announce: bool = True
+    statuspage: bool = True
+    postmortem_from: int | None = None
 
     def roles_of(self, user_id: str) -> tuple[str, ...]:
         return tuple(role for role, holder in self.roles.items() if holder == user_id)
@@ -53,7 +58,11 @@ class Incident:
     @property
     def announced(self) -> bool:
         """Whether ANNOUNCE_CHANNEL hears about this incident: the one rule every turn asks."""
-        return not self.private and not self.drill
+        return self.announce and not self.private and not self.drill
+
+    @property
+    def owes_postmortem(self) -> bool:
+        return self.postmortem_from is None or self.severity <= self.postmortem_from
 
     def may_be_listed_to(self, user_id: str, members: set[str]) -> bool:
         """A private incident is listed only to its channel's members, as the record knows

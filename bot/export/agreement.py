@@ -84,6 +84,9 @@ def _incident(record: IncidentRecord) -> str | None:
         *(_differs(f"{flag} is", getattr(carried, flag), True)
           for flag in ("private", "drill") if declared.data.get(flag)),
         _differs("the commander is", carried.commander_id, commander),
+        _differs("the services are", carried.services,
+                 [str(e.data.get("service")) for e in events if e.action == "service_added"]),
+        _differs("the type is", carried.kind, declared.data.get("type")),
         _differs("the root cause is", carried.root_cause, root_cause),
     ])
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import aiohttp
 
 from bot.domain.incident import Incident
+from bot.domain.meeting import call_link
 from bot.domain.notices import PagerDutyEvent
 from bot.outbound.metrics import OutboundCalls
 
@@ -51,7 +52,8 @@ def summary(incident: Incident, message: str = "") -> str:
     return text if len(text) <= SUMMARY_LIMIT else text[:SUMMARY_LIMIT - 1] + "…"
 
 
-def event(owed: PagerDutyEvent, incident: Incident, *, routing_key: str, at: datetime) -> dict:
+def event(owed: PagerDutyEvent, incident: Incident, *, routing_key: str, at: datetime,
+          call: str | None = None) -> dict:
     """The Events API v2 body for an owed event."""
     body: dict = {"routing_key": routing_key, "event_action": owed.action,
                   "dedup_key": dedup_key(incident)}
@@ -72,6 +74,9 @@ def event(owed: PagerDutyEvent, incident: Incident, *, routing_key: str, at: dat
         body["client_url"] = link
         body["links"] = [{"href": link,
                           "text": f"#{incident.channel_name or incident.ref} in Slack"}]
+    if call:
+        details["call"] = call
+        body.setdefault("links", []).append({"href": call, "text": "Join the call"})
     return body
 
 
@@ -80,8 +85,9 @@ class PagerDuty:
 
     def __init__(self, *, url: str, routing_key: str | None = None,
                  services: dict[str, str] | None = None, timeout: timedelta = timedelta(seconds=10),
-                 calls: OutboundCalls | None = None) -> None:
+                 calls: OutboundCalls | None = None, meeting_url: str | None = None) -> None:
         self.url = url
+        self.meeting_url = meeting_url
         self.routing_key = routing_key
         self.services = {name.lower(): key for name, key in (services or {}).items()}
         self.timeout = timeout
@@ -104,7 +110,8 @@ class PagerDuty:
         except Refused:
             self.counts[(owed.action, "unconfigured")] += 1
             raise
-        return await self.send(event(owed, incident, routing_key=key, at=at))
+        return await self.send(event(owed, incident, routing_key=key, at=at,
+                                     call=call_link(self.meeting_url, incident)))
 
     async def send(self, body: dict) -> str:
         """POST one event; returns the dedup_key PagerDuty filed it under."""

@@ -1,10 +1,11 @@
 """Alerts in: an alert group opens an incident once, and its later deliveries feed it."""
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.catalog.model import Service
 from bot.domain import notices
 from bot.domain.alerts import (
     ALERT_ACTOR,
@@ -21,6 +22,7 @@ from bot.domain.policy import Policy
 from bot.domain.timeline import TimelineEvent
 from bot.runbooks.format import Runbook
 from bot.runbooks.library import Library
+from bot.services import catalog
 from bot.services.authz import permit
 from bot.services.caller import Caller
 from bot.services.context import event
@@ -43,10 +45,12 @@ class Received:
 
 async def receive(store: Store, *, group: AlertGroup, body_sha256: str,
                   severities: Mapping[str, int], policy: Policy, library: Library,
-                  judge: Judge) -> Received:
+                  judge: Judge, services: Sequence[Service] = (),
+                  find_oncall: bool = False) -> Received:
     """Record one delivery. A body recorded before raises DuplicateDelivery, and nothing
     is written. Opening an incident asks the policy as the user `alertmanager`: a refusal
-    raises Denied, and nothing of the delivery is kept but the refusal."""
+    raises Denied, and nothing of the delivery is kept but the refusal. `services`: those
+    its alerts name by label; an incident is tied to each, also one opened before."""
     async with store.transaction() as tx:
         key = hashlib.sha256(group.group_key.encode()).hexdigest()
         group_id, incident_id = await tx.alert_group(key, group.group_key)
@@ -70,6 +74,9 @@ async def receive(store: Store, *, group: AlertGroup, body_sha256: str,
             await tx.set_alert_group_incident(group_id, incident.id)
             opened = True
         firing, resolved = await _log_alerts(tx, incident, group, note)
+        if incident.status.is_open:
+            await catalog.tie(tx, incident, services, ALERT_ACTOR, library,
+                              find_oncall=find_oncall, refresh=False)
         if firing or resolved:
             tx.notify(notices.RefreshSummary(incident_id=incident.id))
         return Received(incident.id, opened, firing, resolved)

@@ -2,8 +2,11 @@
 EXPORT_GIT is set, through the outbox. Written at resolve, and again after later changes."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import jinja2
 
 from bot.domain import notices
 from bot.domain.incident import Incident
@@ -24,10 +27,32 @@ class ExportResult:
 
 
 class Exporter:
-    def __init__(self, *, export_dir: Path, renderer: Renderer, git: bool = False) -> None:
+    def __init__(self, *, export_dir: Path, renderer: Renderer, git: bool = False,
+                 templates: Callable[[str], Path | None] | None = None) -> None:
+        """`templates`: an incident type's name → its own export template, if it has one."""
         self.export_dir = export_dir
         self.renderer = renderer
         self.git = git
+        self.templates = templates
+        self._renderers: dict[Path, Renderer] = {}
+
+    def renderer_for(self, incident: Incident) -> Renderer:
+        """The incident type's template when the catalog gives it one, else EXPORT_TEMPLATE."""
+        template = self.templates(incident.kind) if self.templates and incident.kind else None
+        if template is None:
+            return self.renderer
+        if template not in self._renderers:
+            renderer = Renderer(template)
+            try:
+                renderer.check()
+            except (OSError, jinja2.TemplateError) as error:
+                # The export is never lost to a broken file in the catalog: the usual one it is.
+                log.warning("%s: the export template of type %s cannot be used (%s); "
+                            "EXPORT_TEMPLATE's is", incident.ref, incident.kind,
+                            getattr(error, "message", None) or error)
+                return self.renderer
+            self._renderers[template] = renderer
+        return self._renderers[template]
 
     async def export(self, tx: Tx, incident_id: int, *, upload: bool = True,
                      again: bool = False) -> ExportResult:
@@ -35,7 +60,7 @@ class Exporter:
         `again`: rewritten after changes since resolve; with nothing new, nothing is said."""
         record = await tx.record(incident_id)
         path = export_path(self.export_dir, record.incident)
-        content = self.renderer.render(record, kept_writing(path))
+        content = self.renderer_for(record.incident).render(record, kept_writing(path))
         if again and path.is_file() and path.read_text(encoding="utf-8") == content:
             return ExportResult(path)
         if upload:

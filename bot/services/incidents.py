@@ -6,6 +6,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.catalog.model import IncidentType, Service
 from bot.domain import notices, updates
 from bot.domain.access import AccessRequest
 from bot.domain.alerts import ALERT_ACTOR
@@ -18,7 +19,8 @@ from bot.domain.policy import Policy
 from bot.domain.roles import COMMANDER
 from bot.domain.severity import severity_label
 from bot.runbooks.format import Runbook
-from bot.services import escalation, paging, people, statuspage
+from bot.runbooks.library import Library
+from bot.services import catalog, escalation, paging, people, statuspage
 from bot.services.access import unrevoked
 from bot.services.authz import permit
 from bot.services.caller import Caller
@@ -58,34 +60,60 @@ class Resolution:
     unrevoked: list[AccessRequest] = field(default_factory=list)
 
 
-async def declare(store: Store, *, caller: Caller, severity: int, slug: str, title: str,
+@dataclass(frozen=True)
+class Ties:
+    """What the catalog adds to a declare: the services hit, the incident's type, the runbook
+    library their runbooks come from, and whether PagerDuty is asked who is on call."""
+
+    services: Sequence[Service] = ()
+    kind: IncidentType | None = None
+    library: Library | None = None
+    find_oncall: bool = False
+
+
+async def declare(store: Store, *, caller: Caller, severity: int | None, slug: str, title: str,
                   policy: Policy, runbooks: Sequence[Runbook] = (),
-                  private: bool = False, drill: bool = False) -> Incident:
+                  private: bool = False, drill: bool = False, ties: Ties = Ties()) -> Incident:
     """Open an incident; `runbooks` (those whose patterns match the slug) are attached.
     `private`: a private channel, and nothing said outside it. `drill`: practice, the whole
-    flow in its own channel, but nobody outside it hears of it or is paged."""
+    flow in its own channel, but nobody outside it hears of it or is paged. `severity` None:
+    the type's."""
+    if severity is None:
+        severity = ties.kind.severity if ties.kind else None
+        if severity is None:
+            raise IncidentError("Say how severe it is (sev1…sev4): "
+                                + (f"the type {ties.kind.name} has no default severity."
+                                   if ties.kind else "no type gives one."))
+    private = private or bool(ties.kind and ties.kind.private)
     async with store.transaction() as tx:
         await record_caller(tx, caller, None)
         await permit(tx, caller, Action.DECLARE, severity=severity, slug=slug,
-                     private=private, drill=drill)
+                     private=private, drill=drill,
+                     service=",".join(s.name for s in ties.services) or None,
+                     type=ties.kind.name if ties.kind else None)
         return await open_incident(tx, declarer=caller.user_id, severity=severity, slug=slug,
                                    title=title, policy=policy, runbooks=runbooks,
                                    private=private, drill=drill,
                                    origin_channel_id=caller.channel_id,
                                    source=Source.FORM if caller.command == DECLARE_FORM
-                                   else Source.COMMAND)
+                                   else Source.COMMAND, ties=ties)
 
 
 async def open_incident(tx: Tx, *, declarer: str, severity: int, slug: str, title: str,
                         policy: Policy, runbooks: Sequence[Runbook] = (), private: bool = False,
                         drill: bool = False, origin_channel_id: str | None = None,
-                        invite_declarer: bool = True, source: Source = Source.COMMAND) -> Incident:
+                        invite_declarer: bool = True, source: Source = Source.COMMAND,
+                        ties: Ties = Ties()) -> Incident:
     """Declare inside a transaction the caller holds; `invite_declarer` is off for a
     declarer that is not a Slack user (an alert source)."""
+    kind = ties.kind
     incident = await tx.add_incident(
         Incident(id=0, slug=slug, title=title or slug, severity=severity,
                  declared_at=tx.now, declared_by=declarer,
-                 origin_channel_id=origin_channel_id, private=private, drill=drill)
+                 origin_channel_id=origin_channel_id, private=private, drill=drill,
+                 kind=kind.name if kind else None, announce=kind.announce if kind else True,
+                 statuspage=kind.statuspage if kind else True,
+                 postmortem_from=kind.postmortem_from if kind else None)
     )
     # A command's declare keeps no source, as every declare did before sources were told
     # apart: what it records stays as it was, and declared_source() reads both alike.
@@ -93,6 +121,8 @@ async def open_incident(tx: Tx, *, declarer: str, severity: int, slug: str, titl
     # Kept only when set, so a declare's event reads as it always did; an export's carried
     # record is then held to them (export/agreement.py).
     kept |= {flag: True for flag, on in (("private", private), ("drill", drill)) if on}
+    if kind:
+        kept["type"] = kind.name
     await tx.append(event(tx, incident, declarer, "declared",
                           f"{incident.severity_label} {slug}: {incident.title}", **kept))
     tx.notify(notices.CreateChannel(incident_id=incident.id))
@@ -101,8 +131,18 @@ async def open_incident(tx: Tx, *, declarer: str, severity: int, slug: str, titl
     tx.notify(notices.PostSummary(incident_id=incident.id))
     _announce(tx, incident, notices.AnnounceDeclared(incident_id=incident.id, user=declarer))
     await people.invite_on_declare(tx, incident, declarer, policy)
+    if kind and kind.invite:
+        await people.invite_people(tx, incident, declarer,
+                                   [people.Person(ref) for ref in kind.invite],
+                                   setting=f"type {kind.name}")
     for runbook in runbooks:
         await attach(tx, incident, runbook, declarer, refresh=False)
+    if ties.library is not None:
+        for ref in kind.runbooks if kind else ():
+            if (named := ties.library.find(ref)) is not None:
+                await attach(tx, incident, named, declarer, refresh=False)
+        await catalog.tie(tx, incident, ties.services, declarer, ties.library,
+                          find_oncall=ties.find_oncall, refresh=False)
     await plan_nudge(tx, incident, policy)
     await escalation.plan(tx, incident, policy)
     return incident

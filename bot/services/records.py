@@ -3,6 +3,7 @@ incidents."""
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -39,7 +40,7 @@ class Verification:
 
 
 async def verify(store: Store, incident_id: int, *, export_dir: Path | None = None,
-                 renderer: Renderer | None = None) -> Verification:
+                 renderer_for: Callable[[Incident], Renderer] | None = None) -> Verification:
     """The chain in the database, and, when its export is found in `export_dir`, whether the
     database still holds every event that export was written from: a chain rewritten whole
     in the database is intact on its own, but no longer the one the file carries."""
@@ -55,7 +56,8 @@ async def verify(store: Store, incident_id: int, *, export_dir: Path | None = No
     if not path.exists():
         result.export_note = f"no export at {path} to compare with"
         return result
-    exported = check_export(path.read_text(encoding="utf-8"), renderer)
+    exported = check_export(path.read_text(encoding="utf-8"),
+                            renderer_for(incident) if renderer_for else None)
     if exported.line:
         result.export_problem = f"the export does not verify: {path}:{exported.line}: {exported.problem}"
         return result

@@ -128,7 +128,7 @@ async def plan_postmortem(tx: Tx, incident: Incident, policy: Policy) -> None:
     await tx.cancel_reminders(incident.id, POSTMORTEM)
     if incident.status is not Status.RESOLVED or incident.resolved_at is None:
         return
-    if await tx.fired_kinds(incident.id, POSTMORTEM):
+    if not incident.owes_postmortem or await tx.fired_kinds(incident.id, POSTMORTEM):
         return
     tx.schedule(ReminderKind.POSTMORTEM_DUE, incident.id,
                 max(incident.resolved_at + policy.postmortem_due, tx.now))

@@ -1,6 +1,8 @@
 """Statuspage: the incident's public face, by `/incident statuspage`; resolving the incident
 offers to resolve it there too, and only a click does."""
 
+from collections.abc import Mapping, Sequence
+
 from bot.domain import notices
 from bot.domain.authz import Action
 from bot.domain.errors import IncidentError
@@ -28,7 +30,7 @@ def public_status(events: list[TimelineEvent]) -> str | None:
 
 
 async def publish(store: Store, *, caller: Caller, status: str, text: str,
-                  policy: Policy) -> bool:
+                  policy: Policy, components: Mapping[str, Sequence[str]] | None = None) -> bool:
     """Record a public update and owe it to Statuspage. True when it opens the public incident."""
     if not policy.statuspage:
         raise IncidentError(NOT_SET_UP)
@@ -39,8 +41,11 @@ async def publish(store: Store, *, caller: Caller, status: str, text: str,
         if incident.drill:
             raise IncidentError(f"{incident.ref} is a drill: nothing of it goes on the public "
                                 "status page.")
+        if not incident.statuspage:
+            raise IncidentError(f"{incident.ref} is a {incident.kind} incident: its type keeps "
+                                "it off the public status page.")
         first = public_status(await tx.events(incident.id)) is None
-        await _owe(tx, incident, caller.user_id, status, text)
+        await _owe(tx, incident, caller.user_id, status, text, components or {})
         return first
 
 
@@ -54,7 +59,8 @@ async def offer_resolve(tx: Tx, incident: Incident) -> None:
 
 
 async def resolve_public(store: Store, *, caller: Caller, incident_id: int,
-                         policy: Policy) -> Incident:
+                         policy: Policy, components: Mapping[str, Sequence[str]] | None = None
+                         ) -> Incident:
     """**Resolve on Statuspage**: a `resolved` public update with the usual words."""
     if not policy.statuspage:
         raise IncidentError(NOT_SET_UP)
@@ -69,13 +75,32 @@ async def resolve_public(store: Store, *, caller: Caller, incident_id: int,
             raise IncidentError(f"{incident.ref} has no public incident on Statuspage.")
         if status == "resolved":
             raise IncidentError(f"{incident.ref} is already resolved on Statuspage.")
-        await _owe(tx, incident, caller.user_id, "resolved", RESOLVED_TEXT)
+        await _owe(tx, incident, caller.user_id, "resolved", RESOLVED_TEXT, components or {})
         return incident
 
 
-async def _owe(tx: Tx, incident: Incident, user_id: str, status: str, text: str) -> None:
-    await tx.append(event(tx, incident, user_id, "statuspage_update", f"{status}: {text}",
-                          status=status))
-    tx.notify(notices.StatuspagePublish(incident_id=incident.id, status=status, text=text),
+# How hard each severity hits a service's components on the public page.
+COMPONENT_STATUS = {1: "major_outage", 2: "partial_outage", 3: "degraded_performance",
+                    4: "degraded_performance"}
+
+
+def component_statuses(incident: Incident, status: str,
+                       components: Mapping[str, Sequence[str]]) -> tuple[tuple[str, str], ...]:
+    """The components of the incident's services (`components`: service → component ids, from
+    the catalog), shown as hit by its severity, and operational again once it is resolved."""
+    shown = "operational" if status == "resolved" else COMPONENT_STATUS[incident.severity]
+    ids = dict.fromkeys(c for name in incident.services for c in components.get(name, ()))
+    return tuple((component, shown) for component in ids)
+
+
+async def _owe(tx: Tx, incident: Incident, user_id: str, status: str, text: str,
+               components: Mapping[str, Sequence[str]]) -> None:
+    marked = component_statuses(incident, status, components)
+    entry = event(tx, incident, user_id, "statuspage_update", f"{status}: {text}", status=status)
+    if marked:
+        entry.data["components"] = dict(marked)
+    await tx.append(entry)
+    tx.notify(notices.StatuspagePublish(incident_id=incident.id, status=status, text=text,
+                                        components=marked),
               notices.StatuspageUpdated(incident_id=incident.id, user=user_id, status=status,
                                         text=text))

@@ -27,6 +27,8 @@ from bot.standin.local_server import LocalServer
 
 STATUSES = ("investigating", "identified", "monitoring", "resolved")
 IMPACTS = ("none", "minor", "major", "critical")
+COMPONENT_STATUSES = ("operational", "under_maintenance", "degraded_performance",
+                      "partial_outage", "major_outage")
 NAME_LIMIT = 255
 PAGE_LIMIT = 100
 
@@ -85,6 +87,8 @@ class FakeStatuspage(LocalServer):
         self.rate = rate
         self.received: list[Received] = []
         self.incidents: dict[str, PublicIncident] = {}
+        # Each component's status on the page, as incidents set it (`components`).
+        self.component_status: dict[str, str] = {}
         self._faults: deque[_Fault] = deque()
         self._last: float | None = None
         self.url = ""
@@ -183,6 +187,7 @@ class FakeStatuspage(LocalServer):
             resolved_at=at if status == "resolved" else None)
         incident.updates.append(_update(incident, fields.get("body") or "", at))
         self.incidents[incident.id] = incident
+        self.component_status.update(fields.get("components") or {})
         return 201, incident.shown(self.page_id)
 
     def _apply_update(self, request: web.Request, body: Any) -> tuple[int, Any]:
@@ -201,6 +206,9 @@ class FakeStatuspage(LocalServer):
         at = _now()
         incident.name = fields.get("name", incident.name)
         incident.status = fields.get("status", incident.status)
+        if "component_ids" in fields:
+            incident.component_ids = list(fields["component_ids"])
+        self.component_status.update(fields.get("components") or {})
         if incident.status == "resolved" and incident.resolved_at is None:
             incident.resolved_at = at
         if "status" in fields or fields.get("body"):
@@ -271,6 +279,14 @@ def _field_problems(fields: dict) -> str:
     if components is not None and (not isinstance(components, list)
                                    or not all(isinstance(c, str) for c in components)):
         return "Component ids must be a list of ids"
+    statuses = fields.get("components")
+    if statuses is not None:
+        if not isinstance(statuses, dict):
+            return "Components must be an object of component id to status"
+        wrong = [s for s in statuses.values() if s not in COMPONENT_STATUSES]
+        if wrong:
+            return (f"Component status {wrong[0]!r} is not included in the list "
+                    f"({', '.join(COMPONENT_STATUSES)})")
     if "metadata" in fields and not isinstance(fields["metadata"], dict):
         return "Metadata must be an object"
     return ""

@@ -10,6 +10,7 @@ the public incident's latest updates (`shows`): a repeat would show the words tw
 
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,16 +65,19 @@ class Statuspage:
     def _incidents(self) -> str:
         return f"{self.url}/pages/{self.page_id}/incidents"
 
-    async def create(self, *, name: str, status: str, body: str, marker: str) -> str:
-        """Open a public incident; returns its id."""
+    async def create(self, *, name: str, status: str, body: str, marker: str,
+                     components: Mapping[str, str] | None = None) -> str:
+        """Open a public incident; returns its id. `components`: id → the status it shows."""
         answer = await self._call("create", "POST", self._incidents, json={"incident": {
             "name": public_name(name), "status": status, "body": body,
-            "metadata": {MARKER: {"incident": marker}}}})
+            "metadata": {MARKER: {"incident": marker}}, **_marking(components)}})
         return str(answer["id"])
 
-    async def update(self, public_id: str, *, status: str, body: str) -> None:
+    async def update(self, public_id: str, *, status: str, body: str,
+                     components: Mapping[str, str] | None = None) -> None:
         await self._call("update", "PATCH", f"{self._incidents}/{public_id}",
-                         json={"incident": {"status": status, "body": body}})
+                         json={"incident": {"status": status, "body": body,
+                                            **_marking(components)}})
 
     async def shows(self, public_id: str, *, status: str, body: str, since: datetime) -> bool:
         """Whether the public incident already shows this update, posted at `since` or later
@@ -158,3 +162,11 @@ def _seconds(header: str | None) -> timedelta | None:
         return timedelta(seconds=max(0.0, float(header))) if header else None
     except ValueError:
         return None
+
+
+def _marking(components: Mapping[str, str] | None) -> dict:
+    """Statuspage's `component_ids` (the incident lists them) and `components` (each one's
+    status on the page)."""
+    if not components:
+        return {}
+    return {"component_ids": list(components), "components": dict(components)}

@@ -36,14 +36,16 @@ def register(registry: Registry, *, store: Store, statuspage: Statuspage | None)
                         public_id, status=owed.status, body=owed.text,
                         since=batch.head.created_at - CLOCK_SKEW):
                     return
-                await statuspage.update(public_id, status=owed.status, body=owed.text)
+                await statuspage.update(public_id, status=owed.status, body=owed.text,
+                                        components=dict(owed.components))
                 return
             marker = statuspage_marker(incident)
             if batch.check_first:
                 public_id = await statuspage.find(name=incident.title, marker=marker)
             if public_id is None:  # else the create that landed carried this very update
                 public_id = await statuspage.create(name=incident.title, status=owed.status,
-                                                    body=owed.text, marker=marker)
+                                                    body=owed.text, marker=marker,
+                                                    components=dict(owed.components))
             await deliveries.statuspage_opened(store, incident_id=incident.id,
                                                public_id=public_id)
         except Busy as busy:

@@ -51,6 +51,9 @@ class IncidentRow(SQLModel, table=True):
     roles: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     services: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     kind: str | None = Field(default=None, max_length=64)
+    announce: bool = True
+    statuspage: bool = True
+    postmortem_from: int | None = None
 
 
 class EventRow(SQLModel, table=True):

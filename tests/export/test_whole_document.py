@@ -293,3 +293,14 @@ def test_a_drill_passed_off_as_a_real_incident_is_caught(database_url, tmp_path)
     assert result.returncode == 1
     assert result.stdout.strip() == (
         f"{path}:{line}: the carried record says drill is False, its events say True")
+
+
+def test_a_service_added_to_the_front_matter_and_the_record_is_caught(exported):
+    path = exported["path"]
+    doctor(path, "declared_by: alice", "declared_by: alice\nservices: [checkout]")
+    line = doctor(path, '"services":[]', '"services":["checkout"]')
+    result = run("verify", str(path))
+    assert result.returncode == 1
+    assert result.stdout.strip() == (
+        f"{path}:{line}: the carried record says the services are ['checkout'], its events say "
+        "[]")

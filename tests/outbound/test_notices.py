@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import bot.export.deliveries
+import bot.oncall.deliveries
 import bot.paging.deliveries
 import bot.slack.deliveries
 import bot.statuspage.deliveries
@@ -34,6 +35,7 @@ def wired() -> Registry:
     bot.paging.deliveries.register(registry, store=None, pager=None)
     bot.statuspage.deliveries.register(registry, store=None, statuspage=None)
     bot.export.deliveries.register(registry, store=None, git=None)
+    bot.oncall.deliveries.register(registry, store=None, oncall=None)
     bot.tickets.deliveries.register(registry, store=None, tracker=None)
     return registry
 

@@ -115,7 +115,8 @@ async def start_world(database_url: str, tmp_path: Path, *, slack: FakeSlackAPI 
         "slack_bot_token": slack.bot_token, "slack_signing_secret": SIGNING_SECRET,
         "slack_api_url": slack.url, "database_url": database_url,
         "export_dir": tmp_path / "incidents", "slack_timeout": timedelta(seconds=1),
-        "slack_app_token": "", "announce_channel": "", "runbooks_dir": empty_runbooks, "approvers": f"{DAVE},{CAROL}",
+        "slack_app_token": "", "announce_channel": "", "runbooks_dir": empty_runbooks,
+        "catalog_dir": tmp_path / "no-catalog", "approvers": f"{DAVE},{CAROL}",
         **settings,
     })
     bot = BotRuntime(config, clock=clock, max_backoff=timedelta(milliseconds=200),

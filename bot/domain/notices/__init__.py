@@ -60,6 +60,13 @@ from bot.domain.notices.lines import (
     StatusUpdate,
     WouldPage,
 )
+from bot.domain.notices.oncall import (
+    FindOnCall,
+    InviteOnCall,
+    OnCallFound,
+    OnCallUnknown,
+    ServiceAdded,
+)
 from bot.domain.notices.outside import PagerDutyEvent, StatuspagePublish
 from bot.domain.notices.runbooks import PostCheck, PostRunbook, RefreshRunbook, RunbookAborted, StepFailed
 from bot.domain.notices.workspace import (
@@ -82,6 +89,7 @@ from bot.domain.notices.workspace import (
 )
 
 __all__ = [
+    "FindOnCall", "InviteOnCall", "OnCallFound", "OnCallUnknown", "ServiceAdded",
     "KINDS", "AboutIncident", "AccessApproved", "AccessDenied", "AccessExpired", "AccessExtended",
     "AccessLine", "AccessRevoked", "AccessWarning", "AckOverdue", "ActionDone", "ActionDue",
     "ActionItemAdded", "ActionOverdue", "ActionOverdueUnowned", "AlertFiring", "AlertResolved",

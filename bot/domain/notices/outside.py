@@ -28,6 +28,8 @@ class StatuspagePublish(IncidentNotice):
     LANE = ":statuspage"
     status: str
     text: str
+    # The catalog's components of the incident's services, each with the status it shows.
+    components: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -46,5 +46,6 @@ def register(registry: Registry, ws: Workspace) -> None:
     add(n.RefreshAccess, access.refresh_access, coalesce=True)
     add(n.UploadExport, files.upload_export)
     add(n.LookupUser, people.lookup_user)
+    add(n.InviteOnCall, people.invite_oncall)
     add(n.CaptureMessage, people.capture_message)
     add(n.CheckPins, people.check_pins)

@@ -25,7 +25,8 @@ async def post(ws: Workspace, batch: Batch[ChannelLine]) -> Sequence[Owed[Channe
         if not owed:
             return []
         ws.not_landed_yet(owed)
-    entries = [Entry(str(item.id), *message(item.notice, record.names)) for item in owed]
+    call = ws.call(record)
+    entries = [Entry(str(item.id), *message(item.notice, record.names, call)) for item in owed]
     packed = pack(entries)
     await send(ws.api, channel, packed)
     return owed[len(packed.tags):]
@@ -37,7 +38,8 @@ async def direct_message(ws: Workspace, batch: Batch[DirectMessage]) -> None:
     channel = await ws.dm_channel(said.user)
     record = await ws.record(batch)
     await ws.post_once(batch, channel,
-                       pack([Entry(str(batch.head.id), *message(said, record.names))]))
+                       pack([Entry(str(batch.head.id),
+                                   *message(said, record.names, ws.call(record)))]))
 
 
 async def announce(ws: Workspace, batch: Batch[Announcement]) -> None:

@@ -9,9 +9,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import redaction
 from bot.domain.captures import PIN
-from bot.domain.notices import CaptureMessage, CheckPins, LookupUser
+from bot.domain.notices import CaptureMessage, CheckPins, InviteOnCall, LookupUser
 from bot.outbound.registry import Batch
-from bot.services import capture, deliveries
+from bot.services import capture, catalog, deliveries
 from bot.slack.deliveries.workspace import Workspace
 from bot.slack.said import Heard
 from bot.slack.said import fetch as fetch_said
@@ -31,6 +31,25 @@ async def lookup_user(ws: Workspace, batch: Batch[LookupUser]) -> None:
     user_id = batch.head.notice.user
     user = (await ws.api.call("users.info", user=user_id))["user"]
     await deliveries.user_named(ws.store, user_id=user_id, name=display_name(user))
+
+
+async def invite_oncall(ws: Workspace, batch: Batch[InviteOnCall]) -> None:
+    """The people on call, found in Slack by their email; one not found is named, not lost."""
+    owed = batch.head.notice
+    users: dict[str, str] = {}
+    missing = []
+    for name, email in zip(owed.names, owed.emails, strict=True):
+        try:
+            user = (await ws.api.call("users.lookupByEmail", email=email))["user"]
+        except SlackApiError as exc:
+            if error_code(exc) != "users_not_found":
+                raise
+            missing.append(name)
+            continue
+        users[user["id"]] = display_name(user)
+        await deliveries.user_named(ws.store, user_id=user["id"], name=users[user["id"]])
+    await catalog.oncall_found(ws.store, incident_id=owed.incident_id, service=owed.service,
+                               users=users, missing=missing)
 
 
 async def capture_message(ws: Workspace, batch: Batch[CaptureMessage]) -> None:

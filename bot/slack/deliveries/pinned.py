@@ -18,7 +18,7 @@ async def post_summary(ws: Workspace, batch: Batch[PostSummary]) -> None:
     channel = channel_of(record)
     ts = record.incident.summary_ts
     if ts is None:
-        text, summary_blocks = fitted(*summary(record, runbook_views(record)))
+        text, summary_blocks = fitted(*summary(record, runbook_views(record), call=ws.call(record)))
         ts = await ws.post_once(batch, channel, Packed(text, summary_blocks, [str(batch.head.id)]))
         await deliveries.summary_posted(ws.store, incident_id=record.incident.id, ts=ts,
                                         shown=record.version)
@@ -29,7 +29,7 @@ async def refresh_summary(ws: Workspace, batch: Batch[RefreshSummary]) -> None:
     record = await ws.record(batch)
     if record.incident.summary_ts is None:
         return  # still to be posted; it will show the state of then
-    text, summary_blocks = fitted(*summary(record, runbook_views(record)))
+    text, summary_blocks = fitted(*summary(record, runbook_views(record), call=ws.call(record)))
     # No blocks: an empty list, as Slack keeps a message's blocks when an update names none.
     await ws.api.call("chat.update", channel=channel_of(record), ts=record.incident.summary_ts,
                       text=text, blocks=summary_blocks or [])

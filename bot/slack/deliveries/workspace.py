@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from bot.domain.incident import IncidentRecord
+from bot.domain.meeting import call_link
 from bot.domain.notices import IncidentNotice
 from bot.domain.policy import Policy
 from bot.outbound.errors import Retry
@@ -27,6 +28,11 @@ class Workspace:
     bot_user_id: str | None = None
     exec_channel: str | None = None
     runbook_stale_after: timedelta = Policy.runbook_stale_after
+    # MEETING_URL: the call link shown in the summary, the handoff and the DMs.
+    meeting_url: str | None = None
+
+    def call(self, record: IncidentRecord) -> str | None:
+        return call_link(self.meeting_url, record.incident)
 
     async def record(self, batch: Batch[About]) -> IncidentRecord:
         return await deliveries.read_record(self.store, batch.head.notice.incident_id)

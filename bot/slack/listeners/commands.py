@@ -66,10 +66,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
         except UsageError as error:
             await ack(response_type="ephemeral", text=refusal(error, what=text).text)
             return
-        if isinstance(request, Declare) and request.severity is None:
+        if isinstance(request, Declare) and request.opens_form:
             await ack()
             after_ack(open_form(client, respond, command["trigger_id"], FORM_FAILED,
                                 declare_modal(command["channel_id"], deps.library.runbooks,
+                                              services=deps.catalog.services,
+                                              types=deps.catalog.types,
                                               private=request.private, drill=request.drill)))
             return
         if isinstance(request, Update) and not request.text:

@@ -18,7 +18,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
         async def publish(caller: Caller, value: str) -> None:
             incident = await statuspage.resolve_public(deps.store, caller=caller,
-                                                       incident_id=int(value), policy=deps.policy)
+                                                       incident_id=int(value), policy=deps.policy,
+                                                       components=deps.catalog.components())
             await tell(respond, f"Resolving {incident.ref} on Statuspage.")
 
         await click_answer(respond, publish(clicker(body, action, deps), action["value"]),

@@ -11,14 +11,17 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import redaction
+from bot.domain.incident import Incident
 from bot.runbooks.format import Runbook
-from bot.services import incidents, runbooks
+from bot.services import catalog, incidents, runbooks
 from bot.services.caller import Caller
+from bot.services.incidents import Ties
 from bot.slack import ids
 from bot.slack.deps import Deps
 from bot.slack.listeners.answers import form_answer, form_errors
 from bot.slack.listeners.commands import after_ack
 from bot.slack.parsing import (
+    DeclareForm,
     FormErrors,
     abort_form,
     declare_form,
@@ -77,6 +80,19 @@ def _runbooks(deps: Deps, slug: str, picked: str) -> list[Runbook]:
     return matching + [chosen] if chosen and chosen not in matching else matching
 
 
+async def _declare(deps: Deps, caller: Caller, form: DeclareForm) -> Incident:
+    # Inside the answer, so a service or type gone from the catalog since the form opened
+    # is said in the form like any other refusal.
+    ties = Ties(services=catalog.services_named(deps.catalog, [form.service] if form.service
+                                                else []),
+                kind=catalog.type_named(deps.catalog, form.kind) if form.kind else None,
+                library=deps.library, find_oncall=deps.oncall is not None)
+    return await incidents.declare(
+        deps.store, caller=caller, severity=form.severity, slug=form.slug, title=form.title,
+        policy=deps.policy, runbooks=_runbooks(deps, form.slug, form.runbook),
+        private=form.private, drill=form.drill, ties=ties)
+
+
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.view(ids.STEP_FAILED_CALLBACK)
     async def step_failed_submitted(ack: AsyncAck, body: dict, view: dict,
@@ -120,11 +136,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         caller = _submitter(body, view, "declare form",
                             f"declare sev{form.severity} {form.slug} {form.title}".strip(), deps)
-        await form_answer(ack, _told(incidents.declare(
-            deps.store, caller=caller, severity=form.severity, slug=form.slug, title=form.title,
-            policy=deps.policy, runbooks=_runbooks(deps, form.slug, form.runbook),
-            private=form.private, drill=form.drill), client, caller, kinds),
-            field=ids.SLUG_FIELD, what=caller.command)
+        await form_answer(ack, _told(_declare(deps, caller, form), client, caller, kinds),
+                          field=ids.SLUG_FIELD, what=caller.command)
 
     @app.view(ids.UPDATE_CALLBACK)
     async def update_submitted(ack: AsyncAck, body: dict, view: dict,

@@ -18,6 +18,7 @@ from bot.slack.parsing.requests import (
     Action,
     ActionDone,
     ActionDue,
+    AddService,
     Approve,
     AttachRunbook,
     Can,
@@ -34,6 +35,7 @@ from bot.slack.parsing.requests import (
     ListAccess,
     ListIncidents,
     Log,
+    OnCallNow,
     Page,
     Request,
     RequestAccess,
@@ -52,6 +54,7 @@ from bot.slack.parsing.requests import (
 from bot.slack.parsing.usage import USAGE, UsageError, help_text
 
 __all__ = [
+    "AddService", "OnCallNow",
     "USAGE", "AbortForm", "Action", "ActionDone", "ActionDue", "Approve", "AttachRunbook", "Can",
     "CommandRequest", "Commander", "Declare", "DeclareForm", "DenyAccess", "FormErrors",
     "FormRequest", "Handoff", "Help", "IncidentCommand", "Invite", "ListAccess", "ListIncidents",

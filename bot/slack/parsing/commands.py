@@ -21,10 +21,12 @@ from bot.slack.parsing.people import (
     parse_role,
 )
 from bot.slack.parsing.requests import (
+    AddService,
     AttachRunbook,
     Help,
     IncidentCommand,
     Log,
+    OnCallNow,
     Resolve,
     RootCause,
     Update,
@@ -66,4 +68,6 @@ PARSERS: dict[str, Callable[[str], IncidentCommand]] = {
     "timeline": parse_timeline,
     "list": parse_list,
     "can": parse_can,
+    "service": lambda rest: AddService(required(rest, "service", "which service, e.g. `checkout`")),
+    "oncall": lambda rest: OnCallNow(rest.lower()),
 }

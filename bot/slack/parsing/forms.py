@@ -40,7 +40,8 @@ def declare_form(state: dict) -> DeclareForm:
     options = field(state, ids.OPTIONS_FIELD).split(",")
     return DeclareForm(severity, slug, field(state, ids.TITLE_FIELD),
                        field(state, ids.RUNBOOK_FIELD), private=ids.PRIVATE_OPTION in options,
-                       drill=ids.DRILL_OPTION in options)
+                       drill=ids.DRILL_OPTION in options, service=field(state, ids.SERVICE_FIELD),
+                       kind=field(state, ids.TYPE_FIELD))
 
 
 def update_form(state: dict) -> UpdateForm:

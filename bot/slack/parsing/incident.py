@@ -22,6 +22,9 @@ from bot.slack.parsing.usage import UsageError
 from bot.slack.parsing.words import TRAILING_MENTION, flag, required, sentence
 
 _PRIVATE_FLAG, _DRILL_FLAG, _DRILLS_FLAG = flag("private"), flag("drill"), flag("drills?")
+_SERVICE_OPTION = re.compile(r"(?:^|\s)--service(?:=|\s+)([^\s-][^\s]*)")
+_TYPE_OPTION = re.compile(r"(?:^|\s)--type(?:=|\s+)([^\s-][^\s]*)")
+_BARE_OPTION = re.compile(r"(?:^|\s)(--(?:service|type))(?=\s|=|$)")
 MAX_TIMELINE = 100
 STATUSPAGE_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 _ACTION_DONE = re.compile(r"^done\s+#?(\d+)$", re.IGNORECASE)
@@ -31,20 +34,34 @@ _ACTION_DUE = re.compile(r"^due\s+#?(\d+)(?:\s+(\S+))?$", re.IGNORECASE)
 def parse_declare(rest: str) -> Declare:
     # Flags may stand anywhere after `declare`; the title keeps its own spacing.
     private, drill = bool(_PRIVATE_FLAG.search(rest)), bool(_DRILL_FLAG.search(rest))
-    rest = _DRILL_FLAG.sub("", _PRIVATE_FLAG.sub("", rest)).strip()
+    rest = _DRILL_FLAG.sub("", _PRIVATE_FLAG.sub("", rest))
+    services = tuple(match.group(1) for match in _SERVICE_OPTION.finditer(rest))
+    kinds = [match.group(1) for match in _TYPE_OPTION.finditer(rest)]
+    if len(kinds) > 1:
+        raise UsageError("Give one `--type`.", "declare")
+    rest = _TYPE_OPTION.sub(" ", _SERVICE_OPTION.sub(" ", rest)).strip()
+    if bare := _BARE_OPTION.search(rest):
+        raise UsageError(f"`{bare.group(1)}` needs a name after it.", "declare")
+    kind = kinds[0].lower() if kinds else None
     if not rest:
+        if services or kind:
+            raise UsageError("Give the incident a short slug, e.g. `db-outage`.", "declare")
         return Declare(private=private, drill=drill)
     parts = rest.split(maxsplit=2)
     try:
-        severity = parse_severity(parts[0])
+        severity: int | None = parse_severity(parts[0])
     except ValueError as exc:
-        raise UsageError(sentence(exc), "declare") from None
-    if len(parts) < 2:
+        if kind is None:  # without a type, nothing else says how severe it is
+            raise UsageError(sentence(exc), "declare") from None
+        severity, parts = None, rest.split(maxsplit=1)
+    if severity is not None and len(parts) < 2:
         raise UsageError("Give the incident a short slug, e.g. `db-outage`.", "declare")
-    slug = normalize_slug(parts[1])
+    word, title = (parts[1], parts[2:]) if severity is not None else (parts[0], parts[1:])
+    slug = normalize_slug(word)
     if not slug:
-        raise UsageError(f"`{parts[1]}` has no letters or digits to make a slug from.", "declare")
-    return Declare(severity, slug, parts[2].strip() if len(parts) > 2 else "", private, drill)
+        raise UsageError(f"`{word}` has no letters or digits to make a slug from.", "declare")
+    return Declare(severity, slug, title[0].strip() if title else "", private, drill,
+                   tuple(name.lower() for name in services), kind)
 
 
 def parse_timeline(rest: str) -> Timeline:

@@ -11,11 +11,17 @@ from bot.domain.lifecycle import Status
 
 @dataclass(frozen=True)
 class Declare:
-    severity: int | None = None  # None: open the declare form
+    severity: int | None = None  # None: the type's, or the form when there is no slug either
     slug: str = ""
     title: str = ""
     private: bool = False
     drill: bool = False
+    services: tuple[str, ...] = ()  # names or aliases, as typed
+    kind: str | None = None  # an incident type's name, as typed
+
+    @property
+    def opens_form(self) -> bool:
+        return not self.slug
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,20 @@ class Timeline:
 
 
 @dataclass(frozen=True)
+class AddService:
+    """Tie the incident to one more of the catalog's services."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class OnCallNow:
+    """Who is on call now: for a service, or for the services of the incident here."""
+
+    service: str = ""
+
+
+@dataclass(frozen=True)
 class Can:
     """Would the policy let me do this here?"""
 
@@ -176,6 +196,8 @@ class DeclareForm:
     runbook: str  # the one picked, or empty: those matching the slug attach anyway
     private: bool
     drill: bool
+    service: str = ""  # the catalog's service picked, or empty
+    kind: str = ""  # the incident type picked, or empty
 
 
 @dataclass(frozen=True)
@@ -203,6 +225,7 @@ IncidentCommand = (
     Declare | Log | SetStatus | SetSeverity | Commander | Role | Handoff | Invite | Update
     | Action | ActionDone | ActionDue | Resolve | RootCause | Statuspage | Page | AttachRunbook
     | Help | Timeline | ListIncidents | Can | RequestAccess | DenyAccess | RevokeAccess | ListAccess
+    | AddService | OnCallNow
 )
 """What `/incident …` can ask."""
 

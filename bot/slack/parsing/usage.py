@@ -3,9 +3,12 @@
 from bot.domain.lifecycle import SETTABLE
 
 USAGE = {
-    "declare": "/incident declare <sev1-4|p1-4> <slug> [title…] [--private] [--drill]   "
-               "(no arguments: opens a form)",
+    "declare": "/incident declare <sev1-4|p1-4> <slug> [title…] [--service <name>]… "
+               "[--type <type>] [--private] [--drill]   (with --type the severity may be "
+               "left out; no arguments: opens a form)",
     "log": "/incident log <text>",
+    "service": "/incident service <name>   (ties the incident to a service of the catalog)",
+    "oncall": "/incident oncall [service]   (who is on call now; here: for the incident's services)",
     "status": "/incident status <" + "|".join(SETTABLE) + "> [rationale]",
     "severity": "/incident severity <sev1-4|p1-4> <rationale>",
     "commander": "/incident commander @user",

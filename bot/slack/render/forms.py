@@ -1,5 +1,6 @@
 """The forms: declare, status update, and the ones that ask why (a failed step, an abort)."""
 
+from bot.catalog.model import IncidentType, Service
 from bot.domain.runbook_progress import ABORT_REASON_LIMIT, FAILURE_REASON_LIMIT
 from bot.domain.severity import CRITERIA
 from bot.runbooks.format import Runbook, Step
@@ -39,6 +40,7 @@ def _modal(*, callback_id: str, channel: str, title: str, submit: str, blocks: l
 
 
 def declare_modal(origin_channel: str, runbooks: list[Runbook] | None = None, *,
+                  services: list[Service] | None = None, types: list[IncidentType] | None = None,
                   private: bool = False, drill: bool = False) -> dict:
     chosen = [option for option, on in ((PRIVATE_OPTION, private), (DRILL_OPTION, drill)) if on]
     severities = [
@@ -62,7 +64,21 @@ def declare_modal(origin_channel: str, runbooks: list[Runbook] | None = None, *,
             "element": {"type": "static_select", "action_id": ids.INPUT, "options": [
                 {"text": {"type": "plain_text", "text": cut(f"{r.id} {r.title}", 75)}, "value": r.id}
                 for r in runbooks[:100]]},
-        }] if runbooks else []) + [{
+        }] if runbooks else []) + ([{
+            "type": "input", "block_id": ids.SERVICE_FIELD, "optional": True,
+            "label": {"type": "plain_text", "text": "Service (its team and on-call are invited)"},
+            "element": {"type": "static_select", "action_id": ids.INPUT, "options": [
+                {"text": {"type": "plain_text", "text": cut(s.name, 75)}, "value": s.name}
+                for s in services[:100]]},
+        }] if services else []) + ([{
+            "type": "input", "block_id": ids.TYPE_FIELD, "optional": True,
+            "label": {"type": "plain_text", "text": "Type"},
+            "element": {"type": "static_select", "action_id": ids.INPUT, "options": [
+                {"text": {"type": "plain_text", "text": cut(t.name, 75)}, "value": t.name,
+                 **({"description": {"type": "plain_text", "text": cut(t.description, 75)}}
+                    if t.description else {})}
+                for t in types[:100]]},
+        }] if types else []) + [{
             "type": "input", "block_id": ids.OPTIONS_FIELD, "optional": True,
             "label": {"type": "plain_text", "text": "Options"},
             "element": {"type": "checkboxes", "action_id": ids.INPUT,

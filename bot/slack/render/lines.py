@@ -158,3 +158,28 @@ def _resolve_offer_buttons(said: n.StatuspageResolveOffer) -> tuple[str, list[di
     value = str(said.incident_id)
     return "", [button("Resolve on Statuspage", ids.STATUSPAGE_RESOLVE, value, "primary"),
                 button("Keep it open", ids.STATUSPAGE_KEEP_OPEN, value)]
+
+
+@line(n.ServiceAdded)
+def _service_added(said: n.ServiceAdded, names: Names) -> str:
+    team = f" Its team <!subteam^{said.owner_group}> is invited." if said.owner_group else ""
+    runbooks = f" Its runbooks: {', '.join(said.runbooks)}." if said.runbooks else ""
+    return f":jigsaw: *{name(names, said.user)}* tied the incident to *{said.service}*.{team}{runbooks}"
+
+
+@line(n.OnCallFound)
+def _oncall_found(said: n.OnCallFound, names: Names) -> str:
+    # Mentioned on purpose: the person on call is the one who must see it.
+    people = ", ".join(mention(user) for user in said.users)
+    found = f":telephone_receiver: On call for *{said.service}*: {people}, invited." \
+        if people else f":telephone_receiver: Nobody on call for *{said.service}* is in Slack."
+    missing = f" Not found in Slack by email: {escape(', '.join(said.missing))}." \
+        if said.missing else ""
+    return found + missing
+
+
+@line(n.OnCallUnknown)
+def _oncall_unknown(said: n.OnCallUnknown, names: Names) -> str:
+    then = " Asking again; nothing else waits for it." if said.again else ""
+    return (f":warning: Could not find who is on call for *{said.service}*: "
+            f"{escape(said.reason)}.{then}")

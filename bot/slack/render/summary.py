@@ -3,6 +3,7 @@
 from bot.domain.incident import IncidentRecord
 from bot.domain.roles import COMMANDER, holders, label
 from bot.domain.runbook_progress import Completion, completions
+from bot.domain.services import oncall_of
 from bot.runbooks.copies import RunbookView
 from bot.slack.render.follow_up import ticket_link
 from bot.slack.render.text import (
@@ -26,7 +27,8 @@ STATUS_EMOJI = {
 }
 
 
-def summary(record: IncidentRecord, runbooks: list[RunbookView] | None = None) -> tuple[str, list[dict]]:
+def summary(record: IncidentRecord, runbooks: list[RunbookView] | None = None,
+            call: str | None = None) -> tuple[str, list[dict]]:
     """The pinned summary, rendered whole from state after every change. Step progress is
     shown in each runbook's own message, which a click updates anyway: a click costs one
     Web API call, not a second one on this message."""
@@ -43,6 +45,10 @@ def summary(record: IncidentRecord, runbooks: list[RunbookView] | None = None) -
         ("Declared", declared),
         ("Last update", last),
     ]
+    if incident.services:
+        fields.append(("Services", services_line(record)))
+    if call:
+        fields.append(("Call", f"<{escape(call)}|Join the call>"))
     if runbooks:
         ended = completions(record.events)
         fields.append(("Runbooks", "\n".join(
@@ -103,3 +109,11 @@ def roles_line(record: IncidentRecord) -> str:
              **{r: u for r, u in holders(record.events).items() if r != COMMANDER}}
     return " · ".join(f"{label(role)}: {mention(user)}" for role, user in roles.items())
 
+
+
+def services_line(record: IncidentRecord) -> str:
+    """Each service, with who is on call for it once PagerDuty has said."""
+    oncall = oncall_of(record.events)
+    return "\n".join(
+        name + (f" · on call: {', '.join(mention(u) for u in oncall[name])}"
+                if oncall.get(name) else "") for name in record.incident.services)

@@ -1,8 +1,9 @@
 """Declare, log, status, severity, update, resolve and root cause."""
 
-from bot.services import incidents
+from bot.domain.incident import Incident
+from bot.services import catalog, incidents
 from bot.services.caller import Caller
-from bot.services.incidents import Resolution
+from bot.services.incidents import Resolution, Ties
 from bot.slack.deps import Deps
 from bot.slack.listeners.registry import handles
 from bot.slack.parsing import Declare, Log, Resolve, RootCause, SetSeverity, SetStatus, Update
@@ -10,14 +11,21 @@ from bot.slack.parsing import Declare, Log, Resolve, RootCause, SetSeverity, Set
 
 @handles(Declare)
 async def declare(deps: Deps, caller: Caller, request: Declare) -> str:
-    assert request.severity is not None  # without one the command opens the form instead
+    ties = Ties(services=catalog.services_named(deps.catalog, request.services),
+                kind=catalog.type_named(deps.catalog, request.kind) if request.kind else None,
+                library=deps.library, find_oncall=deps.oncall is not None)
     incident = await incidents.declare(deps.store, caller=caller, severity=request.severity,
                                        slug=request.slug, title=request.title, policy=deps.policy,
                                        runbooks=deps.library.matching(request.slug),
-                                       private=request.private, drill=request.drill)
+                                       private=request.private, drill=request.drill, ties=ties)
+    return declared(incident)
+
+
+def declared(incident: Incident) -> str:
     kind = ("private " if incident.private else "") + ("drill channel" if incident.drill else "channel")
-    return (f"{incident.ref} declared ({incident.severity_label}, {incident.slug}). "
-            f"Opening its {kind} now; you will be invited.")
+    about = ", ".join([incident.severity_label, incident.slug, *incident.services]
+                      + ([f"type {incident.kind}"] if incident.kind else []))
+    return f"{incident.ref} declared ({about}). Opening its {kind} now; you will be invited."
 
 
 @handles(Log)

@@ -24,7 +24,8 @@ async def page(deps: Deps, caller: Caller, request: Page) -> str:
 @handles(Statuspage)
 async def publish(deps: Deps, caller: Caller, request: Statuspage) -> str:
     created = await statuspage.publish(deps.store, caller=caller, status=request.status,
-                                       text=request.text, policy=deps.policy)
+                                       text=request.text, policy=deps.policy,
+                                       components=deps.catalog.components())
     if created:
         return f"Opening the public incident on Statuspage ({request.status})."
     return f"Updating the public incident on Statuspage ({request.status})."
