@@ -114,7 +114,12 @@ def _action_items(record: IncidentRecord) -> str | None:
                 and e.data.get("number") == item.number]
         due = [e for e in record.events if e.action == "action_due"
                and e.data.get("number") == item.number]
+        ticket = [(str(e.data.get("ticket")), str(e.data.get("url"))) for e in record.events
+                  if e.action == "ticket_opened" and e.data.get("number") == item.number]
         found = _first([
+            _differs(f"action item #{item.number}'s ticket is",
+                     (item.ticket_key, item.ticket_url) if item.ticket_key else None,
+                     ticket[-1] if ticket else None),
             _differs(f"action item #{item.number} is owned by", item.owner_id, event.data.get("owner")),
             _differs(f"action item #{item.number} was done at", item.done_at,
                      done[0].at if done else None),

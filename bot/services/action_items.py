@@ -37,7 +37,9 @@ async def _item(tx: Tx, incident: Incident, number: int) -> ActionItem:
     return item
 
 
-async def mark_done(store: Store, *, caller: Caller, number: int) -> ActionItem:
+async def mark_done(store: Store, *, caller: Caller, number: int,
+                    tickets: bool = False) -> ActionItem:
+    """`tickets`: TICKETS is set, and the item's ticket is closed too."""
     async with incident_command(store, caller) as (tx, incident):
         await permit(tx, caller, Action.ACTION_ITEM, incident, number=number, done=True)
         item = await _item(tx, incident, number)
@@ -49,13 +51,16 @@ async def mark_done(store: Store, *, caller: Caller, number: int) -> ActionItem:
                               f"#{number} {item.text}", number=number))
         tx.notify(notices.ActionDone(incident_id=incident.id, user=caller.user_id,
                                      number=number, text=item.text),
-                  TicketClose(incident_id=incident.id, number=number),
                   notices.RefreshSummary(incident_id=incident.id))
+        if tickets:
+            tx.notify(TicketClose(incident_id=incident.id, number=number))
         await plan_due(tx, incident)
         return item
 
 
-async def set_due(store: Store, *, caller: Caller, number: int, due_on: date) -> ActionItem:
+async def set_due(store: Store, *, caller: Caller, number: int, due_on: date,
+                  tickets: bool = False) -> ActionItem:
+    """`tickets`: TICKETS is set, and the item's ticket is dated too where it can be."""
     async with incident_command(store, caller) as (tx, incident):
         await permit(tx, caller, Action.ACTION_ITEM, incident, number=number,
                      due=due_on.isoformat())
@@ -70,8 +75,9 @@ async def set_due(store: Store, *, caller: Caller, number: int, due_on: date) ->
                               f"#{number} due {due_on.isoformat()}", number=number,
                               due=due_on.isoformat()))
         tx.notify(notices.ActionDue(incident_id=incident.id, user=caller.user_id,
-                                    number=number, text=item.text, due=due_on.isoformat()),
-                  TicketDue(incident_id=incident.id, number=number))
+                                    number=number, text=item.text, due=due_on.isoformat()))
+        if tickets:
+            tx.notify(TicketDue(incident_id=incident.id, number=number))
         await plan_due(tx, incident)
         return item
 

@@ -298,7 +298,8 @@ async def set_root_cause(store: Store, *, caller: Caller, text: str) -> Incident
 
 
 async def add_action_item(store: Store, *, caller: Caller, text: str, owner_id: str | None,
-                          owner_name: str) -> ActionItem:
+                          owner_name: str, tickets: bool = False) -> ActionItem:
+    """`tickets`: TICKETS is set, and the item becomes a ticket there too."""
     async with incident_command(store, caller) as (tx, incident):
         await permit(tx, caller, Action.ACTION_ITEM, incident, owner=owner_id)
         if owner_id:
@@ -312,8 +313,9 @@ async def add_action_item(store: Store, *, caller: Caller, text: str, owner_id: 
                               f"#{item.number} {text}{owner}", number=item.number, owner=owner_id))
         tx.notify(notices.ActionItemAdded(incident_id=incident.id, user=caller.user_id,
                                           number=item.number, text=text, owner=owner_id),
-                  TicketOpen(incident_id=incident.id, number=item.number),
                   notices.RefreshSummary(incident_id=incident.id))
+        if tickets:
+            tx.notify(TicketOpen(incident_id=incident.id, number=item.number))
         return item
 
 
