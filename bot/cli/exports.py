@@ -44,11 +44,14 @@ def verify(target: str, template: Path | None) -> None:
     """Recompute a timeline hash chain: INC-<n> from the database (and compare it with its
     last export), or FILE.md on its own, every generated line of it rendered again from the
     events it carries. Exit 1 at the first problem."""
-    config = settings()
     if target.endswith(".md") or Path(target).is_file():
-        verify_file(Path(target), template or _type_template(config, Path(target))
-                    or config.export_template)
+        # --template alone needs no settings: a file is verified with nothing else.
+        if template is None:
+            config = settings()
+            template = _type_template(config, Path(target)) or config.export_template
+        verify_file(Path(target), template)
         return
+    config = settings()
 
     async def action(store: Store) -> None:
         number = records.parse_ref(target)

@@ -10,9 +10,9 @@ PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def call_link(template: str | None, incident: Incident) -> str | None:
-    """One link for the whole incident: its channel's name is known before anything that
-    shows the link goes out (the channel is created first in the incident's lane)."""
-    if template is None:
+    """One link for the whole incident; none while `{channel}` names a channel not made yet
+    (a page can go out before it), so no one is sent to a room the others never join."""
+    if template is None or (incident.channel_name is None and "{channel}" in template):
         return None
-    values = {"channel": incident.channel_name or f"inc-{incident.id}", "incident": incident.ref}
+    values = {"channel": incident.channel_name or "", "incident": incident.ref}
     return PLACEHOLDER.sub(lambda m: quote(values[m.group(1)], safe=""), template)

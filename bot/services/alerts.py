@@ -66,7 +66,8 @@ async def receive(store: Store, *, group: AlertGroup, body_sha256: str,
             source = Caller(user_id=ALERT_ACTOR, user_name="", channel_id="",
                             trigger_id=f"alert:{body_sha256}", judge=judge)
             await permit(tx, source, Action.DECLARE, severity=severity.level, slug=group.slug,
-                         private=False, drill=False)
+                         private=False, drill=False,
+                         service=",".join(s.name for s in services) or None)
             incident = await open_incident(
                 tx, declarer=ALERT_ACTOR, severity=severity.level, slug=group.slug,
                 title=group.title, policy=policy, runbooks=_runbooks(group, library),

@@ -104,6 +104,11 @@ async def oncall_found(store: Store, *, incident_id: int, service: str,
         incident = await tx.incident(incident_id, lock=True)
         if incident is None:
             return
+        # A service is tied once, so it is looked up once: a second answer is a delivery
+        # run again after its first had landed.
+        if any(e.action == "oncall_found" and e.data.get("service") == service
+               for e in await tx.events(incident_id)):
+            return
         shown = " ".join(f"@{name}" for name in users.values()) or "nobody in Slack"
         await tx.append(event(tx, incident, ONCALL_ACTOR, "oncall_found",
                               f"on call for {service}: {shown}"

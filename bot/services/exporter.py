@@ -34,25 +34,23 @@ class Exporter:
         self.renderer = renderer
         self.git = git
         self.templates = templates
-        self._renderers: dict[Path, Renderer] = {}
 
     def renderer_for(self, incident: Incident) -> Renderer:
         """The incident type's template when the catalog gives it one, else EXPORT_TEMPLATE."""
         template = self.templates(incident.kind) if self.templates and incident.kind else None
         if template is None:
             return self.renderer
-        if template not in self._renderers:
-            renderer = Renderer(template)
-            try:
-                renderer.check()
-            except (OSError, jinja2.TemplateError) as error:
-                # The export is never lost to a broken file in the catalog: the usual one it is.
-                log.warning("%s: the export template of type %s cannot be used (%s); "
-                            "EXPORT_TEMPLATE's is", incident.ref, incident.kind,
-                            getattr(error, "message", None) or error)
-                return self.renderer
-            self._renderers[template] = renderer
-        return self._renderers[template]
+        # Checked at each export (they are rare): the file may have broken since the last.
+        renderer = Renderer(template)
+        try:
+            renderer.check()
+        except (OSError, jinja2.TemplateError) as error:
+            # The export is never lost to a broken file in the catalog: the usual one it is.
+            log.warning("%s: the export template of type %s cannot be used (%s); "
+                        "EXPORT_TEMPLATE's is", incident.ref, incident.kind,
+                        getattr(error, "message", None) or error)
+            return self.renderer
+        return renderer
 
     async def export(self, tx: Tx, incident_id: int, *, upload: bool = True,
                      again: bool = False) -> ExportResult:

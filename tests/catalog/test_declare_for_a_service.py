@@ -204,3 +204,24 @@ async def test_an_incident_type_writes_its_export_with_its_own_template(make_wor
     checked = run("verify", str(path), env={"CATALOG_DIR": str(catalog)})
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "security.md.j2" in checked.stdout
+
+
+async def test_oncall_answers_in_time_when_pagerduty_does_not(world, pagerduty):
+    pagerduty.oncall_fault(delay=3)
+    answer = await world.incident("oncall checkout")
+    assert answer.json["text"] == ("On call now:\n*checkout*: PagerDuty did not answer "
+                                   "(timed out); try again.")
+
+
+async def test_a_type_that_is_not_announced_says_nothing_to_stakeholders(make_world, tmp_path):
+    catalog = write_catalog(tmp_path / "catalog")
+    (catalog / "types.yaml").write_text(
+        "internal:\n  severity: sev3\n  announce: false\n  postmortem_from: sev2\n")
+    world = await make_world(catalog_dir=str(catalog), announce_channel="ops")
+    await world.incident("declare --type internal ci-flaky CI is flaky")
+    await world.delivered()
+    incident = (await world.incidents())[0]
+    assert not incident.private and not incident.owes_postmortem
+    assert world.posted(world.ops) == []
+    await world.declare("sev3 search-slow")  # without the type, stakeholders hear of it
+    assert any("INC-2" in line for line in world.posted(world.ops))

@@ -110,7 +110,6 @@ def roles_line(record: IncidentRecord) -> str:
     return " · ".join(f"{label(role)}: {mention(user)}" for role, user in roles.items())
 
 
-
 def services_line(record: IncidentRecord) -> str:
     """Each service, with who is on call for it once PagerDuty has said."""
     oncall = oncall_of(record.events)

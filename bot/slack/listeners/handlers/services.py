@@ -31,21 +31,28 @@ async def oncall_now(deps: Deps, caller: Caller, request: OnCallNow) -> str:
         else await catalog.services_here(deps.store, deps.catalog, caller.channel_id)
     if deps.oncall is None:
         raise IncidentError("Who is on call comes from PagerDuty: set PAGERDUTY_API_TOKEN.")
-    lines = []
-    for service in services:
-        if not service.escalation_policy:
-            lines.append(f"*{service.name}*: no escalation_policy in the catalog.")
-            continue
-        try:
-            people = await asyncio.wait_for(deps.oncall.who(service.escalation_policy),
-                                            ONCALL_WAIT)
-        except (Busy, TimeoutError) as exc:
-            lines.append(f"*{service.name}*: PagerDuty did not answer ({exc or 'timed out'}); "
-                         "try again.")
-            continue
-        except Refused as exc:
-            lines.append(f"*{service.name}*: PagerDuty refused: {exc}")
-            continue
-        shown = escape(", ".join(f"{p.name} ({p.email})" for p in people)) or "nobody"
-        lines.append(f"*{service.name}*: {shown}")
-    return "On call now:\n" + "\n".join(lines)
+    asked = [s for s in services if s.escalation_policy]
+    # All asked together, within one deadline: the answer is the command's reply.
+    oncall = deps.oncall
+    try:
+        answers = await asyncio.wait_for(asyncio.gather(
+            *(oncall.who(s.escalation_policy or "") for s in asked), return_exceptions=True),
+            ONCALL_WAIT)
+    except TimeoutError:
+        answers = [TimeoutError()] * len(asked)
+    found = dict(zip((s.name for s in asked), answers, strict=True))
+    return "On call now:\n" + "\n".join(
+        f"*{service.name}*: {_oncall_line(found.get(service.name))}" for service in services)
+
+
+def _oncall_line(answer: object) -> str:
+    if answer is None:
+        return "no escalation_policy in the catalog."
+    if isinstance(answer, (Busy, TimeoutError)):
+        return f"PagerDuty did not answer ({escape(str(answer)) or 'timed out'}); try again."
+    if isinstance(answer, Refused):
+        return f"PagerDuty refused: {escape(str(answer))}"
+    if isinstance(answer, BaseException):
+        raise answer
+    assert isinstance(answer, list)
+    return escape(", ".join(f"{p.name} ({p.email})" for p in answer)) or "nobody"
