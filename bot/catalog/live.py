@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.catalog.library import Catalog, Contents, read_catalog
-from bot.runbooks.live import POLL, Snapshot
+from bot.runbooks.live import POLL, Snapshot, stopped, worth_telling
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class LiveCatalog:
         self._apply(*self._read())
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not await _stopped(stop, self.every):
+        while not await stopped(stop, self.every):
             try:
                 if await asyncio.to_thread(snapshot, self.directory) != self._seen:
                     self._apply(*await asyncio.to_thread(self._read))
@@ -56,22 +56,9 @@ class LiveCatalog:
         return snapshot(self.directory), read_catalog(self.directory)
 
     def _apply(self, seen: Snapshot, contents: Contents) -> None:
-        changed = {path for path in seen.keys() | self._seen.keys()
-                   if seen.get(path) != self._seen.get(path)}
-        before = set(self.catalog.problems)
-        for problem in contents.problems:
-            # Once per change: a file still broken the same way is not logged again at each poll.
-            if problem.path in changed or problem not in before:
-                log.warning("%s", problem)
+        for problem in worth_telling(contents.problems, self.catalog.problems, seen, self._seen):
+            log.warning("%s", problem)
         self._seen = seen
         self.catalog.replace(contents)
         log.info("catalog from %s: %d services, %d incident types, %d broken files left out",
                  self.directory, len(contents.services), len(contents.types), self.catalog.broken)
-
-
-async def _stopped(stop: asyncio.Event, within: timedelta) -> bool:
-    try:
-        await asyncio.wait_for(stop.wait(), within.total_seconds())
-    except TimeoutError:
-        return False
-    return True

@@ -42,7 +42,7 @@ class LiveLibrary:
         self._apply(*self._read())
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not await _stopped(stop, self.every):
+        while not await stopped(stop, self.every):
             try:
                 if await asyncio.to_thread(snapshot, self.directory) != self._seen:
                     self._apply(*await asyncio.to_thread(self._read))
@@ -57,20 +57,24 @@ class LiveLibrary:
         return (seen, *read_folder(self.directory))
 
     def _apply(self, seen: Snapshot, runbooks: list[Runbook], problems: list[Problem]) -> None:
-        changed = {path for path in seen.keys() | self._seen.keys()
-                   if seen.get(path) != self._seen.get(path)}
-        before = set(self.library.problems)
-        for problem in problems:
-            # Once per change: a file still broken the same way is not logged again at each poll.
-            if problem.path in changed or problem not in before:
-                log.warning("%s", problem)
+        for problem in worth_telling(problems, self.library.problems, seen, self._seen):
+            log.warning("%s", problem)
         self._seen = seen
         self.library.replace(runbooks, problems)
         log.info("runbooks from %s: %d loaded, %d broken files left out", self.directory,
                  len(runbooks), self.library.broken)
 
 
-async def _stopped(stop: asyncio.Event, within: timedelta) -> bool:
+def worth_telling(problems: list[Problem], before: list[Problem], seen: Snapshot,
+                  was: Snapshot) -> list[Problem]:
+    """Once per change: a file still broken the same way is not told again at each poll."""
+    changed = {path for path in seen.keys() | was.keys() if seen.get(path) != was.get(path)}
+    known = set(before)
+    return [p for p in problems if p.path in changed or p not in known]
+
+
+async def stopped(stop: asyncio.Event, within: timedelta) -> bool:
+    """Waits `within` for `stop`: True once it is set."""
     try:
         await asyncio.wait_for(stop.wait(), within.total_seconds())
     except TimeoutError:
